@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Switch.Iso8583;
+using Switch.Iso8583.Message;
+using Switch.Iso8583.Spec;
+
+namespace Switch.Cli.Commands;
+
+/// <summary><c>switch iso8583 decode|encode|describe</c>: the codec as a tool.</summary>
+public static class Iso8583Commands
+{
+    /// <summary>Largest input accepted from a file or stdin (a message is at most 64 KiB; hex doubles it).</summary>
+    private const int MaxInputBytes = 1024 * 1024;
+
+    /// <summary>Builds the <c>iso8583</c> verb group.</summary>
+    public static Command Create()
+    {
+        var group = new Command("iso8583", "Decode, encode and describe ISO 8583 messages.");
+        group.Subcommands.Add(Decode());
+        group.Subcommands.Add(Encode());
+        group.Subcommands.Add(Describe());
+        return group;
+    }
+
+    private static Option<string> SpecOption() => new("--spec")
+    {
+        Description = "Built-in spec name (" + string.Join(", ", SpecCatalog.BuiltInNames) + "), a JSON spec file, or a jPOS GenericPackager XML file.",
+        Required = true,
+    };
+
+    private static Command Decode()
+    {
+        var spec = SpecOption();
+        var hex = new Option<string>("--hex") { Description = "The message as hex (whitespace ignored)." };
+        var file = new Option<string>("--file") { Description = "A file holding the message: hex text (.hex, or only hex digits) or raw bytes." };
+        var cmd = new Command("decode", "Decode one message and print it as JSON: {\"mti\":…,\"fields\":{…}}.") { spec, hex, file };
+        cmd.SetAction(r =>
+        {
+            byte[] bytes = ReadMessageInput(r.GetValue(hex), r.GetValue(file));
+            var messageSpec = SpecCatalog.Resolve(r.GetValue(spec)!);
+            var message = messageSpec.Decode(bytes, DecodeMode.Materialize);
+            Console.Out.WriteLine(IsoJson.ToJson(message));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Encode()
+    {
+        var spec = SpecOption();
+        var cmd = new Command("encode", "Read a message as JSON on stdin and print it encoded, as uppercase hex.") { spec };
+        cmd.SetAction(r =>
+        {
+            var messageSpec = SpecCatalog.Resolve(r.GetValue(spec)!);
+            string json = ReadStdin();
+            var message = IsoJson.Parse(json, messageSpec);
+            Console.Out.WriteLine(Convert.ToHexString(messageSpec.Encode(message)));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Describe()
+    {
+        var spec = SpecOption();
+        var cmd = new Command("describe", "Print a spec as a table: field, name, wire form.") { spec };
+        cmd.SetAction(r =>
+        {
+            var messageSpec = SpecCatalog.Resolve(r.GetValue(spec)!);
+            Console.Out.Write(SpecTable.Render(messageSpec));
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>Exactly one of --hex and --file; returns the message bytes.</summary>
+    internal static byte[] ReadMessageInput(string? hex, string? file)
+    {
+        if (hex is null == file is null) throw new CliException("give exactly one of --hex and --file");
+        if (hex is not null) return HexInput.Parse(hex, "--hex");
+        var info = new FileInfo(file!);
+        if (!info.Exists) throw new CliException($"--file: {file} does not exist");
+        if (info.Length > MaxInputBytes) throw new CliException($"--file: {file} is larger than {MaxInputBytes} bytes");
+        byte[] raw = File.ReadAllBytes(file!);
+        bool hexText = file!.EndsWith(".hex", StringComparison.OrdinalIgnoreCase) || HexInput.IsHexText(raw);
+        return hexText ? HexInput.Parse(Encoding.Latin1.GetString(raw), $"--file {file}") : raw;
+    }
+
+    private static string ReadStdin()
+    {
+        using var stdin = Console.OpenStandardInput();
+        var buffer = new byte[MaxInputBytes + 1];
+        int total = 0, n;
+        while ((n = stdin.Read(buffer, total, buffer.Length - total)) > 0)
+        {
+            total += n;
+            if (total > MaxInputBytes) throw new CliException($"stdin: input larger than {MaxInputBytes} bytes");
+        }
+        if (total == 0) throw new CliException("stdin: expected the message as JSON, got nothing");
+        try
+        {
+            return new UTF8Encoding(false, true).GetString(buffer, 0, total);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new CliException("stdin: input is not valid UTF-8");
+        }
+    }
+}
+
+/// <summary>Hex text from the command line or a file.</summary>
+public static class HexInput
+{
+    /// <summary>Parses hex, ignoring whitespace; errors name the source and position.</summary>
+    public static byte[] Parse(string text, string source)
+    {
+        var clean = new StringBuilder(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (char.IsWhiteSpace(c)) continue;
+            if (!char.IsAsciiHexDigit(c)) throw new CliException($"{source}: '{Printable(c)}' at position {i} is not a hex digit");
+            clean.Append(c);
+        }
+        if (clean.Length == 0) throw new CliException($"{source}: no hex digits");
+        if (clean.Length % 2 == 1) throw new CliException($"{source}: odd number of hex digits ({clean.Length})");
+        return Convert.FromHexString(clean.ToString());
+    }
+
+    /// <summary>True when the bytes are only hex digits and whitespace.</summary>
+    public static bool IsHexText(ReadOnlySpan<byte> raw)
+    {
+        bool any = false;
+        foreach (byte b in raw)
+        {
+            if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') continue;
+            if (!char.IsAsciiHexDigit((char)b)) return false;
+            any = true;
+        }
+        return any;
+    }
+
+    private static string Printable(char c) => char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString();
+}
+
+/// <summary><c>switch tlv decode</c>: BER-TLV as a tool.</summary>
+public static class TlvCommands
+{
+    /// <summary>Builds the <c>tlv</c> verb group.</summary>
+    public static Command Create()
+    {
+        var group = new Command("tlv", "Decode BER-TLV data (EMV DE 55).");
+        var hex = new Option<string>("--hex") { Description = "The TLV data as hex.", Required = true };
+        var decode = new Command("decode", "Print TLV data as a JSON array of {\"tag\",\"value\"}, constructed tags with \"children\".") { hex };
+        decode.SetAction(r =>
+        {
+            byte[] bytes = HexInput.Parse(r.GetValue(hex)!, "--hex");
+            IReadOnlyList<Switch.Iso8583.Tlv.TlvNode> nodes;
+            try
+            {
+                nodes = Switch.Iso8583.Tlv.BerTlv.Parse(bytes);
+            }
+            catch (Switch.Iso8583.Tlv.TlvFormatException ex)
+            {
+                throw new CliException($"TLV: {ex.Message}");
+            }
+            using var stdout = Console.OpenStandardOutput();
+            using (var writer = new Utf8JsonWriter(stdout, IsoJson.WriterOptions)) WriteNodes(nodes, writer);
+            stdout.WriteByte((byte)'\n');
+            return 0;
+        });
+        group.Subcommands.Add(decode);
+        return group;
+    }
+
+    private static void WriteNodes(IReadOnlyList<Switch.Iso8583.Tlv.TlvNode> nodes, Utf8JsonWriter writer)
+    {
+        writer.WriteStartArray();
+        foreach (var node in nodes)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("tag", node.Tag);
+            writer.WriteString("value", Convert.ToHexString(node.Value.Span));
+            if (node.Children is not null)
+            {
+                writer.WritePropertyName("children");
+                WriteNodes(node.Children, writer);
+            }
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+    }
+}

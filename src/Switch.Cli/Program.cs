@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Switch.Cli;
+
+return CliApp.Run(args);

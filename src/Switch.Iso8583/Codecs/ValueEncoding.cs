@@ -1,0 +1,449 @@
+using System.Buffers;
+
+namespace Switch.Iso8583.Codecs;
+
+/// <summary>A problem in one value, positioned relative to the value's first byte or character.</summary>
+internal sealed class ValueFormatException(string reason, int position) : Exception(reason)
+{
+    public int Position { get; } = position;
+}
+
+/// <summary>Which side a short fixed-length value is padded on, and with what.</summary>
+public readonly record struct Padding(bool Left, char Char)
+{
+    /// <summary>Numeric default: zeros on the left.</summary>
+    public static readonly Padding LeftZeros = new(true, '0');
+
+    /// <summary>Character default: spaces on the right.</summary>
+    public static readonly Padding RightSpaces = new(false, ' ');
+}
+
+/// <summary>
+/// How a field's value is represented on the wire, independent of its length prefix. A value is a
+/// string: characters for text, digits for BCD, uppercase hex for binary. Lengths are counted in
+/// "units": characters for text, digits for BCD, bytes for binary and hex-on-the-wire.
+/// </summary>
+public abstract class ValueEncoding
+{
+    /// <summary>Short name used in specs and by <c>describe</c>.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Wire bytes taken by a value of <paramref name="units"/> units.</summary>
+    public abstract int WireBytes(int units);
+
+    /// <summary>Units held by <paramref name="wireBytes"/> bytes (for prefixes that count bytes).</summary>
+    public abstract int UnitsInWire(int wireBytes);
+
+    /// <summary>Decodes and validates a value; throws <see cref="ValueFormatException"/>.</summary>
+    internal abstract string Decode(ReadOnlySpan<byte> wire, int units);
+
+    /// <summary>Checks wire bytes without materializing a string; throws <see cref="ValueFormatException"/>.</summary>
+    internal abstract void Validate(ReadOnlySpan<byte> wire, int units);
+
+    /// <summary>Units the value takes; throws <see cref="ValueFormatException"/> for characters it cannot carry.</summary>
+    internal abstract int UnitsOf(ReadOnlySpan<char> value);
+
+    /// <summary>Encodes a value padded to <paramref name="units"/> into exactly <see cref="WireBytes"/> bytes.</summary>
+    internal abstract void Encode(ReadOnlySpan<char> value, int units, Padding padding, Span<byte> dest);
+
+    /// <summary>True when each wire byte is one unit of one character (text encodings).</summary>
+    public virtual bool IsText => false;
+
+    /// <summary>Decodes a decimal digit written in this encoding's character set, or -1.</summary>
+    internal virtual int DigitValue(byte b) => -1;
+
+    internal static void ThrowTooLong(int units, int max) =>
+        throw new ValueFormatException($"value of {units} units is longer than the field's {max}", 0);
+}
+
+/// <summary>One byte per character: ASCII (byte-transparent Latin-1) or an EBCDIC code page.</summary>
+public sealed class TextEncoding : ValueEncoding
+{
+    private readonly Ebcdic? _ebcdic;
+
+    private TextEncoding(Ebcdic? ebcdic) => _ebcdic = ebcdic;
+
+    /// <summary>ASCII, byte-transparent: bytes 0x00–0xFF map to U+0000–U+00FF.</summary>
+    public static readonly TextEncoding Ascii = new(null);
+
+    /// <summary>EBCDIC IBM-037.</summary>
+    public static readonly TextEncoding Ebcdic037 = new(Ebcdic.Cp037);
+
+    /// <summary>EBCDIC IBM-500.</summary>
+    public static readonly TextEncoding Ebcdic500 = new(Ebcdic.Cp500);
+
+    /// <summary>EBCDIC IBM-1047.</summary>
+    public static readonly TextEncoding Ebcdic1047 = new(Ebcdic.Cp1047);
+
+    /// <summary>The EBCDIC table, or null for ASCII.</summary>
+    public Ebcdic? Ebcdic => _ebcdic;
+
+    /// <inheritdoc/>
+    public override string Name => _ebcdic is null ? "ascii" : $"ebcdic-{_ebcdic.CodePage:D3}";
+
+    /// <inheritdoc/>
+    public override bool IsText => true;
+
+    /// <inheritdoc/>
+    public override int WireBytes(int units) => units;
+
+    /// <inheritdoc/>
+    public override int UnitsInWire(int wireBytes) => wireBytes;
+
+    internal override string Decode(ReadOnlySpan<byte> wire, int units) =>
+        _ebcdic is null ? System.Text.Encoding.Latin1.GetString(wire) : _ebcdic.GetString(wire);
+
+    internal override void Validate(ReadOnlySpan<byte> wire, int units)
+    {
+        // Byte-transparent: every byte is a valid character.
+    }
+
+    internal override int UnitsOf(ReadOnlySpan<char> value)
+    {
+        int bad = value.IndexOfAnyExceptInRange('\0', '\u00FF');
+        if (bad >= 0) throw new ValueFormatException($"character U+{(int)value[bad]:X4} cannot be carried by a single-byte field", bad);
+        return value.Length;
+    }
+
+    internal override void Encode(ReadOnlySpan<char> value, int units, Padding padding, Span<byte> dest)
+    {
+        int padCount = units - value.Length;
+        Span<byte> body = padding.Left ? dest[padCount..] : dest[..value.Length];
+        Span<byte> pad = padding.Left ? dest[..padCount] : dest[value.Length..units];
+        WriteChars(value, body);
+        if (padCount > 0)
+        {
+            Span<char> one = [padding.Char];
+            Span<byte> padByte = stackalloc byte[1];
+            WriteChars(one, padByte);
+            pad.Fill(padByte[0]);
+        }
+    }
+
+    internal void WriteChars(ReadOnlySpan<char> chars, Span<byte> dest)
+    {
+        if (_ebcdic is null)
+        {
+            System.Text.Encoding.Latin1.GetBytes(chars, dest);
+            return;
+        }
+        int bad = _ebcdic.GetBytes(chars, dest);
+        if (bad >= 0) throw new ValueFormatException($"character U+{(int)chars[bad]:X4} has no EBCDIC code", bad);
+    }
+
+    internal override int DigitValue(byte b)
+    {
+        if (_ebcdic is not null) return _ebcdic.DigitValue(b);
+        return b is >= (byte)'0' and <= (byte)'9' ? b - '0' : -1;
+    }
+
+    /// <summary>The wire byte of one character.</summary>
+    internal byte ByteOf(char c)
+    {
+        if (_ebcdic is null) return (byte)c;
+        _ebcdic.TryFromChar(c, out byte b);
+        return b;
+    }
+
+    /// <summary>The character of one wire byte.</summary>
+    internal char CharOf(byte b) => _ebcdic is null ? (char)b : _ebcdic.ToChar(b);
+}
+
+/// <summary>
+/// Packed BCD: two digits per byte. An odd digit count carries one pad nibble, on the left or the
+/// right. Nibble D is shown as '=' (track 2 separator); nibbles A–C, E, F as hex letters, as jPOS does.
+/// </summary>
+public sealed class BcdEncoding : ValueEncoding
+{
+    private const string NibbleChars = "0123456789ABC=EF";
+
+    /// <summary>True when an odd-length value's pad nibble is the first (high) nibble.</summary>
+    public bool PadLeft { get; }
+
+    /// <summary>The pad nibble value (0 or 0xF).</summary>
+    public int PadNibble { get; }
+
+    /// <summary>Creates a BCD encoding.</summary>
+    public BcdEncoding(bool padLeft, int padNibble = 0)
+    {
+        if (padNibble is not (0 or 0xF)) throw new ArgumentException("BCD pad nibble must be 0 or F");
+        PadLeft = padLeft;
+        PadNibble = padNibble;
+    }
+
+    /// <summary>Left pad with 0 (jPOS pad="true").</summary>
+    public static readonly BcdEncoding LeftPadded = new(true);
+
+    /// <summary>Right pad with 0 (jPOS default).</summary>
+    public static readonly BcdEncoding RightPadded = new(false);
+
+    /// <inheritdoc/>
+    public override string Name => PadLeft ? "bcd" : "bcd-right";
+
+    /// <inheritdoc/>
+    public override int WireBytes(int units) => (units + 1) >> 1;
+
+    /// <inheritdoc/>
+    public override int UnitsInWire(int wireBytes) => wireBytes * 2;
+
+    internal override string Decode(ReadOnlySpan<byte> wire, int units)
+    {
+        Validate(wire, units);
+        int skip = PadLeft && (units & 1) == 1 ? 1 : 0;
+        return string.Create(units, new WireState(wire, skip, null), static (dst, st) =>
+        {
+            var src = st.Bytes;
+            for (int i = 0; i < dst.Length; i++)
+            {
+                int n = i + st.Skip;
+                int b = src[n >> 1];
+                int nibble = (n & 1) == 0 ? b >> 4 : b & 0x0F;
+                dst[i] = NibbleChars[nibble];
+            }
+        });
+    }
+
+    internal override void Validate(ReadOnlySpan<byte> wire, int units)
+    {
+        if ((units & 1) == 0) return;
+        int pad = PadLeft ? wire[0] >> 4 : wire[^1] & 0x0F;
+        if (pad != PadNibble)
+        {
+            int at = PadLeft ? 0 : wire.Length - 1;
+            throw new ValueFormatException($"BCD pad nibble is {pad:X} where {PadNibble:X} is expected", at);
+        }
+    }
+
+    internal override int UnitsOf(ReadOnlySpan<char> value)
+    {
+        for (int i = 0; i < value.Length; i++)
+        {
+            if (NibbleOf(value[i]) < 0) throw new ValueFormatException($"'{value[i]}' is not a BCD digit", i);
+        }
+        return value.Length;
+    }
+
+    internal override void Encode(ReadOnlySpan<char> value, int units, Padding padding, Span<byte> dest)
+    {
+        // Short values are padded with '0' digits on the left (numeric), then the odd-length pad nibble.
+        int zeros = units - value.Length;
+        int lead = PadLeft && (units & 1) == 1 ? 1 : 0;
+        int total = units + lead + ((units + lead) & 1);
+        for (int n = 0; n < total; n += 2)
+        {
+            int hi = NibbleAt(n, lead, zeros, units, value);
+            int lo = NibbleAt(n + 1, lead, zeros, units, value);
+            dest[n >> 1] = (byte)((hi << 4) | lo);
+        }
+    }
+
+    private int NibbleAt(int n, int lead, int zeros, int units, ReadOnlySpan<char> value)
+    {
+        int i = n - lead;
+        if (i < 0 || i >= units) return PadNibble;
+        if (i < zeros) return 0;
+        return NibbleOf(value[i - zeros]);
+    }
+
+    private static int NibbleOf(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        '=' => 0xD,
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        _ => -1,
+    };
+}
+
+/// <summary>Raw bytes on the wire; the value is their uppercase hex.</summary>
+public sealed class BinaryEncoding : ValueEncoding
+{
+    /// <summary>The one instance.</summary>
+    public static readonly BinaryEncoding Instance = new();
+
+    private BinaryEncoding() { }
+
+    /// <inheritdoc/>
+    public override string Name => "binary";
+
+    /// <inheritdoc/>
+    public override int WireBytes(int units) => units;
+
+    /// <inheritdoc/>
+    public override int UnitsInWire(int wireBytes) => wireBytes;
+
+    internal override string Decode(ReadOnlySpan<byte> wire, int units) => Convert.ToHexString(wire);
+
+    internal override void Validate(ReadOnlySpan<byte> wire, int units)
+    {
+    }
+
+    internal override int UnitsOf(ReadOnlySpan<char> value) => HexUnits(value);
+
+    internal static int HexUnits(ReadOnlySpan<char> value)
+    {
+        if ((value.Length & 1) == 1) throw new ValueFormatException("hex value has an odd number of digits", value.Length - 1);
+        int bad = value.IndexOfAnyExcept(HexChars);
+        if (bad >= 0) throw new ValueFormatException($"'{value[bad]}' is not a hex digit", bad);
+        return value.Length / 2;
+    }
+
+    internal static readonly SearchValues<char> HexChars = SearchValues.Create("0123456789ABCDEFabcdef");
+
+    internal override void Encode(ReadOnlySpan<char> value, int units, Padding padding, Span<byte> dest)
+    {
+        // Binary values are never padded: a fixed binary field must be given whole.
+        if (value.Length != units * 2) throw new ValueFormatException($"binary value has {value.Length / 2} bytes where {units} are required", 0);
+        Convert.FromHexString(value, dest[..units], out _, out _);
+    }
+}
+
+/// <summary>Bytes written as hex characters (ASCII or EBCDIC): 2 wire bytes per value byte.</summary>
+public sealed class HexTextEncoding : ValueEncoding
+{
+    private readonly TextEncoding _text;
+
+    /// <summary>Hex in ASCII characters.</summary>
+    public static readonly HexTextEncoding Ascii = new(TextEncoding.Ascii);
+
+    /// <summary>Hex in EBCDIC (IBM-1047) characters.</summary>
+    public static readonly HexTextEncoding Ebcdic = new(TextEncoding.Ebcdic1047);
+
+    private HexTextEncoding(TextEncoding text) => _text = text;
+
+    /// <inheritdoc/>
+    public override string Name => _text.Ebcdic is null ? "ascii-hex" : "ebcdic-hex";
+
+    /// <inheritdoc/>
+    public override int WireBytes(int units) => units * 2;
+
+    /// <inheritdoc/>
+    public override int UnitsInWire(int wireBytes) => (wireBytes & 1) == 0 ? wireBytes / 2 : -1;
+
+    internal override string Decode(ReadOnlySpan<byte> wire, int units)
+    {
+        Validate(wire, units);
+        if (_text.Ebcdic is null)
+        {
+            string ascii = System.Text.Encoding.Latin1.GetString(wire);
+            return ascii.AsSpan().ContainsAnyInRange('a', 'f') ? ascii.ToUpperInvariant() : ascii;
+        }
+        return _text.Ebcdic.GetString(wire).ToUpperInvariant();
+    }
+
+    internal override void Validate(ReadOnlySpan<byte> wire, int units)
+    {
+        for (int i = 0; i < wire.Length; i++)
+        {
+            if (!HexValue(wire[i], out _)) throw new ValueFormatException($"byte {wire[i]:X2} is not a hex character", i);
+        }
+    }
+
+    /// <summary>Decodes wire hex characters into bytes.</summary>
+    internal void DecodeBytes(ReadOnlySpan<byte> wire, Span<byte> dest)
+    {
+        for (int i = 0; i < dest.Length; i++)
+        {
+            if (!HexValue(wire[2 * i], out int hi)) throw new ValueFormatException($"byte {wire[2 * i]:X2} is not a hex character", 2 * i);
+            if (!HexValue(wire[(2 * i) + 1], out int lo)) throw new ValueFormatException($"byte {wire[(2 * i) + 1]:X2} is not a hex character", (2 * i) + 1);
+            dest[i] = (byte)((hi << 4) | lo);
+        }
+    }
+
+    private bool HexValue(byte b, out int value)
+    {
+        char c = _text.CharOf(b);
+        value = c switch
+        {
+            >= '0' and <= '9' => c - '0',
+            >= 'A' and <= 'F' => c - 'A' + 10,
+            >= 'a' and <= 'f' => c - 'a' + 10,
+            _ => -1,
+        };
+        return value >= 0;
+    }
+
+    internal override int UnitsOf(ReadOnlySpan<char> value) => BinaryEncoding.HexUnits(value);
+
+    internal override void Encode(ReadOnlySpan<char> value, int units, Padding padding, Span<byte> dest)
+    {
+        if (value.Length != units * 2) throw new ValueFormatException($"binary value has {value.Length / 2} bytes where {units} are required", 0);
+        for (int i = 0; i < value.Length; i++) dest[i] = _text.ByteOf(char.ToUpperInvariant(value[i]));
+    }
+
+    /// <summary>Encodes raw bytes as uppercase hex characters.</summary>
+    internal void EncodeBytes(ReadOnlySpan<byte> bytes, Span<byte> dest)
+    {
+        const string digits = "0123456789ABCDEF";
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            dest[2 * i] = _text.ByteOf(digits[bytes[i] >> 4]);
+            dest[(2 * i) + 1] = _text.ByteOf(digits[bytes[i] & 0xF]);
+        }
+    }
+}
+
+/// <summary>
+/// A signed amount: one sign character ('C' credit or 'D' debit) in a text encoding, then the
+/// digits in their own encoding (text or BCD). The value is the sign followed by the digits; the
+/// field length counts the sign as one unit.
+/// </summary>
+public sealed class AmountEncoding : ValueEncoding
+{
+    /// <summary>Encoding of the sign byte.</summary>
+    public TextEncoding Sign { get; }
+
+    /// <summary>Encoding of the digits.</summary>
+    public ValueEncoding Digits { get; }
+
+    /// <summary>Creates an amount encoding.</summary>
+    public AmountEncoding(TextEncoding sign, ValueEncoding digits)
+    {
+        Sign = sign;
+        Digits = digits;
+    }
+
+    /// <inheritdoc/>
+    public override string Name => $"amount({Sign.Name}+{Digits.Name})";
+
+    /// <inheritdoc/>
+    public override int WireBytes(int units) => 1 + Digits.WireBytes(units - 1);
+
+    /// <inheritdoc/>
+    public override int UnitsInWire(int wireBytes) => 1 + Digits.UnitsInWire(wireBytes - 1);
+
+    internal override string Decode(ReadOnlySpan<byte> wire, int units)
+    {
+        Validate(wire, units);
+        char sign = Sign.CharOf(wire[0]);
+        string digits = Digits.Decode(wire[1..], units - 1);
+        return string.Concat(new ReadOnlySpan<char>(in sign), digits);
+    }
+
+    internal override void Validate(ReadOnlySpan<byte> wire, int units)
+    {
+        if (units < 1 || wire.Length < 1) throw new ValueFormatException("amount has no sign", 0);
+        char sign = Sign.CharOf(wire[0]);
+        if (sign is not ('C' or 'D')) throw new ValueFormatException($"amount sign is '{sign}' where C or D is expected", 0);
+        try
+        {
+            Digits.Validate(wire[1..], units - 1);
+        }
+        catch (ValueFormatException ex)
+        {
+            throw new ValueFormatException(ex.Message, ex.Position + 1);
+        }
+    }
+
+    internal override int UnitsOf(ReadOnlySpan<char> value)
+    {
+        if (value.Length < 1 || value[0] is not ('C' or 'D')) throw new ValueFormatException("amount must start with its sign, C or D", 0);
+        return 1 + Digits.UnitsOf(value[1..]);
+    }
+
+    internal override void Encode(ReadOnlySpan<char> value, int units, Padding padding, Span<byte> dest)
+    {
+        dest[0] = Sign.ByteOf(value[0]);
+        Digits.Encode(value[1..], units - 1, Padding.LeftZeros, dest[1..]);
+    }
+}

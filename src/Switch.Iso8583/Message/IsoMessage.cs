@@ -1,0 +1,352 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Switch.Iso8583.Codecs;
+using Switch.Iso8583.Spec;
+
+namespace Switch.Iso8583.Message;
+
+/// <summary>
+/// One ISO 8583 message (or sub-message) of a spec. A decoded message points into the bytes it was
+/// decoded from and turns a field into a string only when it is read, so the source memory must stay
+/// valid and unchanged while the message is used (call <see cref="Detach"/> to copy it). Not thread-safe.
+/// </summary>
+public sealed class IsoMessage
+{
+    /// <summary>Where a field's value lives: a range of the source bytes, a value set by code, or both.</summary>
+    internal struct Slot
+    {
+        /// <summary>Offset of the value (after its prefix) in the source; -1 when set by code.</summary>
+        public int Offset;
+
+        /// <summary>Wire bytes of the value (without prefix).</summary>
+        public int Wire;
+
+        /// <summary>Length in units (digits, characters, bytes).</summary>
+        public int Units;
+
+        /// <summary>Materialized value: a string, or an <see cref="IsoMessage"/> for composite fields.</summary>
+        public object? Value;
+    }
+
+    [InlineArray(3)]
+    internal struct Presence
+    {
+        private ulong _word;
+    }
+
+    private Presence _present;
+    private Slot[] _slots;
+    private int _count;
+    private Slot _mti;
+    private bool _hasMti;
+    private Slot _header;
+    private bool _hasHeader;
+
+    /// <summary>The spec this message follows.</summary>
+    public MessageSpec Spec { get; }
+
+    /// <summary>The bytes the message was decoded from (empty for a message built in code).</summary>
+    public ReadOnlyMemory<byte> Source { get; private set; }
+
+    /// <summary>Offset of <see cref="Source"/> within the outermost message, for error positions.</summary>
+    internal int BaseOffset { get; private set; }
+
+    /// <summary>Creates an empty message of a spec.</summary>
+    public IsoMessage(MessageSpec spec, int capacity = 24)
+    {
+        Spec = spec;
+        _slots = new Slot[Math.Max(capacity, 1)];
+    }
+
+    /// <summary>Creates an empty message with the given MTI.</summary>
+    public IsoMessage(MessageSpec spec, string mti) : this(spec) => Mti = mti;
+
+    /// <summary>Number of data fields present.</summary>
+    public int Count => _count;
+
+    /// <summary>The message type indicator, e.g. "0200"; null when absent.</summary>
+    public string? Mti
+    {
+        get
+        {
+            if (!_hasMti) return null;
+            if (_mti.Value is null) _mti.Value = Materialize(0, ref _mti);
+            return (string)_mti.Value;
+        }
+        set
+        {
+            if (value is null)
+            {
+                _hasMti = false;
+                _mti = default;
+                return;
+            }
+            var fs = Spec.Mti ?? throw new IsoFormatException("a sub-message has no MTI", 0);
+            int units = CheckValue(fs, value);
+            _mti = new Slot { Offset = -1, Units = units, Value = value };
+            _hasMti = true;
+        }
+    }
+
+    /// <summary>The fixed header bytes (empty when the spec has none or it was not set).</summary>
+    public ReadOnlySpan<byte> Header => !_hasHeader
+        ? default
+        : _header.Value is byte[] set ? set : Source.Span.Slice(_header.Offset, _header.Wire);
+
+    /// <summary>Sets the header; it must be exactly the spec's header length.</summary>
+    public void SetHeader(ReadOnlySpan<byte> header)
+    {
+        if (header.Length != Spec.HeaderLength)
+            throw new IsoFormatException($"header is {header.Length} bytes where the spec requires {Spec.HeaderLength}");
+        _header = new Slot { Offset = -1, Wire = header.Length, Value = header.ToArray() };
+        _hasHeader = header.Length > 0;
+    }
+
+    /// <summary>True when field <paramref name="field"/> is present.</summary>
+    public bool Has(int field)
+    {
+        if (field < 1 || field > 192) return field == 0 && _hasMti;
+        int i = field - 1;
+        return (_present[i >> 6] & (1UL << (63 - (i & 63)))) != 0;
+    }
+
+    /// <summary>The present data fields in ascending order.</summary>
+    public IEnumerable<int> Fields
+    {
+        get
+        {
+            for (int w = 0; w < 3; w++)
+            {
+                ulong word = _present[w];
+                while (word != 0)
+                {
+                    int lz = BitOperations.LeadingZeroCount(word);
+                    word &= ~(1UL << (63 - lz));
+                    yield return (w * 64) + lz + 1;
+                }
+            }
+        }
+    }
+
+    /// <summary>The field's value as text (digits, characters, or uppercase hex for binary); null when absent.</summary>
+    public string? GetString(int field)
+    {
+        if (field == 0) return Mti;
+        if (!Has(field)) return null;
+        ref Slot slot = ref _slots[Rank(field)];
+        if (slot.Value is IsoMessage) throw new InvalidOperationException($"field {field} has sub-fields: read it with GetSubMessage");
+        slot.Value ??= Materialize(field, ref slot);
+        return (string)slot.Value;
+    }
+
+    /// <summary>Shorthand for <see cref="GetString"/>.</summary>
+    public string? this[int field] => GetString(field);
+
+    /// <summary>The sub-message of a composite field; null when absent.</summary>
+    public IsoMessage? GetSubMessage(int field)
+    {
+        if (!Has(field)) return null;
+        var fs = Spec[field]!;
+        if (fs.Subfields is null) throw new InvalidOperationException($"field {field} has no sub-fields");
+        ref Slot slot = ref _slots[Rank(field)];
+        if (slot.Value is null)
+        {
+            var sub = new IsoMessage(fs.Subfields);
+            MessageDecoder.DecodeSub(fs, Source, slot.Offset, slot.Wire, BaseOffset, sub, DecodeMode.Strict);
+            slot.Value = sub;
+        }
+        return (IsoMessage)slot.Value;
+    }
+
+    /// <summary>The value's bytes as they are on the wire (no prefix); empty for fields set in code.</summary>
+    public ReadOnlySpan<byte> GetWire(int field)
+    {
+        if (!Has(field)) return default;
+        Slot slot = _slots[Rank(field)];
+        return slot.Offset < 0 ? default : Source.Span.Slice(slot.Offset, slot.Wire);
+    }
+
+    /// <summary>Length of a present field in units (digits, characters or bytes); -1 when absent.</summary>
+    public int GetLength(int field) => Has(field) ? _slots[Rank(field)].Units : -1;
+
+    /// <summary>
+    /// Sets a field from its text form (as <see cref="GetString"/> returns it). Short values of
+    /// fixed fields are padded as the spec says; invalid or too long values raise <see cref="IsoFormatException"/>.
+    /// </summary>
+    public IsoMessage Set(int field, string value)
+    {
+        if (field == 0)
+        {
+            Mti = value;
+            return this;
+        }
+        var fs = DataField(field);
+        if (fs.Subfields is not null) throw new IsoFormatException("field has sub-fields: set a sub-message", field);
+        int units = CheckValue(fs, value);
+        ref Slot slot = ref SlotFor(field);
+        slot = new Slot { Offset = -1, Units = units, Value = value };
+        return this;
+    }
+
+    /// <summary>Sets a binary field from bytes.</summary>
+    public IsoMessage SetBytes(int field, ReadOnlySpan<byte> value) => Set(field, Convert.ToHexString(value));
+
+    /// <summary>Sets a composite field's sub-message (which must follow the field's sub-field spec).</summary>
+    public IsoMessage SetSubMessage(int field, IsoMessage sub)
+    {
+        var fs = DataField(field);
+        if (fs.Subfields is null || !ReferenceEquals(fs.Subfields, sub.Spec))
+            throw new IsoFormatException("sub-message does not follow this field's sub-field spec", field);
+        ref Slot slot = ref SlotFor(field);
+        slot = new Slot { Offset = -1, Value = sub };
+        return this;
+    }
+
+    /// <summary>Removes a field; no effect when absent.</summary>
+    public void Remove(int field)
+    {
+        if (field == 0)
+        {
+            Mti = null;
+            return;
+        }
+        if (!Has(field)) return;
+        int r = Rank(field);
+        Array.Copy(_slots, r + 1, _slots, r, _count - r - 1);
+        _slots[--_count] = default;
+        int i = field - 1;
+        _present[i >> 6] &= ~(1UL << (63 - (i & 63)));
+    }
+
+    /// <summary>Copies the source bytes so the message no longer depends on the caller's buffer.</summary>
+    public IsoMessage Detach()
+    {
+        if (!Source.IsEmpty) Source = Source.ToArray();
+        for (int i = 0; i < _count; i++)
+        {
+            if (_slots[i].Value is IsoMessage sub) sub.Detach();
+        }
+        return this;
+    }
+
+    /// <summary>Empties the message for reuse (keeps its storage).</summary>
+    public void Clear()
+    {
+        Array.Clear(_slots, 0, _count);
+        _count = 0;
+        _present = default;
+        _mti = default;
+        _hasMti = false;
+        _header = default;
+        _hasHeader = false;
+        Source = default;
+        BaseOffset = 0;
+    }
+
+    // ---- decoder and encoder access -------------------------------------------------------------
+
+    internal void BeginDecode(ReadOnlyMemory<byte> source, int baseOffset, int fieldCount)
+    {
+        Clear();
+        Source = source;
+        BaseOffset = baseOffset;
+        if (_slots.Length < fieldCount) _slots = new Slot[fieldCount];
+    }
+
+    internal void SetDecodedHeader(int offset, int length)
+    {
+        _header = new Slot { Offset = offset, Wire = length };
+        _hasHeader = length > 0;
+    }
+
+    internal void SetDecodedMti(int offset, int wire, int units)
+    {
+        _mti = new Slot { Offset = offset, Wire = wire, Units = units };
+        _hasMti = true;
+    }
+
+    /// <summary>Appends a decoded field; fields arrive in ascending order.</summary>
+    internal ref Slot AppendDecoded(int field, int offset, int wire, int units)
+    {
+        if (_count == _slots.Length) Array.Resize(ref _slots, _count * 2);
+        int i = field - 1;
+        _present[i >> 6] |= 1UL << (63 - (i & 63));
+        ref Slot slot = ref _slots[_count++];
+        slot = new Slot { Offset = offset, Wire = wire, Units = units };
+        return ref slot;
+    }
+
+    internal ulong PresenceWord(int w) => _present[w];
+
+    internal ref Slot SlotAt(int rank) => ref _slots[rank];
+
+    internal ref Slot MtiSlot => ref _mti;
+
+    internal bool HasMtiSlot => _hasMti;
+
+    internal bool HasHeaderSlot => _hasHeader;
+
+    internal ref Slot HeaderSlot => ref _header;
+
+    internal string Materialize(int field, ref Slot slot)
+    {
+        var fs = field == 0 ? Spec.Mti! : Spec[field]!;
+        var wire = Source.Span.Slice(slot.Offset, slot.Wire);
+        try
+        {
+            return fs.Encoding.Decode(wire, slot.Units);
+        }
+        catch (ValueFormatException ex)
+        {
+            throw new IsoFormatException(ex.Message, field, BaseOffset + slot.Offset + ex.Position);
+        }
+    }
+
+    private int Rank(int field)
+    {
+        int i = field - 1;
+        int w = i >> 6, bit = i & 63;
+        int rank = 0;
+        for (int k = 0; k < w; k++) rank += BitOperations.PopCount(_present[k]);
+        if (bit > 0) rank += BitOperations.PopCount(_present[w] >> (64 - bit));
+        return rank;
+    }
+
+    private ref Slot SlotFor(int field)
+    {
+        int r = Rank(field);
+        if (Has(field)) return ref _slots[r];
+        if (_count == _slots.Length) Array.Resize(ref _slots, _count * 2);
+        Array.Copy(_slots, r, _slots, r + 1, _count - r);
+        _count++;
+        int i = field - 1;
+        _present[i >> 6] |= 1UL << (63 - (i & 63));
+        return ref _slots[r];
+    }
+
+    private FieldSpec DataField(int field)
+    {
+        var fs = Spec[field];
+        if (fs is null || !Spec.IsDataField(field))
+            throw new IsoFormatException($"spec {Spec.Name} does not define data field {field}", field);
+        return fs;
+    }
+
+    private static int CheckValue(FieldSpec fs, string value)
+    {
+        int units;
+        try
+        {
+            units = fs.Encoding.UnitsOf(value);
+        }
+        catch (ValueFormatException ex)
+        {
+            throw new IsoFormatException($"{ex.Message} at character {ex.Position}", fs.Number);
+        }
+        if (units > fs.Length)
+            throw new IsoFormatException($"value has {units} units, more than the field's maximum of {fs.Length}", fs.Number);
+        if (fs.Encoding is BinaryEncoding or HexTextEncoding && fs.Prefix.IsFixed && units != fs.Length)
+            throw new IsoFormatException($"binary value has {units} bytes where the field requires {fs.Length}", fs.Number);
+        return units;
+    }
+}

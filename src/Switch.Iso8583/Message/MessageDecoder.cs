@@ -1,0 +1,292 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using Switch.Iso8583.Codecs;
+using Switch.Iso8583.Spec;
+using Switch.Iso8583.Tlv;
+
+namespace Switch.Iso8583.Message;
+
+/// <summary>How much work a decode does up front.</summary>
+public enum DecodeMode
+{
+    /// <summary>Bitmap and field boundaries only; values are checked when read. Allocates nothing.</summary>
+    Index,
+
+    /// <summary>Boundaries plus every value and sub-message checked; strings made when read.</summary>
+    Strict,
+
+    /// <summary>Strict, and every field turned into its string now (as jPOS's unpack does).</summary>
+    Materialize,
+}
+
+/// <summary>Reads a message's bytes into an <see cref="IsoMessage"/>: header, MTI, bitmaps, fields.</summary>
+internal static class MessageDecoder
+{
+    public static void Decode(MessageSpec spec, ReadOnlyMemory<byte> data, IsoMessage into, DecodeMode mode)
+    {
+        if (data.Length > spec.MaxMessageBytes)
+            throw new IsoFormatException($"message of {data.Length} bytes exceeds the maximum of {spec.MaxMessageBytes}", -1, 0);
+        DecodeBody(spec, data, 0, into, mode);
+    }
+
+    /// <summary>Decodes a composite field's payload as a sub-message that must consume it exactly.</summary>
+    public static void DecodeSub(FieldSpec carrier, ReadOnlyMemory<byte> source, int offset, int wire, int baseOffset,
+        IsoMessage into, DecodeMode mode)
+    {
+        ReadOnlyMemory<byte> payload = source.Slice(offset, wire);
+        if (carrier.Encoding is HexTextEncoding hex)
+        {
+            // Sub-fields carried as hex characters: unpack to bytes first (positions are then approximate).
+            var bytes = new byte[wire / 2];
+            try
+            {
+                hex.DecodeBytes(payload.Span, bytes);
+            }
+            catch (ValueFormatException ex)
+            {
+                throw new IsoFormatException(ex.Message, carrier.Number, baseOffset + offset + ex.Position);
+            }
+            payload = bytes;
+        }
+        try
+        {
+            DecodeBody(carrier.Subfields!, payload, baseOffset + offset, into, mode);
+        }
+        catch (IsoFormatException ex) when (ex.Field >= 0 && !ex.Reason.StartsWith("sub-field", StringComparison.Ordinal))
+        {
+            throw new IsoFormatException($"sub-field {ex.Field}: {ex.Reason}", carrier.Number, ex.Offset);
+        }
+        catch (IsoFormatException ex) when (ex.Field < 0)
+        {
+            throw new IsoFormatException(ex.Reason, carrier.Number, ex.Offset);
+        }
+    }
+
+    private static void DecodeBody(MessageSpec spec, ReadOnlyMemory<byte> data, int baseOffset, IsoMessage into, DecodeMode mode)
+    {
+        var span = data.Span;
+        int pos = 0;
+        if (spec.HeaderLength > 0)
+        {
+            Need(span, pos, spec.HeaderLength, -1, baseOffset, "header");
+            pos = spec.HeaderLength;
+        }
+        int mtiStart = -1, mtiWire = 0, mtiUnits = 0;
+        if (spec.Mti is { } mtiSpec) pos = ReadBounds(mtiSpec, span, pos, baseOffset, out mtiStart, out mtiWire, out mtiUnits);
+        Span<ulong> words = stackalloc ulong[3];
+        int count = spec.MaxField;
+        if (spec.HasBitmap)
+        {
+            pos = ReadBitmaps(spec, span, pos, baseOffset, words);
+            count = BitOperations.PopCount(words[0]) + BitOperations.PopCount(words[1]) + BitOperations.PopCount(words[2]);
+        }
+        into.BeginDecode(data, baseOffset, count);
+        if (spec.HeaderLength > 0) into.SetDecodedHeader(0, spec.HeaderLength);
+        if (mtiStart >= 0)
+        {
+            into.SetDecodedMti(mtiStart, mtiWire, mtiUnits);
+            if (mode != DecodeMode.Index) CheckValue(spec.Mti!, into, span, mtiStart, mtiWire, mtiUnits, baseOffset);
+        }
+        int last = spec.HasBitmap
+            ? DecodeBitmapped(spec, words, span, ref pos, baseOffset, into, mode)
+            : DecodeFixedPositions(spec, span, ref pos, baseOffset, into, mode);
+        if (pos != span.Length)
+        {
+            string after = last >= 0 ? $"field {last}" : spec.HasBitmap ? "the bitmap" : mtiStart >= 0 ? "the MTI" : "the header";
+            throw new IsoFormatException($"{span.Length - pos} trailing bytes after {after}", -1, baseOffset + pos);
+        }
+    }
+
+    private static int DecodeBitmapped(MessageSpec spec, ReadOnlySpan<ulong> words, ReadOnlySpan<byte> span, ref int pos, int baseOffset, IsoMessage into, DecodeMode mode)
+    {
+        int last = -1;
+        for (int w = 0; w < 3; w++)
+        {
+            ulong word = words[w];
+            while (word != 0)
+            {
+                int lz = BitOperations.LeadingZeroCount(word);
+                word &= ~(1UL << (63 - lz));
+                int field = (w * 64) + lz + 1;
+                pos = DecodeField(spec, field, span, pos, baseOffset, into, mode);
+                last = field;
+            }
+        }
+        return last;
+    }
+
+    private static int DecodeFixedPositions(MessageSpec spec, ReadOnlySpan<byte> span, ref int pos, int baseOffset, IsoMessage into, DecodeMode mode)
+    {
+        // Fixed-position sub-fields follow one another; trailing ones may be absent when the payload ends.
+        int last = -1;
+        for (int field = spec.FirstField; field <= spec.MaxField && pos < span.Length; field++)
+        {
+            if (spec[field] is null) continue;
+            pos = DecodeField(spec, field, span, pos, baseOffset, into, mode);
+            last = field;
+        }
+        return last;
+    }
+
+    private static int DecodeField(MessageSpec spec, int field, ReadOnlySpan<byte> span, int pos, int baseOffset, IsoMessage into, DecodeMode mode)
+    {
+        var fs = spec[field];
+        if (fs is null)
+            throw new IsoFormatException($"bitmap announces field {field}, which spec {spec.Name} does not define", field, baseOffset + pos);
+        int next = ReadBounds(fs, span, pos, baseOffset, out int start, out int wire, out int units);
+        ref var slot = ref into.AppendDecoded(field, start, wire, units);
+        if (mode == DecodeMode.Index) return next;
+        if (fs.Subfields is not null)
+        {
+            var sub = new IsoMessage(fs.Subfields);
+            DecodeSub(fs, into.Source, start, wire, baseOffset, sub, mode);
+            slot.Value = sub;
+            return next;
+        }
+        CheckValue(fs, into, span, start, wire, units, baseOffset);
+        if (mode == DecodeMode.Materialize) slot.Value = into.Materialize(field, ref slot);
+        return next;
+    }
+
+    private static void CheckValue(FieldSpec fs, IsoMessage into, ReadOnlySpan<byte> span, int start, int wire, int units, int baseOffset)
+    {
+        var value = span.Slice(start, wire);
+        try
+        {
+            fs.Encoding.Validate(value, units);
+        }
+        catch (ValueFormatException ex)
+        {
+            throw new IsoFormatException(ex.Message, fs.Number, baseOffset + start + ex.Position);
+        }
+        if (fs.Tlv && fs.Encoding is BinaryEncoding)
+        {
+            try
+            {
+                BerTlv.Validate(value, into.Spec.MaxTlvDepth);
+            }
+            catch (TlvFormatException ex)
+            {
+                throw new IsoFormatException($"BER-TLV: {ex.Reason}", fs.Number, baseOffset + start + ex.Offset);
+            }
+        }
+    }
+
+    /// <summary>Reads a field's prefix and checks its value fits; returns the offset after the value.</summary>
+    internal static int ReadBounds(FieldSpec fs, ReadOnlySpan<byte> span, int pos, int baseOffset, out int start, out int wire, out int units)
+    {
+        if (fs.Prefix.IsFixed)
+        {
+            units = fs.Length;
+            wire = fs.FixedWireBytes;
+            start = pos;
+            Need(span, pos, wire, fs.Number, baseOffset, "value");
+            return pos + wire;
+        }
+        int prefixBytes = fs.Prefix.Bytes;
+        Need(span, pos, prefixBytes, fs.Number, baseOffset, "length prefix");
+        int declared;
+        try
+        {
+            declared = fs.Prefix.Read(span.Slice(pos, prefixBytes));
+        }
+        catch (ValueFormatException ex)
+        {
+            throw new IsoFormatException(ex.Message, fs.Number, baseOffset + pos + ex.Position);
+        }
+        if (fs.PrefixCountsBytes)
+        {
+            wire = declared;
+            units = fs.Encoding.UnitsInWire(declared);
+            if (units < 0) throw new IsoFormatException($"declared length of {declared} bytes cannot hold a whole value", fs.Number, baseOffset + pos);
+        }
+        else
+        {
+            units = declared;
+            wire = fs.Encoding.WireBytes(declared);
+        }
+        if (units > fs.Length)
+            throw new IsoFormatException($"declared length {declared} exceeds the field's maximum of {fs.Length}", fs.Number, baseOffset + pos);
+        if (fs.Encoding is AmountEncoding && units < 1)
+            throw new IsoFormatException("declared length 0 leaves no room for the amount's sign", fs.Number, baseOffset + pos);
+        start = pos + prefixBytes;
+        Need(span, start, wire, fs.Number, baseOffset, "value");
+        return start + wire;
+    }
+
+    private static void Need(ReadOnlySpan<byte> span, int pos, int count, int field, int baseOffset, string what)
+    {
+        if (span.Length - pos < count)
+            throw new IsoFormatException($"{what} cut short: {count} bytes needed, {span.Length - pos} remain", field, baseOffset + pos);
+    }
+
+    private static int ReadBitmaps(MessageSpec spec, ReadOnlySpan<byte> span, int pos, int baseOffset, Span<ulong> words)
+    {
+        var bitmap = spec.Bitmap!;
+        if (spec.BitmapField == 0) return ReadFixedBitmap(bitmap, span, pos, baseOffset, words);
+        pos = ReadOneBitmap(bitmap, span, pos, baseOffset, out words[0]);
+        bool secondary = (words[0] & (1UL << 63)) != 0;
+        words[0] &= ~(1UL << 63);
+        if (!secondary) return pos;
+        if (spec.MaxBitmaps < 2)
+            throw new IsoFormatException("bit 1 announces a secondary bitmap, which the spec does not allow", 1, baseOffset + pos - BitmapWire(bitmap));
+        pos = ReadOneBitmap(bitmap, span, pos, baseOffset, out words[1]);
+        if (!spec.HasTertiary || (words[1] & (1UL << 63)) == 0) return pos;
+        words[1] &= ~(1UL << 63);
+        return ReadOneBitmap(bitmap, span, pos, baseOffset, out words[2]);
+    }
+
+    /// <summary>A fixed-size sub-field bitmap (bitmap at field 0): every bit announces the sub-field of its number.</summary>
+    private static int ReadFixedBitmap(FieldSpec bitmap, ReadOnlySpan<byte> span, int pos, int baseOffset, Span<ulong> words)
+    {
+        int bytes = bitmap.Length;
+        int wire = bitmap.Encoding.WireBytes(bytes);
+        Need(span, pos, wire, bitmap.Number, baseOffset, "bitmap");
+        Span<byte> raw = stackalloc byte[24];
+        raw.Clear();
+        if (bitmap.Encoding is HexTextEncoding hex)
+        {
+            try
+            {
+                hex.DecodeBytes(span.Slice(pos, wire), raw[..bytes]);
+            }
+            catch (ValueFormatException ex)
+            {
+                throw new IsoFormatException($"bitmap: {ex.Message}", bitmap.Number, baseOffset + pos + ex.Position);
+            }
+        }
+        else
+        {
+            span.Slice(pos, wire).CopyTo(raw);
+        }
+        for (int w = 0; w < 3; w++) words[w] = BinaryPrimitives.ReadUInt64BigEndian(raw.Slice(w * 8, 8));
+        return pos + wire;
+    }
+
+    private static int BitmapWire(FieldSpec bitmap) => bitmap.Encoding is HexTextEncoding ? 16 : 8;
+
+    private static int ReadOneBitmap(FieldSpec bitmap, ReadOnlySpan<byte> span, int pos, int baseOffset, out ulong word)
+    {
+        int wire = BitmapWire(bitmap);
+        Need(span, pos, wire, 1, baseOffset, "bitmap");
+        var src = span.Slice(pos, wire);
+        if (bitmap.Encoding is HexTextEncoding hex)
+        {
+            Span<byte> raw = stackalloc byte[8];
+            try
+            {
+                hex.DecodeBytes(src, raw);
+            }
+            catch (ValueFormatException ex)
+            {
+                throw new IsoFormatException($"bitmap: {ex.Message}", 1, baseOffset + pos + ex.Position);
+            }
+            word = BinaryPrimitives.ReadUInt64BigEndian(raw);
+        }
+        else
+        {
+            word = BinaryPrimitives.ReadUInt64BigEndian(src);
+        }
+        return pos + wire;
+    }
+}

@@ -1,0 +1,105 @@
+using Switch.Iso8583.Codecs;
+
+namespace Switch.Iso8583.Spec;
+
+/// <summary>What a field holds; decides default padding and how the value is shown.</summary>
+public enum FieldType
+{
+    /// <summary>Digits (n).</summary>
+    Numeric,
+
+    /// <summary>Characters (an, ans).</summary>
+    String,
+
+    /// <summary>Bytes (b), shown as uppercase hex.</summary>
+    Binary,
+
+    /// <summary>Sign C/D then digits (x+n).</summary>
+    Amount,
+
+    /// <summary>A bitmap (field 1 of a message or sub-message).</summary>
+    Bitmap,
+
+    /// <summary>A field made of sub-fields (fixed-position or bitmapped).</summary>
+    Composite,
+}
+
+/// <summary>
+/// One field of a message spec: a composition of a length prefix, a value encoding and a padding,
+/// plus optional sub-fields or a BER-TLV check. Immutable and shared by every message.
+/// </summary>
+public sealed class FieldSpec
+{
+    /// <summary>Field number (0 = MTI, 1 = bitmap).</summary>
+    public int Number { get; }
+
+    /// <summary>Human name.</summary>
+    public string Name { get; }
+
+    /// <summary>What the field holds.</summary>
+    public FieldType Type { get; }
+
+    /// <summary>Fixed length, or maximum length of a variable field, in units.</summary>
+    public int Length { get; }
+
+    /// <summary>The length prefix (<see cref="LengthPrefix.Fixed"/> for fixed fields).</summary>
+    public LengthPrefix Prefix { get; }
+
+    /// <summary>True when the prefix counts wire bytes rather than units (digits/characters/bytes).</summary>
+    public bool PrefixCountsBytes { get; }
+
+    /// <summary>How the value is represented.</summary>
+    public ValueEncoding Encoding { get; }
+
+    /// <summary>Padding used when a short value is encoded into a fixed field.</summary>
+    public Padding Padding { get; }
+
+    /// <summary>When set, the value must be well-formed BER-TLV (e.g. DE 55).</summary>
+    public bool Tlv { get; }
+
+    /// <summary>Sub-field layout for composite fields.</summary>
+    public MessageSpec? Subfields { get; }
+
+    /// <summary>Wire bytes of a fixed field's value.</summary>
+    public int FixedWireBytes { get; }
+
+    /// <summary>Creates a field spec; throws <see cref="ArgumentException"/> for impossible combinations.</summary>
+    public FieldSpec(int number, string name, FieldType type, int length, LengthPrefix prefix, ValueEncoding encoding,
+        Padding? padding = null, bool prefixCountsBytes = false, bool tlv = false, MessageSpec? subfields = null)
+    {
+        if (number is < 0 or > 192) throw new ArgumentException($"field number {number} is outside 0..192");
+        if (length < 0) throw new ArgumentException($"field {number}: length {length} is negative");
+        if (!prefix.IsFixed && length > prefix.MaxValue && !prefixCountsBytes)
+            throw new ArgumentException($"field {number}: maximum length {length} does not fit a {prefix} prefix");
+        if (type == FieldType.Composite && subfields is null) throw new ArgumentException($"field {number}: composite field without sub-fields");
+        Number = number;
+        Name = name;
+        Type = type;
+        Length = length;
+        Prefix = prefix;
+        PrefixCountsBytes = prefixCountsBytes;
+        Encoding = encoding;
+        Padding = padding ?? (type is FieldType.Numeric or FieldType.Amount ? Padding.LeftZeros : Padding.RightSpaces);
+        Tlv = tlv;
+        Subfields = subfields;
+        FixedWireBytes = prefix.IsFixed ? encoding.WireBytes(length) : -1;
+    }
+
+    /// <summary>One-line description of the wire form, for <c>describe</c>.</summary>
+    public string WireForm()
+    {
+        string unit = Encoding switch
+        {
+            BcdEncoding => "digits",
+            BinaryEncoding or HexTextEncoding => "bytes",
+            _ => "chars",
+        };
+        string size = Prefix.IsFixed
+            ? $"fixed {Length} {unit}"
+            : $"{Prefix} length{(PrefixCountsBytes ? " (counts bytes)" : "")}, up to {Length} {unit}";
+        string extra = Subfields is null ? "" : Subfields.HasBitmap ? ", bitmapped sub-fields" : ", fixed sub-fields";
+        if (Tlv) extra += ", BER-TLV";
+        string pad = Encoding is BcdEncoding b ? (b.PadLeft ? ", pad left" : ", pad right") : "";
+        return $"{Encoding.Name}{pad}, {size}{extra}";
+    }
+}

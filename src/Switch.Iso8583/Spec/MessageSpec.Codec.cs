@@ -1,0 +1,55 @@
+using System.Buffers;
+using Switch.Iso8583.Message;
+
+namespace Switch.Iso8583.Spec;
+
+public sealed partial class MessageSpec
+{
+    /// <summary>
+    /// Decodes a whole message: every field's boundaries and value are checked, strings are made when
+    /// read. The message refers to <paramref name="data"/>, which must stay unchanged while it is used.
+    /// </summary>
+    public IsoMessage Decode(ReadOnlyMemory<byte> data, DecodeMode mode = DecodeMode.Strict)
+    {
+        var message = new IsoMessage(this, 0);
+        MessageDecoder.Decode(this, data, message, mode);
+        return message;
+    }
+
+    /// <summary>Decodes into an existing message (reusing its storage); with <see cref="DecodeMode.Index"/> this allocates nothing.</summary>
+    public void Decode(ReadOnlyMemory<byte> data, IsoMessage into, DecodeMode mode = DecodeMode.Strict)
+    {
+        if (!ReferenceEquals(into.Spec, this)) throw new ArgumentException("the message belongs to another spec", nameof(into));
+        MessageDecoder.Decode(this, data, into, mode);
+    }
+
+    /// <summary>
+    /// Decodes from a pipe's buffer. A single-segment sequence is read in place; a message split over
+    /// segments is first copied into one array (the decoded message must own contiguous bytes).
+    /// </summary>
+    public IsoMessage Decode(in ReadOnlySequence<byte> data, DecodeMode mode = DecodeMode.Strict)
+    {
+        if (data.Length > MaxMessageBytes)
+            throw new IsoFormatException($"message of {data.Length} bytes exceeds the maximum of {MaxMessageBytes}", -1, 0);
+        ReadOnlyMemory<byte> memory = data.IsSingleSegment ? data.First : data.ToArray();
+        return Decode(memory, mode);
+    }
+
+    /// <summary>Encodes a message of this spec; returns the number of bytes written.</summary>
+    public int Encode(IsoMessage message, IBufferWriter<byte> writer)
+    {
+        if (!ReferenceEquals(message.Spec, this)) throw new ArgumentException("the message belongs to another spec", nameof(message));
+        return MessageEncoder.Encode(message, writer);
+    }
+
+    /// <summary>Encodes a message into a new array.</summary>
+    public byte[] Encode(IsoMessage message)
+    {
+        var writer = new ArrayBufferWriter<byte>(512);
+        Encode(message, writer);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A new empty message of this spec.</summary>
+    public IsoMessage NewMessage(string? mti = null) => mti is null ? new IsoMessage(this) : new IsoMessage(this, mti);
+}

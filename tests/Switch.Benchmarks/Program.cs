@@ -1,0 +1,14 @@
+using BenchmarkDotNet.Running;
+
+namespace Switch.Benchmarks;
+
+/// <summary>Entry point: BenchmarkDotNet's switcher over every benchmark class in this assembly.</summary>
+public static class Program
+{
+    /// <summary>Runs the benchmarks named on the command line (see --help).</summary>
+    public static int Main(string[] args)
+    {
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}
