@@ -193,13 +193,22 @@ public sealed class BcdEncoding : ValueEncoding
         return string.Create(units, new WireState(wire, skip, null), static (dst, st) =>
         {
             var src = st.Bytes;
-            for (int i = 0; i < dst.Length; i++)
+            ReadOnlySpan<char> chars = NibbleChars;
+            int i = 0, n = st.Skip;
+            if (n == 1)
             {
-                int n = i + st.Skip;
-                int b = src[n >> 1];
-                int nibble = (n & 1) == 0 ? b >> 4 : b & 0x0F;
-                dst[i] = NibbleChars[nibble];
+                dst[0] = chars[src[0] & 0x0F];
+                i = 1;
+                n = 2;
             }
+            // Whole bytes: two characters each.
+            for (; i + 1 < dst.Length; i += 2, n += 2)
+            {
+                int b = src[n >> 1];
+                dst[i] = chars[b >> 4];
+                dst[i + 1] = chars[b & 0x0F];
+            }
+            if (i < dst.Length) dst[i] = chars[src[n >> 1] >> 4];
         });
     }
 
@@ -225,6 +234,12 @@ public sealed class BcdEncoding : ValueEncoding
 
     internal override void Encode(ReadOnlySpan<char> value, int units, Padding padding, Span<byte> dest)
     {
+        if (value.Length == units && (units & 1) == 0)
+        {
+            // The common case: an even digit count given whole, two digits per byte.
+            for (int i = 0; i < units; i += 2) dest[i >> 1] = (byte)((NibbleOf(value[i]) << 4) | NibbleOf(value[i + 1]));
+            return;
+        }
         // Short values are padded with '0' digits on the left (numeric), then the odd-length pad nibble.
         int zeros = units - value.Length;
         int lead = PadLeft && (units & 1) == 1 ? 1 : 0;
@@ -309,7 +324,24 @@ public sealed class HexTextEncoding : ValueEncoding
     /// <summary>Hex in EBCDIC (IBM-1047) characters.</summary>
     public static readonly HexTextEncoding Ebcdic = new(TextEncoding.Ebcdic1047);
 
-    private HexTextEncoding(TextEncoding text) => _text = text;
+    // Wire byte -> nibble value (or -1): one table look-up per character on the decode path.
+    private readonly sbyte[] _nibbles = new sbyte[256];
+
+    private HexTextEncoding(TextEncoding text)
+    {
+        _text = text;
+        for (int b = 0; b < 256; b++)
+        {
+            char c = text.CharOf((byte)b);
+            _nibbles[b] = (sbyte)(c switch
+            {
+                >= '0' and <= '9' => c - '0',
+                >= 'A' and <= 'F' => c - 'A' + 10,
+                >= 'a' and <= 'f' => c - 'a' + 10,
+                _ => -1,
+            });
+        }
+    }
 
     /// <inheritdoc/>
     public override string Name => _text.Ebcdic is null ? "ascii-hex" : "ebcdic-hex";
@@ -342,24 +374,22 @@ public sealed class HexTextEncoding : ValueEncoding
     /// <summary>Decodes wire hex characters into bytes.</summary>
     internal void DecodeBytes(ReadOnlySpan<byte> wire, Span<byte> dest)
     {
+        var nibbles = _nibbles;
         for (int i = 0; i < dest.Length; i++)
         {
-            if (!HexValue(wire[2 * i], out int hi)) throw new ValueFormatException($"byte {wire[2 * i]:X2} is not a hex character", 2 * i);
-            if (!HexValue(wire[(2 * i) + 1], out int lo)) throw new ValueFormatException($"byte {wire[(2 * i) + 1]:X2} is not a hex character", (2 * i) + 1);
+            int hi = nibbles[wire[2 * i]], lo = nibbles[wire[(2 * i) + 1]];
+            if ((hi | lo) < 0)
+            {
+                int at = hi < 0 ? 2 * i : (2 * i) + 1;
+                throw new ValueFormatException($"byte {wire[at]:X2} is not a hex character", at);
+            }
             dest[i] = (byte)((hi << 4) | lo);
         }
     }
 
     private bool HexValue(byte b, out int value)
     {
-        char c = _text.CharOf(b);
-        value = c switch
-        {
-            >= '0' and <= '9' => c - '0',
-            >= 'A' and <= 'F' => c - 'A' + 10,
-            >= 'a' and <= 'f' => c - 'a' + 10,
-            _ => -1,
-        };
+        value = _nibbles[b];
         return value >= 0;
     }
 

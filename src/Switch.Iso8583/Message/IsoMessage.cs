@@ -55,7 +55,7 @@ public sealed class IsoMessage
     public IsoMessage(MessageSpec spec, int capacity = 24)
     {
         Spec = spec;
-        _slots = new Slot[Math.Max(capacity, 1)];
+        _slots = capacity > 0 ? new Slot[capacity] : [];
     }
 
     /// <summary>Creates an empty message with the given MTI.</summary>
@@ -110,20 +110,45 @@ public sealed class IsoMessage
         return (_present[i >> 6] & (1UL << (63 - (i & 63)))) != 0;
     }
 
-    /// <summary>The present data fields in ascending order.</summary>
-    public IEnumerable<int> Fields
+    /// <summary>The present data fields in ascending order (allocation-free to enumerate).</summary>
+    public FieldNumbers Fields => new(_present[0], _present[1], _present[2]);
+
+    /// <summary>The present field numbers of a message, in ascending order.</summary>
+    public readonly struct FieldNumbers(ulong w0, ulong w1, ulong w2)
     {
-        get
+        /// <summary>The struct enumerator (foreach does not allocate).</summary>
+        public Enumerator GetEnumerator() => new(w0, w1, w2);
+
+        /// <summary>The numbers as a list.</summary>
+        public List<int> ToList()
         {
-            for (int w = 0; w < 3; w++)
+            var list = new List<int>();
+            foreach (int f in this) list.Add(f);
+            return list;
+        }
+
+        /// <summary>Walks the set bits from field 1 upwards.</summary>
+        public struct Enumerator(ulong w0, ulong w1, ulong w2)
+        {
+            private ulong _w0 = w0, _w1 = w1, _w2 = w2;
+            private int _base;
+
+            /// <summary>The current field number.</summary>
+            public int Current { get; private set; }
+
+            /// <summary>Moves to the next present field.</summary>
+            public bool MoveNext()
             {
-                ulong word = _present[w];
-                while (word != 0)
+                while (_w0 == 0)
                 {
-                    int lz = BitOperations.LeadingZeroCount(word);
-                    word &= ~(1UL << (63 - lz));
-                    yield return (w * 64) + lz + 1;
+                    if (_w1 == 0 && _w2 == 0) return false;
+                    (_w0, _w1, _w2) = (_w1, _w2, 0);
+                    _base += 64;
                 }
+                int lz = BitOperations.LeadingZeroCount(_w0);
+                _w0 &= ~(1UL << (63 - lz));
+                Current = _base + lz + 1;
+                return true;
             }
         }
     }
@@ -266,13 +291,18 @@ public sealed class IsoMessage
     }
 
     /// <summary>Appends a decoded field; fields arrive in ascending order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ref Slot AppendDecoded(int field, int offset, int wire, int units)
     {
-        if (_count == _slots.Length) Array.Resize(ref _slots, _count * 2);
+        if (_count == _slots.Length) Array.Resize(ref _slots, Math.Max(8, _count * 2));
         int i = field - 1;
         _present[i >> 6] |= 1UL << (63 - (i & 63));
+        // Field by field: a whole-struct copy would go through the GC's reference-copy helper.
         ref Slot slot = ref _slots[_count++];
-        slot = new Slot { Offset = offset, Wire = wire, Units = units };
+        slot.Offset = offset;
+        slot.Wire = wire;
+        slot.Units = units;
+        slot.Value = null;
         return ref slot;
     }
 
@@ -316,7 +346,7 @@ public sealed class IsoMessage
     {
         int r = Rank(field);
         if (Has(field)) return ref _slots[r];
-        if (_count == _slots.Length) Array.Resize(ref _slots, _count * 2);
+        if (_count == _slots.Length) Array.Resize(ref _slots, Math.Max(8, _count * 2));
         Array.Copy(_slots, r, _slots, r + 1, _count - r);
         _count++;
         int i = field - 1;

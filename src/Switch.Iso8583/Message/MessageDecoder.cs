@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Switch.Iso8583.Codecs;
 using Switch.Iso8583.Spec;
 using Switch.Iso8583.Tlv;
@@ -100,6 +101,7 @@ internal static class MessageDecoder
     private static int DecodeBitmapped(MessageSpec spec, ReadOnlySpan<ulong> words, ReadOnlySpan<byte> span, ref int pos, int baseOffset, IsoMessage into, DecodeMode mode)
     {
         int last = -1;
+        int[] fixedWire = spec.FixedWire;
         for (int w = 0; w < 3; w++)
         {
             ulong word = words[w];
@@ -108,8 +110,16 @@ internal static class MessageDecoder
                 int lz = BitOperations.LeadingZeroCount(word);
                 word &= ~(1UL << (63 - lz));
                 int field = (w * 64) + lz + 1;
-                pos = DecodeField(spec, field, span, pos, baseOffset, into, mode);
                 last = field;
+                // Fast path for the index-only decode of a fixed field: no spec object is touched.
+                int fw = mode == DecodeMode.Index && (uint)field < (uint)fixedWire.Length ? fixedWire[field] : -1;
+                if (fw >= 0 && span.Length - pos >= fw)
+                {
+                    into.AppendDecoded(field, pos, fw, spec.FixedUnits[field]);
+                    pos += fw;
+                    continue;
+                }
+                pos = DecodeField(spec, field, span, pos, baseOffset, into, mode);
             }
         }
         return last;
@@ -214,11 +224,15 @@ internal static class MessageDecoder
         return start + wire;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Need(ReadOnlySpan<byte> span, int pos, int count, int field, int baseOffset, string what)
     {
-        if (span.Length - pos < count)
-            throw new IsoFormatException($"{what} cut short: {count} bytes needed, {span.Length - pos} remain", field, baseOffset + pos);
+        if (span.Length - pos < count) ThrowCutShort(span.Length - pos, count, field, baseOffset + pos, what);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowCutShort(int remain, int count, int field, int offset, string what) =>
+        throw new IsoFormatException($"{what} cut short: {count} bytes needed, {remain} remain", field, offset);
 
     private static int ReadBitmaps(MessageSpec spec, ReadOnlySpan<byte> span, int pos, int baseOffset, Span<ulong> words)
     {
@@ -231,9 +245,14 @@ internal static class MessageDecoder
         if (spec.MaxBitmaps < 2)
             throw new IsoFormatException("bit 1 announces a secondary bitmap, which the spec does not allow", 1, baseOffset + pos - BitmapWire(bitmap));
         pos = ReadOneBitmap(bitmap, span, pos, baseOffset, out words[1]);
+        // The encoder never writes an extension bitmap that announces nothing; accepting one would break
+        // decode -> encode byte identity, so it is a format error.
+        if (words[1] == 0) throw new IsoFormatException("bit 1 announces a secondary bitmap with no bit set", 1, baseOffset + pos - BitmapWire(bitmap));
         if (!spec.HasTertiary || (words[1] & (1UL << 63)) == 0) return pos;
         words[1] &= ~(1UL << 63);
-        return ReadOneBitmap(bitmap, span, pos, baseOffset, out words[2]);
+        pos = ReadOneBitmap(bitmap, span, pos, baseOffset, out words[2]);
+        if (words[2] == 0) throw new IsoFormatException("bit 65 announces a tertiary bitmap with no bit set", 1, baseOffset + pos - BitmapWire(bitmap));
+        return pos;
     }
 
     /// <summary>A fixed-size sub-field bitmap (bitmap at field 0): every bit announces the sub-field of its number.</summary>

@@ -17,6 +17,12 @@ public sealed partial class MessageSpec
 
     private readonly FieldSpec?[] _fields;
 
+    /// <summary>Wire bytes of each fixed field by number; -1 for variable or undefined fields.</summary>
+    internal readonly int[] FixedWire;
+
+    /// <summary>Length in units of each fixed field by number.</summary>
+    internal readonly int[] FixedUnits;
+
     /// <summary>Spec name (e.g. iso8583-1987-binary).</summary>
     public string Name { get; }
 
@@ -85,6 +91,14 @@ public sealed partial class MessageSpec
             0 => FixedBitmapBytes(_fields[0]!) > 0 ? 1 : 0,
             _ => 0,
         };
+        // Flat per-field tables for the decoder's fast path: wire bytes of fixed fields, -1 otherwise.
+        FixedWire = new int[_fields.Length];
+        FixedUnits = new int[_fields.Length];
+        for (int i = 0; i < _fields.Length; i++)
+        {
+            FixedWire[i] = _fields[i] is { Prefix.IsFixed: true } f ? f.FixedWireBytes : -1;
+            FixedUnits[i] = _fields[i]?.Length ?? 0;
+        }
         FirstField = firstField ?? (BitmapField == 1 ? 2 : BitmapField == 0 ? 1 : list.Count == 0 ? 1 : list.Min(f => f.Number));
         Validate();
     }
