@@ -12,6 +12,10 @@ public static class CliApp
         var root = new RootCommand("Switch: an ISO 8583 / ISO 20022 payment switch appliance.");
         root.Subcommands.Add(Commands.Iso8583Commands.Create());
         root.Subcommands.Add(Commands.TlvCommands.Create());
+        root.Subcommands.Add(Commands.CryptoCommands.Create());
+        root.Subcommands.Add(Commands.KeysCommands.Create());
+        root.Subcommands.Add(Commands.SimCommands.Create());
+        root.Subcommands.Add(Commands.RunCommand.Create());
         return root;
     }
 

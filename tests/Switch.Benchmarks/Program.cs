@@ -8,6 +8,7 @@ public static class Program
     /// <summary>Runs the benchmarks named on the command line (see --help).</summary>
     public static int Main(string[] args)
     {
+        if (args is ["network", ..]) return NetworkBench.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

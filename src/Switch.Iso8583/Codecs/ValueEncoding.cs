@@ -178,7 +178,7 @@ public sealed class BcdEncoding : ValueEncoding
     public static readonly BcdEncoding RightPadded = new(false);
 
     /// <inheritdoc/>
-    public override string Name => PadLeft ? "bcd" : "bcd-right";
+    public override string Name => PadNibble == 0 ? "bcd" : "bcd (pad F)";
 
     /// <inheritdoc/>
     public override int WireBytes(int units) => (units + 1) >> 1;

@@ -63,12 +63,17 @@ public sealed class FieldSpec
     /// <summary>Wire bytes of a fixed field's value.</summary>
     public int FixedWireBytes { get; }
 
+    /// <summary>Largest length a field may declare, in units.</summary>
+    public const int LengthMax = 16 * 1024 * 1024;
+
     /// <summary>Creates a field spec; throws <see cref="ArgumentException"/> for impossible combinations.</summary>
     public FieldSpec(int number, string name, FieldType type, int length, LengthPrefix prefix, ValueEncoding encoding,
         Padding? padding = null, bool prefixCountsBytes = false, bool tlv = false, MessageSpec? subfields = null)
     {
         if (number is < 0 or > 192) throw new ArgumentException($"field number {number} is outside 0..192");
         if (length < 0) throw new ArgumentException($"field {number}: length {length} is negative");
+        // No message exceeds 16 MiB (MessageSpec's ceiling); a larger length would also overflow the wire size.
+        if (length > LengthMax) throw new ArgumentException($"field {number}: length {length} exceeds {LengthMax}");
         if (!prefix.IsFixed && length > prefix.MaxValue && !prefixCountsBytes)
             throw new ArgumentException($"field {number}: maximum length {length} does not fit a {prefix} prefix");
         if (type == FieldType.Composite && subfields is null) throw new ArgumentException($"field {number}: composite field without sub-fields");
@@ -97,9 +102,14 @@ public sealed class FieldSpec
         string size = Prefix.IsFixed
             ? $"fixed {Length} {unit}"
             : $"{Prefix} length{(PrefixCountsBytes ? " (counts bytes)" : "")}, up to {Length} {unit}";
+        if (Type == FieldType.Bitmap)
+        {
+            string count = Length <= 8 ? "primary only" : Length <= 16 ? "primary + secondary" : "primary + secondary + tertiary";
+            return $"{Encoding.Name} bitmap, {count} (up to {Length} bytes)";
+        }
         string extra = Subfields is null ? "" : Subfields.HasBitmap ? ", bitmapped sub-fields" : ", fixed sub-fields";
         if (Tlv) extra += ", BER-TLV";
-        string pad = Encoding is BcdEncoding b ? (b.PadLeft ? ", pad left" : ", pad right") : "";
+        string pad = Encoding is BcdEncoding b ? (b.PadLeft ? ", odd length pad left" : ", odd length pad right") : "";
         return $"{Encoding.Name}{pad}, {size}{extra}";
     }
 }

@@ -108,8 +108,16 @@ public static partial class JposPackagerImporter
             return fields;
         }
 
+        /// <summary>
+        /// Deepest nesting of sub-field packagers accepted (real packagers nest one or two levels); deeper files
+        /// are refused rather than recursed into, so a hostile file cannot exhaust the stack.
+        /// </summary>
+        private const int NestingDepthMax = 5;
+
         private FieldSpec Nested(XElement e)
         {
+            if (e.Ancestors().Skip(NestingDepthMax).Any())
+                throw Error(source, e, $"sub-field packagers nested more than {NestingDepthMax} deep");
             var outer = Field(e);
             string packager = Attr(e, "packager") ?? throw Error(source, e, "<isofieldpackager> needs a packager attribute");
             string simple = packager[(packager.LastIndexOf('.') + 1)..];

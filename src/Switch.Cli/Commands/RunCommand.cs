@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Serilog;
+using Switch.Network.Acceptor;
+using Switch.Network.Config;
+using Switch.Network.Connector;
+using Switch.Network.Management;
+
+namespace Switch.Cli.Commands;
+
+/// <summary><c>switch run [--config F] [--check]</c>: starts the listeners and connectors of the configuration until Ctrl-C or SIGTERM.</summary>
+public static class RunCommand
+{
+    /// <summary>Where the configuration is looked for when --config is not given.</summary>
+    public const string DefaultConfigPath = "config/switch.json";
+
+    /// <summary>Builds the <c>run</c> verb.</summary>
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = $"Configuration file (default {DefaultConfigPath})." };
+        var check = new Option<bool>("--check") { Description = "Validate the configuration and exit." };
+        var cmd = new Command("run", "Run the switch: listeners and connectors from the configuration; Ctrl-C or SIGTERM shuts down gracefully.") { config, check };
+        cmd.SetAction(r =>
+        {
+            string path = r.GetValue(config) ?? DefaultConfigPath;
+            var network = LoadConfig(path);
+            if (r.GetValue(check))
+            {
+                Console.Out.WriteLine($"{path}: OK ({network.Listeners.Count} listeners, {network.Connectors.Count} connectors)");
+                return 0;
+            }
+            return RunAsync(network).GetAwaiter().GetResult();
+        });
+        return cmd;
+    }
+
+    private static NetworkConfig LoadConfig(string path)
+    {
+        try
+        {
+            return NetworkConfigLoader.Load(path);
+        }
+        catch (ConfigException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+    }
+
+    private static async Task<int> RunAsync(NetworkConfig network)
+    {
+        using var log = new LoggerConfiguration().MinimumLevel.Information().WriteTo.Console().CreateLogger();
+        Log.Logger = log;
+        using var stop = new CancellationTokenSource();
+        // Ctrl-C and SIGTERM (systemd stop) both mean a graceful shutdown, not an abrupt exit.
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Shutdown(ctx, stop));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => Shutdown(ctx, stop));
+        var listeners = new List<IsoListener>();
+        var connectors = new List<IsoConnector>();
+        try
+        {
+            foreach (var options in network.Listeners)
+            {
+                var listener = new IsoListener(options, new NetworkManagementHandler(), log);
+                listener.Start();
+                listeners.Add(listener);
+            }
+            foreach (var options in network.Connectors)
+            {
+                var connector = new IsoConnector(options, log);
+                connector.Start();
+                connectors.Add(connector);
+            }
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            await StopAllAsync(listeners, connectors).ConfigureAwait(false);
+            throw new CliException($"cannot start: {ex.Message}");
+        }
+        log.Information("Switch running: {Listeners} listeners, {Connectors} connectors; Ctrl-C to stop", listeners.Count, connectors.Count);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            log.Information("Shutting down");
+        }
+        await StopAllAsync(listeners, connectors).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static void Shutdown(PosixSignalContext context, CancellationTokenSource stop)
+    {
+        context.Cancel = true;
+        stop.Cancel();
+    }
+
+    private static async Task StopAllAsync(List<IsoListener> listeners, List<IsoConnector> connectors)
+    {
+        await Task.WhenAll(listeners.Select(l => l.StopAsync(CancellationToken.None))).ConfigureAwait(false);
+        foreach (var c in connectors) await c.DisposeAsync().ConfigureAwait(false);
+        foreach (var l in listeners) await l.DisposeAsync().ConfigureAwait(false);
+    }
+}

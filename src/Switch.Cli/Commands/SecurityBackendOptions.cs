@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Switch.Security;
+using Switch.Security.Backends;
+using Switch.Security.Backends.PayShield;
+using Switch.Security.Backends.Pkcs11;
+using Switch.Security.Keys;
+using Switch.Security.Backends.Software;
+
+namespace Switch.Cli.Commands;
+
+/// <summary>The <c>--backend</c> option and its settings, shared by the <c>crypto</c> and <c>keys</c> verbs.</summary>
+public sealed class SecurityBackendOptions
+{
+    private readonly Option<string> _backend = new("--backend")
+    {
+        Description = "Security back end: software (default), pkcs11 or payshield.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SWITCH_HSM_BACKEND") ?? "software",
+    };
+
+    private readonly Option<string> _pkcs11Module = new("--pkcs11-module") { Description = "PKCS#11 module path (default $SWITCH_PKCS11_MODULE or " + Pkcs11Options.DefaultModule + ")." };
+    private readonly Option<string> _pkcs11Token = new("--pkcs11-token") { Description = "PKCS#11 token label (default $SWITCH_PKCS11_TOKEN)." };
+    private readonly Option<string> _pkcs11Pin = new("--pkcs11-pin") { Description = "PKCS#11 user PIN (prefer $SWITCH_PKCS11_PIN: command lines are visible to other users)." };
+
+    private readonly Option<string> _hsmHost = new("--hsm-host") { Description = "payShield host (default $SWITCH_HSM_HOST; when absent an in-process simulator is started on loopback)." };
+    private readonly Option<int?> _hsmPort = new("--hsm-port") { Description = "payShield port (default $SWITCH_HSM_PORT or 1500)." };
+    private readonly Option<string> _store = new("--store") { Description = "Key store directory whose LMK wraps keys for the payShield simulator (default $SWITCH_KEY_STORE or ./.switch)." };
+
+    /// <summary>Adds the back-end options to <paramref name="cmd"/>.</summary>
+    public static SecurityBackendOptions Add(Command cmd)
+    {
+        var o = new SecurityBackendOptions();
+        cmd.Options.Add(o._backend);
+        cmd.Options.Add(o._pkcs11Module);
+        cmd.Options.Add(o._pkcs11Token);
+        cmd.Options.Add(o._pkcs11Pin);
+        cmd.Options.Add(o._hsmHost);
+        cmd.Options.Add(o._hsmPort);
+        cmd.Options.Add(o._store);
+        return o;
+    }
+
+    /// <summary>Opens the selected back end; the caller disposes it.</summary>
+    public ValueTask<ISecurityModule> OpenAsync(ParseResult r, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        string backend = r.GetValue(_backend) ?? "software";
+        return backend switch
+        {
+            "software" => new(new ComposedSecurityModule(new SoftwareCipherEngine())),
+            "pkcs11" => new(new ComposedSecurityModule(new Pkcs11CipherEngine(
+                Pkcs11Options.FromEnvironment(r.GetValue(_pkcs11Module), r.GetValue(_pkcs11Token), r.GetValue(_pkcs11Pin))))),
+            "payshield" => new(OpenPayShield(r)),
+            _ => throw new CliException($"--backend: must be software, pkcs11 or payshield, got '{backend}'"),
+        };
+    }
+
+    private PayShieldSecurityModule OpenPayShield(ParseResult r)
+    {
+        string store = r.GetValue(_store) ?? FileKeyStore.DefaultDirectory;
+        // Clear keys from the command line are wrapped under the store's LMK, which the simulator shares; without a
+        // store, a throwaway LMK serves the in-process simulator.
+        Lmk? lmk = File.Exists(Path.Combine(store, Lmk.FileName)) ? Lmk.Load(store) : null;
+        string? host = r.GetValue(_hsmHost) ?? Environment.GetEnvironmentVariable("SWITCH_HSM_HOST");
+        if (host is null)
+        {
+            lmk ??= Lmk.Generate();
+            var simulator = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions());
+            simulator.Start();
+            var local = new PayShieldClient(new PayShieldClientOptions { Port = simulator.Port });
+            return new PayShieldSecurityModule(local, lmk, companion: simulator);
+        }
+        int port = r.GetValue(_hsmPort) ?? (int.TryParse(Environment.GetEnvironmentVariable("SWITCH_HSM_PORT"), out int p) ? p : 1500);
+        return new PayShieldSecurityModule(new PayShieldClient(new PayShieldClientOptions { Host = host, Port = port }), lmk);
+    }
+}

@@ -1,0 +1,298 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Serilog;
+using Switch.Iso8583;
+using Switch.Iso8583.Message;
+using Switch.Network.Framing;
+using Switch.Network.Management;
+using Switch.Network.Metrics;
+
+namespace Switch.Network.Acceptor;
+
+/// <summary>
+/// One accepted connection: reads frames, decodes, hands requests to the handler with at most
+/// <c>maxInFlight</c> outstanding (then stops reading: TCP pushes back on the peer), writes replies,
+/// and turns malformed messages into format-error responses or a logged close.
+/// </summary>
+// The semaphore never creates a wait handle (no AvailableWaitHandle), so it holds nothing to dispose;
+// disposing it would race late handler completions that release their slot.
+#pragma warning disable CA1001
+internal sealed class AcceptorSession
+#pragma warning restore CA1001
+{
+    private readonly FramedConnection _conn;
+    private readonly IMessageHandler _handler;
+    private readonly NetworkMetrics _metrics;
+    private readonly ILogger _log;
+    private readonly SemaphoreSlim _inFlight;
+    private readonly int _maxInFlight;
+    private readonly int _drainTimeoutMs;
+    private readonly byte[] _header;
+    private readonly byte[] _replyHeader;
+    private bool _gateHeld;
+
+    public AcceptorSession(FramedConnection conn, SessionContext context, IMessageHandler handler, NetworkMetrics metrics,
+        ILogger log, int maxInFlight, int drainTimeoutMs)
+    {
+        _conn = conn;
+        Context = context;
+        _handler = handler;
+        _metrics = metrics;
+        _log = log;
+        _maxInFlight = maxInFlight;
+        _inFlight = new SemaphoreSlim(maxInFlight, maxInFlight);
+        _drainTimeoutMs = drainTimeoutMs;
+        _header = new byte[conn.Format.Header.Length];
+        _replyHeader = new byte[conn.Format.Header.Length];
+    }
+
+    public SessionContext Context { get; }
+
+    public FramedConnection Connection => _conn;
+
+    /// <summary>Requests handed to the handler and not yet answered.</summary>
+    public int InFlight => _maxInFlight - _inFlight.CurrentCount;
+
+    /// <summary>Serves the connection until the peer leaves, a limit closes it, or shutdown; then drains in-flight requests.</summary>
+    public async Task RunAsync(CancellationToken hardStop)
+    {
+        try
+        {
+            await ReadLoopAsync(hardStop).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ReleaseGateAsync(hardStop).ConfigureAwait(false);
+            await DrainAsync(hardStop).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReadLoopAsync(CancellationToken hardStop)
+    {
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await _conn.ReadAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+            {
+                _conn.Abort($"read failed: {ex.Message}");
+                return;
+            }
+            var buffer = result.Buffer;
+            bool progressed = false, stop = false;
+            try
+            {
+                while (!stop && _conn.Format.TryReadMessage(ref buffer, _header, out var message))
+                {
+                    progressed = true;
+                    _metrics.FrameIn(message.Length + _conn.Format.OverheadBytes);
+                    stop = !await WaitForSlotAsync(hardStop).ConfigureAwait(false) || !await DispatchAsync(message, hardStop).ConfigureAwait(false);
+                }
+            }
+            catch (FrameFormatException ex)
+            {
+                _metrics.MalformedFrame();
+                _log.Warning("Malformed frame from {Remote} on session {SessionId}: {Reason}; closing", Context.RemoteEndPoint, Context.SessionId, ex.Reason);
+                _conn.Abort($"malformed frame: {ex.Reason}");
+                stop = true;
+            }
+            finally
+            {
+                _conn.AdvanceTo(buffer.Start, buffer.End, partialFrameLeft: !buffer.IsEmpty, progressed);
+            }
+            await ReleaseGateAsync(hardStop).ConfigureAwait(false);
+            if (stop) return;
+            if (result.IsCompleted)
+            {
+                if (!buffer.IsEmpty) _log.Information("Session {SessionId} peer closed mid-frame ({Bytes} bytes unread)", Context.SessionId, buffer.Length);
+                _conn.Abort("peer closed");
+                return;
+            }
+        }
+    }
+
+    /// <summary>Takes an in-flight slot; when none is free, flushes what is written and waits (backpressure).</summary>
+    private async ValueTask<bool> WaitForSlotAsync(CancellationToken hardStop)
+    {
+        if (_inFlight.Wait(0, CancellationToken.None)) return true;
+        // Async completions need the write gate to free their slots: never hold it while waiting.
+        await ReleaseGateAsync(hardStop).ConfigureAwait(false);
+        try
+        {
+            await _inFlight.WaitAsync(_conn.Closing).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Decodes and hands one message to the handler (slot already taken); false to stop reading.</summary>
+    private async ValueTask<bool> DispatchAsync(ReadOnlySequence<byte> bytes, CancellationToken hardStop)
+    {
+        IsoMessage request;
+        try
+        {
+            request = _conn.Spec.Decode(bytes, DecodeMode.Strict);
+            NumericCheck.Validate(request);
+            // A single-segment message points into the pipe, which is reused after AdvanceTo.
+            if (bytes.IsSingleSegment) request.Detach();
+        }
+        catch (IsoFormatException ex)
+        {
+            _inFlight.Release();
+            return await RejectAsync(bytes, ex, hardStop).ConfigureAwait(false);
+        }
+        _conn.Format.Header.WriteReply(_header, _replyHeader);
+        ValueTask<IsoMessage?> pending;
+        try
+        {
+            pending = _handler.HandleAsync(request, Context, hardStop);
+        }
+        catch (Exception ex)
+        {
+            _log.Error(ex, "Handler failed on {Mti} STAN {Stan} of session {SessionId}", request.Mti, SafeStan(request), Context.SessionId);
+            pending = ValueTask.FromResult(FailureResponse(request));
+        }
+        if (!pending.IsCompleted)
+        {
+            _ = CompleteLaterAsync(pending, request, (byte[])_replyHeader.Clone(), hardStop);
+            return true;
+        }
+        IsoMessage? response = await SettleAsync(pending, request).ConfigureAwait(false);
+        _inFlight.Release();
+        if (response is not null) await WriteInBatchAsync(response, _replyHeader, hardStop).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task CompleteLaterAsync(ValueTask<IsoMessage?> pending, IsoMessage request, byte[] replyHeader, CancellationToken hardStop)
+    {
+        try
+        {
+            IsoMessage? response = await SettleAsync(pending, request).ConfigureAwait(false);
+            if (response is not null) await _conn.SendAsync(response, replyHeader, hardStop).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IsoFormatException or FrameFormatException or InvalidOperationException)
+        {
+            _log.Warning("Response to {Mti} STAN {Stan} on session {SessionId} not sent: {Reason}", request.Mti, SafeStan(request), Context.SessionId, ex.Message);
+        }
+        finally
+        {
+            _inFlight.Release();
+        }
+    }
+
+    /// <summary>The handler's answer, or a 96 (system malfunction) response when it failed.</summary>
+    private async ValueTask<IsoMessage?> SettleAsync(ValueTask<IsoMessage?> pending, IsoMessage request)
+    {
+        try
+        {
+            return await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _log.Error(ex, "Handler failed on {Mti} STAN {Stan} of session {SessionId}", request.Mti, SafeStan(request), Context.SessionId);
+            return FailureResponse(request);
+        }
+    }
+
+    private static IsoMessage? FailureResponse(IsoMessage request) =>
+        MessageTypes.IsRequest(request.Mti) ? MessageTypes.Respond(request, MessageTypes.SystemMalfunction) : null;
+
+    /// <summary>Answers an undecodable message with DE 39 = 30 when its MTI is a readable request; otherwise closes.</summary>
+    private async ValueTask<bool> RejectAsync(ReadOnlySequence<byte> bytes, IsoFormatException ex, CancellationToken hardStop)
+    {
+        _metrics.MalformedFrame();
+        string? mti = MessageTypes.TryReadMti(_conn.Spec, bytes);
+        string? responseMti = MessageTypes.ResponseMti(mti);
+        if (responseMti is null)
+        {
+            _log.Warning("Undecodable message (MTI {Mti}) from {Remote} on session {SessionId}: field {Field} at offset {Offset}: {Reason}; closing",
+                mti ?? "unreadable", Context.RemoteEndPoint, Context.SessionId, ex.Field, ex.Offset, ex.Reason);
+            _conn.Abort($"undecodable message: {ex.Reason}");
+            return false;
+        }
+        _log.Warning("Format error in {Mti} from {Remote} on session {SessionId}: field {Field} at offset {Offset}: {Reason}; answering {ResponseMti} DE39=30",
+            mti, Context.RemoteEndPoint, Context.SessionId, ex.Field, ex.Offset, ex.Reason, responseMti);
+        _metrics.Reject();
+        var reject = _conn.Spec.NewMessage(responseMti).Set(39, MessageTypes.FormatError);
+        _conn.Format.Header.WriteReply(_header, _replyHeader);
+        await WriteInBatchAsync(reject, _replyHeader, hardStop).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Writes a reply in the read loop's batch; the batch is flushed once when the read is processed.</summary>
+    private async ValueTask WriteInBatchAsync(IsoMessage response, byte[] replyHeader, CancellationToken hardStop)
+    {
+        if (!_gateHeld)
+        {
+            await _conn.EnterWriteAsync(hardStop).ConfigureAwait(false);
+            _gateHeld = true;
+        }
+        try
+        {
+            _conn.WriteMessage(response, replyHeader);
+        }
+        catch (Exception ex) when (ex is IsoFormatException or FrameFormatException)
+        {
+            _log.Error("Response {Mti} on session {SessionId} cannot be encoded: {Reason}", response.Mti, Context.SessionId, ex.Message);
+        }
+    }
+
+    private async ValueTask ReleaseGateAsync(CancellationToken hardStop)
+    {
+        if (!_gateHeld) return;
+        _gateHeld = false;
+        try
+        {
+            await _conn.FlushAsync(hardStop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _conn.Abort("shutdown deadline");
+        }
+        finally
+        {
+            _conn.ExitWrite();
+        }
+    }
+
+    /// <summary>Lets in-flight requests finish (their replies are still sent) until the drain deadline.</summary>
+    private async Task DrainAsync(CancellationToken hardStop)
+    {
+        long deadline = Environment.TickCount64 + _drainTimeoutMs;
+        while (InFlight > 0 && Environment.TickCount64 < deadline && !hardStop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(5, hardStop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        if (InFlight > 0) _log.Warning("Session {SessionId} closed with {InFlight} requests unanswered", Context.SessionId, InFlight);
+    }
+
+    private static string? SafeStan(IsoMessage message)
+    {
+        try
+        {
+            return message.GetString(11);
+        }
+        catch (IsoFormatException)
+        {
+            return null;
+        }
+    }
+}

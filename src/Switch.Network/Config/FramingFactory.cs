@@ -1,0 +1,43 @@
+using Switch.Iso8583.Spec;
+using Switch.Network.Framing;
+
+namespace Switch.Network.Config;
+
+/// <summary>Turns framing options into a <see cref="FrameFormat"/>.</summary>
+public static class FramingFactory
+{
+    /// <summary>Accepted values of framing.length.</summary>
+    public static readonly IReadOnlyList<string> LengthKinds = ["binary2", "binary2-inclusive", "bcd2", "ascii4", "none"];
+
+    /// <summary>Accepted values of framing.header.</summary>
+    public static readonly IReadOnlyList<string> HeaderKinds = ["none", "tpdu", "fixed"];
+
+    /// <summary>Header bytes the options describe.</summary>
+    public static int HeaderBytes(FramingOptions options) => options.Header switch
+    {
+        "tpdu" => 5,
+        "fixed" => options.HeaderBytes,
+        _ => 0,
+    };
+
+    /// <summary>Builds the frame format of validated options.</summary>
+    public static FrameFormat Create(FramingOptions options, MessageSpec spec)
+    {
+        var header = options.Header switch
+        {
+            "tpdu" => FrameHeader.Tpdu,
+            "fixed" => FrameHeader.Fixed(options.HeaderBytes),
+            _ => FrameHeader.None,
+        };
+        ILengthFramer length = options.Length switch
+        {
+            "binary2" => new BinaryLengthFramer(options.MaxFrameBytes),
+            "binary2-inclusive" => new BinaryLengthFramer(options.MaxFrameBytes, lengthIncludesPrefix: true),
+            "bcd2" => new BcdLengthFramer(options.MaxFrameBytes),
+            "ascii4" => new AsciiLengthFramer(options.MaxFrameBytes),
+            "none" => new SpecDelimitedFramer(spec, header.Length, options.MaxFrameBytes),
+            _ => throw new ArgumentException($"unknown framing length '{options.Length}'", nameof(options)),
+        };
+        return new FrameFormat(length, header);
+    }
+}

@@ -1,0 +1,261 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Switch.Iso8583.Message;
+using Switch.Iso8583.Spec;
+using Switch.Network.Metrics;
+
+namespace Switch.Network.Framing;
+
+/// <summary>
+/// One TCP (or TLS) connection seen as frames: reads with idle and partial-frame deadlines, writes
+/// whole frames under a gate so concurrent responders never interleave bytes. Shared by the
+/// acceptor's sessions and the connector's channels.
+/// </summary>
+public sealed class FramedConnection : IAsyncDisposable
+{
+    private readonly IDuplexPipe _pipe;
+    private readonly IDisposable _transport;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly ArrayBufferWriter<byte> _encodeScratch = new(512);
+    private readonly CancellationTokenSource _closing = new();
+    private readonly NetworkMetrics _metrics;
+    private readonly long _idleTimeoutMs;
+    private readonly long _partialFrameTimeoutMs;
+    private long _lastReceiveMs;
+    private long _frameStartMs;
+    private volatile bool _partialFrame;
+    private string? _closeReason;
+    private int _disposed;
+    private int _writerStarted;
+    private Task _writer = Task.CompletedTask;
+
+    /// <summary>
+    /// Frames waiting for the writer. Unbounded here because every producer is bounded upstream (the
+    /// connector's MUX pending table); one writer drains it so concurrent senders share one flush.
+    /// </summary>
+    private readonly Channel<(byte[] Message, ReadOnlyMemory<byte> Header)> _outbound =
+        Channel.CreateUnbounded<(byte[] Message, ReadOnlyMemory<byte> Header)>(new UnboundedChannelOptions { SingleReader = true });
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_encodeScratch;
+    private bool _writesClosed;
+
+    private FramedConnection(IDuplexPipe pipe, IDisposable transport, FrameFormat format, MessageSpec spec,
+        EndPoint? remote, NetworkMetrics metrics, int idleTimeoutMs, int partialFrameTimeoutMs)
+    {
+        _pipe = pipe;
+        _transport = transport;
+        Format = format;
+        Spec = spec;
+        RemoteEndPoint = remote;
+        _metrics = metrics;
+        _idleTimeoutMs = idleTimeoutMs;
+        _partialFrameTimeoutMs = partialFrameTimeoutMs;
+        _lastReceiveMs = Environment.TickCount64;
+    }
+
+    /// <summary>The framing rules.</summary>
+    public FrameFormat Format { get; }
+
+    /// <summary>The dialect of messages on this connection.</summary>
+    public MessageSpec Spec { get; }
+
+    /// <summary>The peer's address.</summary>
+    public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>Why the connection is closing (null while open).</summary>
+    public string? CloseReason => Volatile.Read(ref _closeReason);
+
+    /// <summary>Cancelled when the connection is being closed.</summary>
+    public CancellationToken Closing => _closing.Token;
+
+    /// <summary>The receiving side of the pipe.</summary>
+    internal PipeReader Input => _pipe.Input;
+
+    /// <summary>Wraps a connected socket in pipes whose buffers are bounded (the socket stops being read when they fill).</summary>
+    public static FramedConnection FromSocket(Socket socket, FrameFormat format, MessageSpec spec, NetworkMetrics metrics,
+        int idleTimeoutMs, int partialFrameTimeoutMs)
+    {
+        var pipe = new SocketPipe(socket, BufferBytesMax(format));
+        return new FramedConnection(pipe, pipe, format, spec, socket.RemoteEndPoint, metrics, idleTimeoutMs, partialFrameTimeoutMs);
+    }
+
+    /// <summary>Wraps an authenticated TLS stream (which owns the socket) in pipes.</summary>
+    public static FramedConnection FromTlsStream(SslStream stream, EndPoint? remote, FrameFormat format, MessageSpec spec,
+        NetworkMetrics metrics, int idleTimeoutMs, int partialFrameTimeoutMs)
+    {
+        var pipe = new StreamDuplexPipe(stream, format.Length.MaxFrameBytes);
+        return new FramedConnection(pipe, pipe, format, spec, remote, metrics, idleTimeoutMs, partialFrameTimeoutMs);
+    }
+
+    /// <summary>Room for a few maximum frames: enough to pipeline, small enough that a thousand connections stay cheap.</summary>
+    private static long BufferBytesMax(FrameFormat format) => Math.Max(64 * 1024, 4L * (format.OverheadBytes + format.Length.MaxFrameBytes));
+
+    /// <summary>Reads more bytes; the deadlines are enforced by <see cref="CheckDeadlines"/>.</summary>
+    internal ValueTask<ReadResult> ReadAsync() => _pipe.Input.ReadAsync(_closing.Token);
+
+    /// <summary>Marks what is left unread after a read: a partial frame starts its own deadline.</summary>
+    internal void AdvanceTo(SequencePosition consumed, SequencePosition examined, bool partialFrameLeft, bool progressed)
+    {
+        _pipe.Input.AdvanceTo(consumed, examined);
+        long now = Environment.TickCount64;
+        Volatile.Write(ref _lastReceiveMs, now);
+        if (!partialFrameLeft) _partialFrame = false;
+        else if (!_partialFrame || progressed)
+        {
+            Volatile.Write(ref _frameStartMs, now);
+            _partialFrame = true;
+        }
+    }
+
+    /// <summary>Closes the connection when a deadline has passed; called by the owner's sweeper.</summary>
+    public void CheckDeadlines(long nowMs)
+    {
+        if (Volatile.Read(ref _closeReason) is not null) return;
+        if (_partialFrame && nowMs - Volatile.Read(ref _frameStartMs) > _partialFrameTimeoutMs)
+        {
+            _metrics.Timeout();
+            Abort($"partial frame not completed within {_partialFrameTimeoutMs} ms");
+        }
+        else if (nowMs - Volatile.Read(ref _lastReceiveMs) > _idleTimeoutMs)
+        {
+            _metrics.Timeout();
+            Abort($"idle for more than {_idleTimeoutMs} ms");
+        }
+    }
+
+    /// <summary>Stops reading and waiting; the owner then drains and disposes. The first reason wins.</summary>
+    public void Abort(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null) return;
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already disposed: nothing left to stop.
+        }
+    }
+
+    /// <summary>Takes the write gate; every write and flush happens inside it.</summary>
+    internal ValueTask<bool> EnterWriteAsync(CancellationToken ct)
+    {
+        if (_writeGate.Wait(0, CancellationToken.None)) return ValueTask.FromResult(true);
+        return new ValueTask<bool>(WaitGateAsync(ct));
+    }
+
+    private async Task<bool> WaitGateAsync(CancellationToken ct)
+    {
+        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
+        return true;
+    }
+
+    internal void ExitWrite() => _writeGate.Release();
+
+    /// <summary>Encodes and frames a message into the output (inside the write gate, not yet flushed).</summary>
+    internal void WriteMessage(IsoMessage message, ReadOnlySpan<byte> header)
+    {
+        if (_writesClosed) return;
+        _encodeScratch.ResetWrittenCount();
+        Spec.Encode(message, _encodeScratch);
+        Format.WriteFrame(_pipe.Output, header, _encodeScratch.WrittenSpan);
+        _metrics.FrameOut(Format.OverheadBytes + _encodeScratch.WrittenCount);
+    }
+
+    /// <summary>Writes raw frame bytes (tests of the raw path and pre-encoded replies).</summary>
+    internal void WriteFrameBytes(ReadOnlySpan<byte> header, ReadOnlySpan<byte> message)
+    {
+        if (_writesClosed) return;
+        Format.WriteFrame(_pipe.Output, header, message);
+        _metrics.FrameOut(Format.OverheadBytes + message.Length);
+    }
+
+    /// <summary>Flushes written frames (inside the write gate).</summary>
+    internal async ValueTask<bool> FlushAsync(CancellationToken ct)
+    {
+        if (_writesClosed) return false;
+        try
+        {
+            var result = await _pipe.Output.FlushAsync(ct).ConfigureAwait(false);
+            return !result.IsCompleted && !result.IsCanceled;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            Abort($"write failed: {ex.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>Writes one message as a frame and flushes, taking the write gate.</summary>
+    public async ValueTask<bool> SendAsync(IsoMessage message, ReadOnlyMemory<byte> header, CancellationToken ct)
+    {
+        await EnterWriteAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_writesClosed) return false;
+            WriteMessage(message, header.Span);
+            return await FlushAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            ExitWrite();
+        }
+    }
+
+    /// <summary>
+    /// Encodes a message now (errors reach the caller) and queues it for the connection's writer, which
+    /// frames everything queued and sends it with one flush. False when the connection is closing.
+    /// </summary>
+    public bool Enqueue(IsoMessage message, ReadOnlyMemory<byte> header)
+    {
+        if (_writesClosed || CloseReason is not null) return false;
+        var scratch = t_encodeScratch ??= new ArrayBufferWriter<byte>(512);
+        scratch.ResetWrittenCount();
+        Spec.Encode(message, scratch);
+        byte[] bytes = scratch.WrittenSpan.ToArray();
+        if (Volatile.Read(ref _writerStarted) == 0 && Interlocked.Exchange(ref _writerStarted, 1) == 0) _writer = WriterLoopAsync();
+        return _outbound.Writer.TryWrite((bytes, header));
+    }
+
+    private async Task WriterLoopAsync()
+    {
+        var reader = _outbound.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            await EnterWriteAsync(CancellationToken.None).ConfigureAwait(false);
+            bool ok;
+            try
+            {
+                while (reader.TryRead(out var item)) WriteFrameBytes(item.Header.Span, item.Message);
+                ok = await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                ExitWrite();
+            }
+            if (!ok) break;
+        }
+    }
+
+    /// <summary>Completes the pipes and closes the socket.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Abort("closed");
+        // The gate keeps a late responder from writing into a completed pipe.
+        bool gate = await _writeGate.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        _writesClosed = true;
+        _outbound.Writer.TryComplete();
+        await _pipe.Output.CompleteAsync().ConfigureAwait(false);
+        if (gate) _writeGate.Release();
+        await _pipe.Input.CompleteAsync().ConfigureAwait(false);
+        // Disposing waits (bounded) for unsent bytes, so it runs off the caller's thread.
+        await Task.Run(_transport.Dispose).ConfigureAwait(false);
+        _closing.Dispose();
+    }
+}

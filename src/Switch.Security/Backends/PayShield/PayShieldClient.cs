@@ -1,0 +1,237 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+
+namespace Switch.Security.Backends.PayShield;
+
+/// <summary>Where the payShield is and how long to wait for it.</summary>
+public sealed record PayShieldClientOptions
+{
+    /// <summary>Host name or address.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>TCP port (payShield default host port 1500).</summary>
+    public int Port { get; init; } = 1500;
+
+    /// <summary>Message header length configured on the HSM (its "Message Header Length" setting).</summary>
+    public int HeaderLength { get; init; } = 4;
+
+    /// <summary>How long one command may take before the HSM counts as unavailable.</summary>
+    public int RequestTimeoutMs { get; init; } = 2000;
+
+    /// <summary>How long connecting may take.</summary>
+    public int ConnectTimeoutMs { get; init; } = 2000;
+
+    /// <summary>Most commands in flight on the connection (headers are unique among them).</summary>
+    public int InFlightMax { get; init; } = 512;
+}
+
+/// <summary>
+/// payShield host-protocol client on one TCP connection with pipelining: each command gets a unique header, many
+/// can be in flight, a reader matches responses by header, and a writer batches queued commands into one send.
+/// Every command has a deadline; a broken connection fails everything in flight and is reopened on the next call.
+/// </summary>
+public sealed class PayShieldClient : IAsyncDisposable
+{
+    private readonly PayShieldClientOptions _options;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _pending = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _inFlight;
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly int _headerModulo;
+    private Connection? _connection;
+    private int _nextHeader;
+
+    /// <summary>Creates the client; it connects on first use.</summary>
+    public PayShieldClient(PayShieldClientOptions options)
+    {
+        if (options.HeaderLength is < 2 or > 8) throw new ArgumentException("header length must be 2-8", nameof(options));
+        _options = options;
+        _headerModulo = (int)Math.Pow(10, options.HeaderLength);
+        _inFlight = new SemaphoreSlim(Math.Min(options.InFlightMax, _headerModulo / 2));
+    }
+
+    /// <summary>Sends one command (code + fields, without header) and returns the response after its header.</summary>
+    public async Task<string> SendAsync(string command, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(_options.RequestTimeoutMs);
+        try
+        {
+            await _inFlight.WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new HsmUnavailableException($"payshield: {_options.InFlightMax} commands already waiting for {_options.Host}:{_options.Port}");
+        }
+        string header = NextHeader();
+        var tcs = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[header] = tcs;
+        try
+        {
+            Connection connection = await ConnectAsync(deadline.Token).ConfigureAwait(false);
+            connection.Enqueue(header + command);
+            string response = await tcs.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            return response[_options.HeaderLength..];
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new HsmUnavailableException($"payshield: no answer from {_options.Host}:{_options.Port} within {_options.RequestTimeoutMs} ms");
+        }
+        finally
+        {
+            _pending.TryRemove(header, out _);
+            _inFlight.Release();
+        }
+    }
+
+    /// <summary>Closes the connection; commands in flight fail as unavailable.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
+        _connectLock.Dispose();
+        _inFlight.Dispose();
+    }
+
+    private string NextHeader()
+    {
+        int n = (int)((uint)Interlocked.Increment(ref _nextHeader) % (uint)_headerModulo);
+        return n.ToString(CultureInfo.InvariantCulture).PadLeft(_options.HeaderLength, '0');
+    }
+
+    private async ValueTask<Connection> ConnectAsync(CancellationToken ct)
+    {
+        if (_connection is { IsAlive: true } alive) return alive;
+        await _connectLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_connection is { IsAlive: true } again) return again;
+            if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            connectDeadline.CancelAfter(_options.ConnectTimeoutMs);
+            try
+            {
+                await socket.ConnectAsync(_options.Host, _options.Port, connectDeadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                socket.Dispose();
+                if (ct.IsCancellationRequested) throw;
+                throw new HsmUnavailableException($"payshield: cannot connect to {_options.Host}:{_options.Port} ({(ex is SocketException se ? se.SocketErrorCode.ToString() : "timeout")})", ex);
+            }
+            _connection = new Connection(socket, this);
+            return _connection;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private void Complete(string message)
+    {
+        if (message.Length < _options.HeaderLength) return;
+        if (_pending.TryGetValue(message[.._options.HeaderLength], out var tcs)) tcs.TrySetResult(message);
+    }
+
+    private void FailAll(Exception reason)
+    {
+        foreach (var tcs in _pending.Values) tcs.TrySetException(reason);
+    }
+
+    /// <summary>One TCP connection with its writer and reader loops.</summary>
+    private sealed class Connection : IAsyncDisposable
+    {
+        private readonly Socket _socket;
+        private readonly NetworkStream _stream;
+        private readonly PayShieldClient _owner;
+        private readonly Channel<string> _outgoing = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _writer, _reader;
+        private volatile bool _alive = true;
+
+        public Connection(Socket socket, PayShieldClient owner)
+        {
+            _socket = socket;
+            _owner = owner;
+            _stream = new NetworkStream(socket, ownsSocket: true);
+            _writer = WriteLoopAsync();
+            _reader = ReadLoopAsync();
+        }
+
+        public bool IsAlive => _alive;
+
+        public void Enqueue(string message)
+        {
+            if (!_outgoing.Writer.TryWrite(message)) throw new HsmUnavailableException("payshield: connection closed");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _alive = false;
+            _outgoing.Writer.TryComplete();
+            await _stop.CancelAsync().ConfigureAwait(false);
+            _socket.Dispose();
+            try { await Task.WhenAll(_writer, _reader).ConfigureAwait(false); }
+            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
+            await _stream.DisposeAsync().ConfigureAwait(false);
+            _stop.Dispose();
+        }
+
+        // Drains everything queued into one buffer and sends it with one write.
+        private async Task WriteLoopAsync()
+        {
+            var buffer = new MemoryStream();
+            var prefix = new byte[2];
+            try
+            {
+                while (await _outgoing.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+                {
+                    buffer.SetLength(0);
+                    while (buffer.Length < 256 * 1024 && _outgoing.Reader.TryRead(out string? message))
+                    {
+                        int length = Encoding.ASCII.GetByteCount(message);
+                        BinaryPrimitives.WriteUInt16BigEndian(prefix, (ushort)length);
+                        buffer.Write(prefix);
+                        buffer.Write(Encoding.ASCII.GetBytes(message));
+                    }
+                    await _stream.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), _stop.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                Broken(ex);
+            }
+        }
+
+        private async Task ReadLoopAsync()
+        {
+            var buffer = new byte[PayShieldFraming.MessageBytesMax + 2];
+            try
+            {
+                while (true)
+                {
+                    string? message = await PayShieldFraming.ReadAsync(_stream, buffer, _stop.Token).ConfigureAwait(false);
+                    if (message is null) break;
+                    _owner.Complete(message);
+                }
+                Broken(new EndOfStreamException("payshield: HSM closed the connection"));
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidDataException)
+            {
+                Broken(ex);
+            }
+        }
+
+        private void Broken(Exception ex)
+        {
+            if (!_alive) return;
+            _alive = false;
+            _outgoing.Writer.TryComplete();
+            _owner.FailAll(new HsmUnavailableException($"payshield: connection lost ({ex.GetType().Name})", ex));
+        }
+    }
+}

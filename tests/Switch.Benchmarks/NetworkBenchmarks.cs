@@ -1,0 +1,269 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using HdrHistogram;
+using Switch.Iso8583.Message;
+using Switch.Iso8583.Spec;
+using Switch.Network.Acceptor;
+using Switch.Network.Config;
+using Switch.Network.Connector;
+using Switch.Network.Management;
+
+namespace Switch.Benchmarks;
+
+/// <summary>
+/// Loopback benchmark of the network layer: N connections x K requests in flight of a 0200/0210 pair
+/// through framer + codec + MUX (connector to acceptor), side by side with a raw socket echo of the
+/// same frames under the same load shape. A plain timed harness (not BenchmarkDotNet): the quantity
+/// is throughput and latency of a running system, not the cost of one call.
+/// Usage: network [--seconds S] [--warmup S] [--shapes 1x1,64x1,64x16]
+/// </summary>
+public static class NetworkBench
+{
+    private static readonly MessageSpec Spec = SpecCatalog.BuiltIn("iso8583-1987-binary");
+
+    /// <summary>Runs every shape on both paths and prints a table.</summary>
+    public static int Run(string[] args)
+    {
+        double seconds = Arg(args, "--seconds", 5);
+        double warmup = Arg(args, "--warmup", 2);
+        var shapes = (ArgText(args, "--shapes") ?? "1x1,64x1,64x16").Split(',')
+            .Select(s => s.Split('x')).Select(p => (N: int.Parse(p[0], CultureInfo.InvariantCulture), K: int.Parse(p[1], CultureInfo.InvariantCulture))).ToArray();
+        Console.WriteLine($"# inline socket completions: {Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") ?? "unset"}; cores: {Environment.ProcessorCount}; {seconds}s per run after {warmup}s warm-up");
+        Console.WriteLine("| shape (N x K) | path | round trips/s | p50 us | p99 us | switch/raw |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        foreach (var (n, k) in shapes)
+        {
+            var raw = RawEcho.RunAsync(n, k, warmup, seconds).GetAwaiter().GetResult();
+            var sw = SwitchPath.RunAsync(n, k, warmup, seconds).GetAwaiter().GetResult();
+            Console.WriteLine($"| {n}x{k} | raw echo | {raw.Rate:F0} | {raw.P50Us} | {raw.P99Us} | |");
+            Console.WriteLine($"| {n}x{k} | switch | {sw.Rate:F0} | {sw.P50Us} | {sw.P99Us} | {sw.Rate / raw.Rate:P0} |");
+        }
+        return 0;
+    }
+
+    private static double Arg(string[] args, string name, double fallback) =>
+        ArgText(args, name) is { } text ? double.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+    private static string? ArgText(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    internal static IsoMessage Request(int worker, int stan) =>
+        Spec.NewMessage("0200").Set(2, "4111111111111111").Set(3, "000000").Set(4, "000000001000").Set(7, "1125084500")
+            .Set(11, (stan % 999_999 + 1).ToString("D6", CultureInfo.InvariantCulture)).Set(41, $"W{worker:D7}").Set(49, "978");
+
+    internal static byte[] Frame(byte[] message)
+    {
+        var frame = new byte[message.Length + 2];
+        BinaryPrimitives.WriteUInt16BigEndian(frame, (ushort)message.Length);
+        message.CopyTo(frame, 2);
+        return frame;
+    }
+
+    internal sealed record Result(double Rate, long P50Us, long P99Us);
+
+    /// <summary>Collects latencies per worker (HdrHistogram is single-writer) and merges them at the end.</summary>
+    internal sealed class Recorder(int workers)
+    {
+        private readonly LongHistogram[] _histograms = Enumerable.Range(0, workers).Select(_ => new LongHistogram(TimeStamp.Seconds(30), 3)).ToArray();
+        private readonly long[] _counts = new long[workers * 16];
+        private volatile bool _measuring;
+
+        public bool Measuring
+        {
+            get => _measuring;
+            set => _measuring = value;
+        }
+
+        public void Record(int worker, long startTimestamp)
+        {
+            if (!_measuring) return;
+            _histograms[worker].RecordValue(Stopwatch.GetTimestamp() - startTimestamp);
+            _counts[worker * 16]++;
+        }
+
+        public Result Summarize(double seconds)
+        {
+            var all = new LongHistogram(TimeStamp.Seconds(30), 3);
+            foreach (var h in _histograms) all.Add(h);
+            long count = _counts.Sum();
+            double usPerTick = 1_000_000.0 / Stopwatch.Frequency;
+            return new Result(count / seconds, (long)(all.GetValueAtPercentile(50) * usPerTick), (long)(all.GetValueAtPercentile(99) * usPerTick));
+        }
+    }
+
+    internal static async Task<Result> MeasureAsync(Recorder recorder, double warmup, double seconds, CancellationTokenSource stop, Task[] workers)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(warmup)).ConfigureAwait(false);
+        recorder.Measuring = true;
+        var watch = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(seconds)).ConfigureAwait(false);
+        recorder.Measuring = false;
+        double elapsed = watch.Elapsed.TotalSeconds;
+        stop.Cancel();
+        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return recorder.Summarize(elapsed);
+    }
+}
+
+/// <summary>The ceiling: a socket echo server and clients that pipeline K frames per connection.</summary>
+internal static class RawEcho
+{
+    public static async Task<NetworkBench.Result> RunAsync(int connections, int inFlight, double warmup, double seconds)
+    {
+        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        server.Listen(1024);
+        using var stop = new CancellationTokenSource();
+        var accepting = AcceptAsync(server, stop.Token);
+        var frame = NetworkBench.Frame(Spec().Encode(NetworkBench.Request(0, 1)));
+        var recorder = new NetworkBench.Recorder(connections);
+        var workers = new Task[connections];
+        for (int c = 0; c < connections; c++)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(server.LocalEndPoint!).ConfigureAwait(false);
+            workers[c] = ClientAsync(socket, c, inFlight, frame, recorder, stop.Token);
+        }
+        var result = await NetworkBench.MeasureAsync(recorder, warmup, seconds, stop, workers).ConfigureAwait(false);
+        server.Close();
+        await accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return result;
+    }
+
+    private static MessageSpec Spec() => SpecCatalog.BuiltIn("iso8583-1987-binary");
+
+    private static async Task AcceptAsync(Socket server, CancellationToken ct)
+    {
+        var echoes = new List<Task>();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var s = await server.AcceptAsync(ct).ConfigureAwait(false);
+                s.NoDelay = true;
+                echoes.Add(EchoAsync(s, ct));
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Stopping.
+        }
+        await Task.WhenAll(echoes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>A plain .NET echo: whatever arrives is sent back (frames are echoed whole because bytes are).</summary>
+    private static async Task EchoAsync(Socket socket, CancellationToken ct)
+    {
+        using (socket)
+        {
+            var buffer = new byte[16 * 1024];
+            try
+            {
+                while (true)
+                {
+                    int n = await socket.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
+                    if (n == 0) return;
+                    await socket.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, ct).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+            {
+                // Stopping.
+            }
+        }
+    }
+
+    /// <summary>Keeps K frames in flight: sends K, then one more for each frame that comes back.</summary>
+    private static async Task ClientAsync(Socket socket, int worker, int inFlight, byte[] frame, NetworkBench.Recorder recorder, CancellationToken ct)
+    {
+        using (socket)
+        {
+            var sentAt = new Queue<long>(inFlight);
+            var burst = Enumerable.Repeat(frame, inFlight).SelectMany(f => f).ToArray();
+            for (int i = 0; i < inFlight; i++) sentAt.Enqueue(Stopwatch.GetTimestamp());
+            var buffer = new byte[64 * 1024];
+            int buffered = 0;
+            try
+            {
+                await socket.SendAsync(burst, SocketFlags.None, ct).ConfigureAwait(false);
+                while (true)
+                {
+                    int n = await socket.ReceiveAsync(buffer.AsMemory(buffered), SocketFlags.None, ct).ConfigureAwait(false);
+                    if (n == 0) return;
+                    buffered += n;
+                    int frames = buffered / frame.Length;
+                    int rest = buffered % frame.Length;
+                    for (int i = 0; i < frames; i++) recorder.Record(worker, sentAt.Dequeue());
+                    Buffer.BlockCopy(buffer, frames * frame.Length, buffer, 0, rest);
+                    buffered = rest;
+                    if (frames == 0) continue;
+                    for (int i = 0; i < frames; i++) sentAt.Enqueue(Stopwatch.GetTimestamp());
+                    await socket.SendAsync(burst.AsMemory(0, frames * frame.Length), SocketFlags.None, ct).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+            {
+                // Stopping.
+            }
+        }
+    }
+}
+
+/// <summary>The measured path: connector (framer + codec + MUX) to an acceptor (framer + codec + handler) and back.</summary>
+internal static class SwitchPath
+{
+    public static async Task<NetworkBench.Result> RunAsync(int connections, int inFlight, double warmup, double seconds)
+    {
+        Serilog.Log.Logger = Serilog.Core.Logger.None;
+        var listenerOptions = new ListenerOptions
+        {
+            Name = "bench",
+            Port = 0,
+            Limits = new LimitOptions { MaxInFlightPerConnection = Math.Max(64, inFlight * 2) },
+        };
+        await using var listener = new IsoListener(listenerOptions, new ApproveHandler());
+        listener.Start();
+        var connectorOptions = new ConnectorOptions
+        {
+            Name = "bench-issuer",
+            Endpoints = [$"127.0.0.1:{listener.LocalEndPoint.Port}"],
+            ConnectionsPerEndpoint = connections,
+            NetworkManagement = new NetworkManagementOptions { EchoIntervalMs = 0 },
+            Mux = new MuxOptions { MaxPending = Math.Max(1000, connections * inFlight * 2) },
+        };
+        NetworkConfigLoader.Validate(new NetworkConfig { Listeners = [listenerOptions], Connectors = [connectorOptions] }, "benchmark");
+        await using var connector = new IsoConnector(connectorOptions);
+        connector.Start();
+        while (connector.Health != EndpointHealth.SignedOn) await Task.Delay(10).ConfigureAwait(false);
+        int workers = connections * inFlight;
+        var recorder = new NetworkBench.Recorder(workers);
+        using var stop = new CancellationTokenSource();
+        var tasks = Enumerable.Range(0, workers).Select(w => Task.Run(() => WorkerAsync(connector, w, recorder, stop.Token))).ToArray();
+        return await NetworkBench.MeasureAsync(recorder, warmup, seconds, stop, tasks).ConfigureAwait(false);
+    }
+
+    private static async Task WorkerAsync(IsoConnector connector, int worker, NetworkBench.Recorder recorder, CancellationToken ct)
+    {
+        int stan = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            var request = NetworkBench.Request(worker, stan++);
+            long start = Stopwatch.GetTimestamp();
+            var result = await connector.SendAsync(request, null, CancellationToken.None).ConfigureAwait(false);
+            if (!result.IsAnswered) throw new InvalidOperationException($"benchmark request failed: {result.Status} {result.Error}");
+            recorder.Record(worker, start);
+        }
+    }
+
+    private sealed class ApproveHandler : IMessageHandler
+    {
+        public ValueTask<IsoMessage?> HandleAsync(IsoMessage request, SessionContext session, CancellationToken ct) =>
+            ValueTask.FromResult<IsoMessage?>(MessageTypes.Respond(request, MessageTypes.Approved));
+    }
+}

@@ -1,0 +1,110 @@
+using Switch.Iso8583.Masking;
+using Switch.Iso8583.Message;
+using Switch.Iso8583.Spec;
+using static Switch.Iso8583.Tests.TestData;
+
+namespace Switch.Iso8583.Tests;
+
+/// <summary>The one masking formatter: PAN first 6 / last 4, track data, PIN and security data, EMV tags.</summary>
+public sealed class MaskingTests
+{
+    [Theory]
+    [InlineData("4761739001010119", "476173******0119")]
+    [InlineData("4761739001010119123", "476173*********9123")]
+    [InlineData("5413330089020011", "541333******0011")]
+    public void Pan_keeps_first_6_and_last_4(string pan, string masked)
+    {
+        Assert.Equal(masked, SensitiveDataMasker.MaskPan(pan));
+        Assert.Equal(masked, SensitiveDataMasker.MaskField(2, pan));
+    }
+
+    [Fact]
+    public void Short_numbers_never_show_more_than_the_last_4()
+    {
+        Assert.Equal("****", SensitiveDataMasker.MaskPan("1234"));
+        Assert.Equal("********9012", SensitiveDataMasker.MaskPan("123456789012"));
+    }
+
+    [Theory]
+    [InlineData(35, "4761739001010119=28122011234567890")]
+    [InlineData(35, "4761739001010119D28122011234567890")]
+    [InlineData(45, "B4761739001010119^CARDHOLDER/TEST^2812201000000")]
+    public void Track_data_shows_only_the_masked_pan(int field, string track)
+    {
+        string masked = SensitiveDataMasker.MaskField(field, track);
+        Assert.StartsWith("476173******0119", masked, StringComparison.Ordinal);
+        Assert.DoesNotContain("2812", masked, StringComparison.Ordinal);
+        Assert.DoesNotContain("CARDHOLDER", masked, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(52, "1A2B3C4D5E6F7081")]
+    [InlineData(53, "2600000000000000")]
+    public void Pin_block_and_security_data_are_removed(int field, string value)
+    {
+        Assert.Equal(SensitiveDataMasker.Redacted, SensitiveDataMasker.MaskField(field, value));
+    }
+
+    [Fact]
+    public void Emv_pan_track2_equivalent_and_cardholder_name_are_masked_or_removed()
+    {
+        string emv = "5A08" + "4761739001010119" + "5710" + "4761739001010119D28122011234567F" + "5F200A" + "43415244484F4C444552" + "9F02060000000123 45".Replace(" ", "", StringComparison.Ordinal);
+        string masked = SensitiveDataMasker.MaskEmvHex(emv);
+        Assert.Contains("5A=476173******0119", masked, StringComparison.Ordinal);
+        Assert.Contains("57=" + SensitiveDataMasker.Redacted, masked, StringComparison.Ordinal);
+        Assert.Contains("5F20=" + SensitiveDataMasker.Redacted, masked, StringComparison.Ordinal);
+        Assert.Contains("9F02=000000012345", masked, StringComparison.Ordinal);
+        Assert.DoesNotContain("4761739001010119", masked, StringComparison.Ordinal);
+        Assert.DoesNotContain("43415244484F4C444552", masked, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Emv_tags_inside_templates_are_masked_too()
+    {
+        string emv = "7012" + "5A08" + "4761739001010119" + "5F2004" + "4E414D45";
+        string masked = SensitiveDataMasker.MaskEmvHex(emv);
+        Assert.DoesNotContain("4761739001010119", masked, StringComparison.Ordinal);
+        Assert.DoesNotContain("4E414D45", masked, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unparseable_emv_data_is_removed_whole()
+    {
+        Assert.Equal(SensitiveDataMasker.Redacted, SensitiveDataMasker.MaskEmvHex("5A084761739001"));
+        Assert.Equal(SensitiveDataMasker.Redacted, SensitiveDataMasker.MaskEmvHex("not hex"));
+    }
+
+    [Theory]
+    [InlineData("iso87binary-0200.hex", "iso8583-1987-binary")]
+    [InlineData("iso87ascii-0200.hex", "iso8583-1987-ascii")]
+    public void Masked_json_of_the_sample_contains_no_full_pan_track_or_pin(string sample, string specName)
+    {
+        var msg = SpecCatalog.BuiltIn(specName).Decode(Sample(sample));
+        string masked = SensitiveDataMasker.ToMaskedJson(msg);
+        Assert.DoesNotContain("4761739001010119", masked, StringComparison.Ordinal);
+        Assert.DoesNotContain("28122011234567890", masked, StringComparison.Ordinal);
+        Assert.DoesNotContain("1A2B3C4D5E6F7081", masked, StringComparison.Ordinal);
+        Assert.Contains("\"2\":\"476173******0119\"", masked, StringComparison.Ordinal);
+        Assert.Contains("\"52\":\"" + SensitiveDataMasker.Redacted + "\"", masked, StringComparison.Ordinal);
+        Assert.Contains("\"4\":\"000000012345\"", masked, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Masked_json_hides_a_pan_carried_in_de55()
+    {
+        var spec = SpecCatalog.BuiltIn("iso8583-1987-binary");
+        var msg = spec.NewMessage("0200").Set(2, "4761739001010119").Set(55, "5A084761739001010119" + SampleEmv);
+        string masked = SensitiveDataMasker.ToMaskedJson(spec.Decode(spec.Encode(msg)));
+        Assert.DoesNotContain("4761739001010119", masked, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Masked_json_of_sub_messages_lists_only_which_sub_fields_are_present()
+    {
+        var spec = Packager("nested.xml");
+        var msg = IsoJson.Parse(
+            "{\"header\":\"010203\",\"mti\":\"0200\",\"fields\":{\"48\":{\"fields\":{\"1\":\"PAN\",\"2\":\"4761\",\"3\":\"4761739001010119\"}}}}", spec);
+        string masked = SensitiveDataMasker.ToMaskedJson(spec.Decode(spec.Encode(msg)));
+        Assert.DoesNotContain("4761739001010119", masked, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,139 @@
+using Switch.Iso8583.Message;
+using Switch.Network.Acceptor;
+using Switch.Network.Management;
+using Switch.Network.Mux;
+
+namespace Switch.Network.Tests;
+
+/// <summary>The MUX matches out-of-order replies, times out, surfaces late replies and refuses ambiguity.</summary>
+public sealed class MuxTests
+{
+    [Fact]
+    public async Task Ten_thousand_outstanding_requests_answered_in_random_order_each_reach_their_caller()
+    {
+        const int count = 10_000;
+        var handler = new HoldAllHandler(count);
+        var listenerOptions = TestSupport.ListenerOptions();
+        listenerOptions.Limits.MaxInFlightPerConnection = count;
+        await using var listener = await TestSupport.StartListenerAsync(listenerOptions, handler);
+        var options = ConnectorSupport.Options(listener.LocalEndPoint);
+        options.Mux.MaxPending = count;
+        options.Mux.TimeoutMs = 60_000;
+        await using var connector = await ConnectorSupport.StartAsync(options);
+        var sends = Enumerable.Range(1, count).Select(async i =>
+        {
+            string stan = i.ToString("D6");
+            var result = await connector.SendAsync(TestSupport.Authorization(stan, $"T{i % 7:D7}"));
+            return result.IsAnswered && result.Response![11] == stan && result.Response[41] == $"T{i % 7:D7}";
+        }).ToArray();
+        var all = await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.All(all, Assert.True);
+        Assert.True(handler.AnsweredOutOfOrder);
+        Assert.Equal(0, connector.Mux.PendingCount);
+    }
+
+    [Fact]
+    public async Task A_request_without_reply_times_out_and_its_late_reply_is_raised_as_an_event()
+    {
+        var handler = new AcceptorTests.DelayingHandler(slowStan: "000500", TimeSpan.FromMilliseconds(400));
+        await using var listener = await TestSupport.StartListenerAsync(handler: handler);
+        await using var connector = await ConnectorSupport.StartAsync(ConnectorSupport.Options(listener.LocalEndPoint));
+        var late = new TaskCompletionSource<LateResponseEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connector.Mux.LateResponse += (_, e) => late.TrySetResult(e);
+        var result = await connector.SendAsync(TestSupport.Authorization("000500"), TimeSpan.FromMilliseconds(100));
+        Assert.Equal(MuxStatus.TimedOut, result.Status);
+        Assert.Null(result.Response);
+        var arrived = await late.Task.WaitAsync(TestSupport.Timeout);
+        Assert.True(arrived.WasTimedOut);
+        Assert.Equal("000500", arrived.Response[11]);
+        Assert.Equal(1, connector.Metrics.Snapshot().LateResponses);
+        Assert.Equal(1, connector.Metrics.Snapshot().Timeouts);
+    }
+
+    [Fact]
+    public async Task A_key_that_just_timed_out_is_refused_so_its_late_reply_cannot_reach_a_new_caller()
+    {
+        var handler = new AcceptorTests.DelayingHandler(slowStan: "000600", TimeSpan.FromMilliseconds(300));
+        await using var listener = await TestSupport.StartListenerAsync(handler: handler);
+        await using var connector = await ConnectorSupport.StartAsync(ConnectorSupport.Options(listener.LocalEndPoint));
+        Assert.Equal(MuxStatus.TimedOut, (await connector.SendAsync(TestSupport.Authorization("000600"), TimeSpan.FromMilliseconds(50))).Status);
+        Assert.Equal(MuxStatus.KeyRecentlyTimedOut, (await connector.SendAsync(TestSupport.Authorization("000600"))).Status);
+    }
+
+    [Fact]
+    public async Task A_second_request_with_the_same_stan_and_terminal_in_flight_is_refused()
+    {
+        var handler = new AcceptorTests.DelayingHandler(slowStan: "000700", TimeSpan.FromMilliseconds(300));
+        await using var listener = await TestSupport.StartListenerAsync(handler: handler);
+        await using var connector = await ConnectorSupport.StartAsync(ConnectorSupport.Options(listener.LocalEndPoint));
+        var first = connector.SendAsync(TestSupport.Authorization("000700")).AsTask();
+        var second = await connector.SendAsync(TestSupport.Authorization("000700"));
+        Assert.Equal(MuxStatus.DuplicateInFlight, second.Status);
+        Assert.Contains("already in flight", second.Error, StringComparison.Ordinal);
+        Assert.True((await first).IsAnswered);
+        var otherTerminal = await connector.SendAsync(TestSupport.Authorization("000700", "TERM0002"));
+        Assert.True(otherTerminal.IsAnswered);
+    }
+
+    [Fact]
+    public async Task Requests_beyond_the_pending_table_are_refused()
+    {
+        var gate = new HoldAllHandler(int.MaxValue);
+        await using var listener = await TestSupport.StartListenerAsync(handler: gate);
+        var options = ConnectorSupport.Options(listener.LocalEndPoint);
+        options.Mux.MaxPending = 3;
+        options.NetworkManagement.SignOnRequired = false;
+        await using var connector = await ConnectorSupport.StartAsync(options);
+        var held = Enumerable.Range(1, 3).Select(i => connector.SendAsync(TestSupport.Authorization(i.ToString("D6")), TimeSpan.FromMilliseconds(500)).AsTask()).ToArray();
+        var refused = await connector.SendAsync(TestSupport.Authorization("000004"));
+        Assert.Equal(MuxStatus.PendingTableFull, refused.Status);
+        await Task.WhenAll(held);
+    }
+
+    [Fact]
+    public void The_key_can_use_rrn_instead_of_stan_and_terminal()
+    {
+        var key = new MuxKey([37]);
+        var request = TestSupport.Spec.NewMessage("0200").Set(11, "000001").Set(37, "123456789012");
+        var response = TestSupport.Spec.NewMessage("0210").Set(11, "000999").Set(37, "123456789012");
+        Assert.Equal(key.ForRequest(request), key.ForResponse(response));
+        Assert.NotEqual(MuxKey.Default.ForRequest(request), MuxKey.Default.ForResponse(response));
+    }
+
+    [Fact]
+    public void The_key_uses_the_response_class_mti()
+    {
+        Assert.Equal("0210", MessageTypes.ResponseMti("0200"));
+        Assert.Equal("0430", MessageTypes.ResponseMti("0420"));
+        Assert.Equal("0810", MessageTypes.ResponseMti("0800"));
+        Assert.Null(MessageTypes.ResponseMti("0210"));
+    }
+
+    /// <summary>Holds every request until <c>count</c> have arrived, then answers them in a shuffled order.</summary>
+    private sealed class HoldAllHandler(int count) : IMessageHandler
+    {
+        private readonly List<(IsoMessage Request, TaskCompletionSource<IsoMessage?> Reply)> _held = [];
+        private readonly Lock _lock = new();
+
+        public bool AnsweredOutOfOrder { get; private set; }
+
+        public ValueTask<IsoMessage?> HandleAsync(IsoMessage request, SessionContext session, CancellationToken ct)
+        {
+            if (request.Mti == "0800") return new NetworkManagementHandler().HandleAsync(request, session, ct);
+            var reply = new TaskCompletionSource<IsoMessage?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            List<(IsoMessage Request, TaskCompletionSource<IsoMessage?> Reply)>? release = null;
+            lock (_lock)
+            {
+                _held.Add((request, reply));
+                if (_held.Count == count) release = [.. _held];
+            }
+            if (release is not null)
+            {
+                var order = release.OrderBy(_ => Random.Shared.Next()).ToList();
+                AnsweredOutOfOrder = !order.Select(h => h.Request[11]).SequenceEqual(release.Select(h => h.Request[11]));
+                foreach (var (req, tcs) in order) tcs.TrySetResult(MessageTypes.Respond(req, MessageTypes.Approved));
+            }
+            return new ValueTask<IsoMessage?>(reply.Task);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Switch.Network.Config;
+using Switch.Network.Connector;
+using Switch.Network.Mux;
+
+namespace Switch.Network.Tests;
+
+/// <summary>TLS 1.2/1.3 with certificates made at test time: server auth, mutual auth, and refusal of untrusted peers.</summary>
+public sealed class TlsTests
+{
+    private static readonly X509Certificate2 Ca = TestCertificates.CreateCa("Switch Test CA");
+    private static readonly X509Certificate2 OtherCa = TestCertificates.CreateCa("Untrusted CA");
+    private static readonly X509Certificate2 ServerCert = TestCertificates.Issue(Ca, "localhost", server: true);
+    private static readonly X509Certificate2 ClientCert = TestCertificates.Issue(Ca, "terminal-1", server: false);
+    private static readonly X509Certificate2 UntrustedClientCert = TestCertificates.Issue(OtherCa, "intruder", server: false);
+    private static readonly X509Certificate2 UntrustedServerCert = TestCertificates.Issue(OtherCa, "localhost", server: true);
+
+    private static Task<Switch.Network.Acceptor.IsoListener> StartTlsListenerAsync(bool requireClientCert, X509Certificate2? serverCert = null)
+    {
+        var options = TestSupport.ListenerOptions();
+        options.Tls = new TlsOptions
+        {
+            Enabled = true,
+            Certificate = serverCert ?? ServerCert,
+            TrustedCa = [Ca],
+            RequireClientCertificate = requireClientCert,
+        };
+        return TestSupport.StartListenerAsync(options, new ApprovingHandler());
+    }
+
+    private static async Task<IsoConnector> StartTlsConnectorAsync(IPEndPoint endpoint, X509Certificate2? clientCert, bool expectUsable)
+    {
+        var options = ConnectorSupport.Options(endpoint);
+        options.Reconnect.InitialDelayMs = 200;
+        options.Tls = new TlsOptions { Enabled = true, Certificate = clientCert, TrustedCa = [Ca], TargetHost = "localhost" };
+        var connector = await ConnectorSupport.StartAsync(options, waitUsable: expectUsable);
+        if (!expectUsable) Assert.False(await connector.WaitUsableAsync(TimeSpan.FromMilliseconds(800), CancellationToken.None));
+        return connector;
+    }
+
+    [Fact]
+    public async Task A_tls_connector_signs_on_and_is_answered_without_a_client_certificate()
+    {
+        await using var listener = await StartTlsListenerAsync(requireClientCert: false);
+        await using var connector = await StartTlsConnectorAsync(listener.LocalEndPoint, clientCert: null, expectUsable: true);
+        var result = await connector.SendAsync(TestSupport.Authorization("000001"));
+        Assert.Equal(MuxStatus.Answered, result.Status);
+        Assert.Equal(EndpointHealth.SignedOn, connector.Health);
+    }
+
+    [Fact]
+    public async Task Mutual_tls_accepts_a_client_certificate_issued_by_the_configured_ca()
+    {
+        await using var listener = await StartTlsListenerAsync(requireClientCert: true);
+        await using var connector = await StartTlsConnectorAsync(listener.LocalEndPoint, ClientCert, expectUsable: true);
+        Assert.True((await connector.SendAsync(TestSupport.Authorization("000002"))).IsAnswered);
+    }
+
+    [Fact]
+    public async Task Mutual_tls_refuses_a_client_certificate_from_another_ca()
+    {
+        await using var listener = await StartTlsListenerAsync(requireClientCert: true);
+        await using var connector = await StartTlsConnectorAsync(listener.LocalEndPoint, UntrustedClientCert, expectUsable: false);
+        Assert.True(listener.Metrics.Snapshot().ConnectionsRefused >= 1);
+        Assert.Equal(0, listener.Metrics.Snapshot().ConnectionsOpened);
+    }
+
+    [Fact]
+    public async Task Mutual_tls_refuses_a_client_without_a_certificate()
+    {
+        await using var listener = await StartTlsListenerAsync(requireClientCert: true);
+        await using var connector = await StartTlsConnectorAsync(listener.LocalEndPoint, clientCert: null, expectUsable: false);
+        Assert.True(listener.Metrics.Snapshot().ConnectionsRefused >= 1);
+    }
+
+    [Fact]
+    public async Task A_connector_refuses_a_server_certificate_from_an_untrusted_ca()
+    {
+        await using var listener = await StartTlsListenerAsync(requireClientCert: false, UntrustedServerCert);
+        await using var connector = await StartTlsConnectorAsync(listener.LocalEndPoint, clientCert: null, expectUsable: false);
+        Assert.Equal(EndpointHealth.Down, connector.Health);
+    }
+
+    [Fact]
+    public async Task A_plain_tcp_client_cannot_talk_to_a_tls_listener()
+    {
+        await using var listener = await StartTlsListenerAsync(requireClientCert: false);
+        await using var raw = await RawClient.ConnectAsync(listener.LocalEndPoint);
+        await raw.SendMessageAsync(TestSupport.Echo("000001"));
+        Assert.True(await raw.ClosedByPeerAsync(TestSupport.Timeout));
+    }
+}
+
+/// <summary>Certificates made in memory for the tests (ECDSA P-256, valid for a day).</summary>
+internal static class TestCertificates
+{
+    public static X509Certificate2 CreateCa(string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return Reload(ca);
+    }
+
+    public static X509Certificate2 Issue(X509Certificate2 ca, string commonName, bool server)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName(commonName);
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        using var withKey = issued.CopyWithPrivateKey(key);
+        return Reload(withKey);
+    }
+
+    /// <summary>A PKCS#12 round trip gives a certificate whose key SslStream can use on every platform.</summary>
+    private static X509Certificate2 Reload(X509Certificate2 certificate) =>
+        X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+}

@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using Switch.Security.Backends.PayShield;
+using Switch.Security.Backends.Software;
+using Switch.Security.Emv;
+using Switch.Security.Keys;
+using Switch.Security.Mac;
+using Switch.Security.Pin;
+using Switch.Security.Tooling;
+
+namespace Switch.Security.Tests;
+
+/// <summary>A payShield simulator and client on real loopback TCP, plus the module that speaks through them.</summary>
+public sealed class PayShieldFixture : IAsyncDisposable
+{
+    private PayShieldFixture(Lmk lmk, PayShieldSimulator simulator, PayShieldSecurityModule module)
+    {
+        Lmk = lmk;
+        Simulator = simulator;
+        Module = module;
+    }
+
+    /// <summary>The simulator's LMK.</summary>
+    public Lmk Lmk { get; }
+
+    /// <summary>The simulator.</summary>
+    public PayShieldSimulator Simulator { get; }
+
+    /// <summary>The back end under test.</summary>
+    public PayShieldSecurityModule Module { get; }
+
+    /// <summary>Starts a simulator on an ephemeral port and connects a client.</summary>
+    public static PayShieldFixture Start(int requestTimeoutMs = 5000)
+    {
+        var lmk = Lmk.Generate();
+        var simulator = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions());
+        simulator.Start();
+        var client = new PayShieldClient(new PayShieldClientOptions { Port = simulator.Port, RequestTimeoutMs = requestTimeoutMs });
+        return new PayShieldFixture(lmk, simulator, new PayShieldSecurityModule(client, lmk));
+    }
+
+    /// <summary>Closes the client, then the simulator.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Module.DisposeAsync();
+        await Simulator.DisposeAsync();
+        Lmk.Dispose();
+    }
+}
+
+/// <summary>The payShield back end gives the vectors' answers over the host protocol.</summary>
+public sealed class PayShieldBackendTests
+{
+    public static TheoryData<string> Ids => VectorFile.Ids();
+
+    // Operations whose output a host never gets from an HSM; the back end refuses them and the tests below check the
+    // same vectors through the HSM's verification commands instead.
+    private static bool RevealsSecrets(string op) => op is "arqc" or "dukpt-tdes" or "dukpt-aes";
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public async Task PayShield_back_end_reproduces_the_vector_or_verifies_it(string id)
+    {
+        CryptoVector v = VectorFile.Get(id);
+        await using var f = PayShieldFixture.Start();
+        if (!RevealsSecrets(v.Op))
+        {
+            Assert.Equal(v.Out, await CryptoTool.RunAsync(f.Module, v.Op, v.In));
+            return;
+        }
+        var ex = await Assert.ThrowsAsync<SecurityInputException>(async () => await CryptoTool.RunAsync(f.Module, v.Op, v.In));
+        Assert.StartsWith("payshield:", ex.Message, StringComparison.Ordinal);
+        if (v.Op == "arqc") await ArqcIsVerifiedByKqAsync(f, v);
+        else await DukptPinKeyIsUsedByG0Async(f, v);
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Switch_crypto_with_backend_payshield_reproduces_the_vector_or_refuses_in_one_line(string id)
+    {
+        CryptoVector v = VectorFile.Get(id);
+        var args = CliRunner.Arguments(v.Op, v.In);
+        args.AddRange(["--backend", "payshield", "--store", Path.Combine(Path.GetTempPath(), "switch-no-store")]);
+        var result = CliRunner.Run(args);
+        if (RevealsSecrets(v.Op))
+        {
+            Assert.Equal(1, result.ExitCode);
+            Assert.StartsWith("error: payshield:", result.Stderr, StringComparison.Ordinal);
+            return;
+        }
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Stderr}");
+        Assert.Equal(v.Out, result.Json());
+    }
+
+    [Fact]
+    public async Task Thousands_of_pipelined_MAC_verifications_all_succeed()
+    {
+        await using var f = PayShieldFixture.Start();
+        using var zak = await f.Module.KeyAsync(KeyType.Zak, "C99DC32C25B6260190036CD97EDB88DD");
+        byte[] data = Convert.FromHexString("962EAA2CE763");
+        byte[] mac = Convert.FromHexString("824F270ABC8B3D87");
+        var tasks = Enumerable.Range(0, 5000).Select(i => f.Module.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, data, i % 2 == 0 ? mac : mac.Reverse().ToArray()).AsTask());
+        bool[] results = await Task.WhenAll(tasks);
+        for (int i = 0; i < results.Length; i++) Assert.Equal(i % 2 == 0, results[i]);
+    }
+
+    [Fact]
+    public async Task Wrong_PIN_wrong_CVV_and_keys_from_another_LMK_are_reported_by_error_code()
+    {
+        await using var f = PayShieldFixture.Start();
+        using var zpk = await f.Module.KeyAsync(KeyType.Zpk, "FD2C1F8DD5950801F97896E143A544D3");
+        using var pvk = await f.Module.KeyAsync(KeyType.Pvk, "F855F2E949E92BCFC4B39887613BB3EA");
+        using var cvk = await f.Module.KeyAsync(KeyType.Cvk, "98E99D4AA9BBB30476373827551E3179");
+        const string pan = "5400805092626701";
+        string pvv = await f.Module.GeneratePvvAsync(pvk, pan, "2694", 0);
+        Assert.Equal("9052", pvv);
+        byte[] right = await EncodeAsync(f, zpk, "2694", pan);
+        byte[] wrong = await EncodeAsync(f, zpk, "2695", pan);
+        Assert.True(await f.Module.VerifyPinPvvAsync(new EncryptedPinBlock(zpk, PinBlockFormat.Iso0, right), pan, pvk, 0, pvv));
+        Assert.False(await f.Module.VerifyPinPvvAsync(new EncryptedPinBlock(zpk, PinBlockFormat.Iso0, wrong), pan, pvk, 0, pvv));
+        Assert.False(await f.Module.VerifyCvvAsync(cvk, "4642711594932", "2604", "201", "667"));
+
+        using var other = Lmk.Generate();
+        using var foreign = new SecureKeyFactory(other).Key(KeyType.Zpk, "FD2C1F8DD5950801F97896E143A544D3");
+        var ex = await Assert.ThrowsAsync<SecurityInputException>(async () => await f.Module.KeyCheckValueAsync(foreign.Key));
+        Assert.Contains("error 10", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_sim_hsm_verb_serves_the_protocol_to_a_separate_crypto_process()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, CliRunner.Run(["keys", "init", "--store", dir.Path]).ExitCode);
+        int port = FreePort();
+        var psi = new ProcessStartInfo(Path.Combine(CliRunner.RepoRoot, "switch")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { "sim", "hsm", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", dir.Path }) psi.ArgumentList.Add(a);
+        using var sim = Process.Start(psi)!;
+        try
+        {
+            string? first = await sim.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Contains($"127.0.0.1:{port}", first, StringComparison.Ordinal);
+            var result = CliRunner.Run(["crypto", "mac", "--alg", "aes-cmac", "--key", "2B7E151628AED2A6ABF7158809CF4F3C", "--data", "6BC1BEE22E409F96E93D7E117393172A",
+                "--backend", "payshield", "--hsm-host", "127.0.0.1", "--hsm-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", dir.Path]);
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            Assert.Equal("070A16B46B4D4144F79BDD9DD04A287C", result.Json()["mac"]);
+        }
+        finally
+        {
+            sim.Kill(entireProcessTree: true);
+            await sim.WaitForExitAsync();
+            CapturedOutput.Record(await sim.StandardError.ReadToEndAsync());
+        }
+    }
+
+    private static int FreePort()
+    {
+        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    private static async Task<byte[]> EncodeAsync(PayShieldFixture f, SecureKey zpk, string pin, string pan)
+    {
+        // Make a block under the ZPK with the software back end (a terminal's job), then hand it to the HSM.
+        await using var soft = SoftwareModule.Create();
+        using var key = await soft.KeyAsync(KeyType.Zpk, "FD2C1F8DD5950801F97896E143A544D3");
+        using var temp = await soft.KeyAsync(KeyType.Zpk, "0123456789ABCDEFFEDCBA9876543210");
+        var clear = new byte[8];
+        PinBlock.Encode(PinBlockFormat.Iso0, pin, pan, clear);
+        var engine = new SoftwareCipherEngine();
+        using var h = engine.Import(KeyAlgorithm.Tdes, Convert.FromHexString("0123456789ABCDEFFEDCBA9876543210"));
+        var enc = new byte[8];
+        engine.EncryptEcb(h, Backends.KeyPart.Whole, clear, enc);
+        var output = new byte[8];
+        await soft.TranslatePinAsync(new EncryptedPinBlock(temp, PinBlockFormat.Iso0, enc), pan, key, PinBlockFormat.Iso0, output);
+        _ = f;
+        _ = zpk;
+        return output;
+    }
+
+    private static async Task ArqcIsVerifiedByKqAsync(PayShieldFixture f, CryptoVector v)
+    {
+        using var imk = await f.Module.KeyAsync(KeyType.ImkAc, v.In["imk"]);
+        var card = EmvCryptograms.Context(v.In["pan"], v.In["psn"], Convert.FromHexString(v.In["atc"]), Convert.FromHexString(v.In["un"]));
+        EmvScheme scheme = EmvCryptograms.ParseScheme(v.In["scheme"]);
+        byte[] arqc = Convert.FromHexString(v.Out["arqc"]);
+        Assert.True(await f.Module.VerifyArqcAsync(imk, scheme, card, Convert.FromHexString(v.In["data"]), arqc));
+        arqc[0] ^= 1;
+        Assert.False(await f.Module.VerifyArqcAsync(imk, scheme, card, Convert.FromHexString(v.In["data"]), arqc));
+    }
+
+    // The HSM derives the PIN key inside G0: a PIN block made under the vector's pin_key must translate correctly.
+    private static async Task DukptPinKeyIsUsedByG0Async(PayShieldFixture f, CryptoVector v)
+    {
+        bool aes = v.Op == "dukpt-aes";
+        var algorithm = aes ? KeyAlgorithm.Aes : KeyAlgorithm.Tdes;
+        const string pan = "4012345678909";
+        await using var soft = SoftwareModule.Create();
+        using var pinKey = await soft.KeyAsync(KeyType.Tpk, v.Out["pin_key"], algorithm);
+        using var zpkSoft = await soft.KeyAsync(KeyType.Zpk, "022BB21ECDE7A47F621FA7A97FD1676C");
+        var format = aes ? PinBlockFormat.Iso4 : PinBlockFormat.Iso0;
+        byte[] block = aes ? await soft.EncodePinBlock4Async(pinKey, "1234", pan) : await EncodeWithAsync(soft, pinKey, "1234", pan);
+        using var bdk = await f.Module.KeyAsync(KeyType.Bdk, v.In["bdk"], algorithm);
+        using var zpk = await f.Module.KeyAsync(KeyType.Zpk, "022BB21ECDE7A47F621FA7A97FD1676C");
+        var output = new byte[16];
+        int n = await f.Module.TranslateDukptPinAsync(bdk, Convert.FromHexString(v.In["ksn"]), format, block, pan, zpk, PinBlockFormat.Iso0, output);
+        Assert.Equal("1234", await soft.RevealPinAsync(new EncryptedPinBlock(zpkSoft, PinBlockFormat.Iso0, output.AsMemory(0, n)), pan));
+    }
+
+    private static async Task<byte[]> EncodeWithAsync(ISecurityModule soft, SecureKey key, string pin, string pan)
+    {
+        var clear = new byte[8];
+        PinBlock.Encode(PinBlockFormat.Iso0, pin, pan, clear);
+        var engine = new SoftwareCipherEngine();
+        using var h = engine.Import(KeyAlgorithm.Tdes, Convert.FromHexString("0123456789ABCDEFFEDCBA9876543210"));
+        var enc = new byte[8];
+        engine.EncryptEcb(h, Backends.KeyPart.Whole, clear, enc);
+        using var temp = await soft.KeyAsync(KeyType.Zpk, "0123456789ABCDEFFEDCBA9876543210");
+        var output = new byte[8];
+        await soft.TranslatePinAsync(new EncryptedPinBlock(temp, PinBlockFormat.Iso0, enc), pan, key, PinBlockFormat.Iso0, output);
+        return output;
+    }
+
+    /// <summary>Wraps keys under an LMK the simulator does not know.</summary>
+    private sealed class SecureKeyFactory(Lmk lmk)
+    {
+        public Holder Key(KeyType type, string hex) => new(new PayShieldSecurityModule(new PayShieldClient(new PayShieldClientOptions()), lmk)
+            .ImportClearKeyAsync(type, KeyAlgorithm.Tdes, Convert.FromHexString(hex)).Result);
+
+        public sealed class Holder(SecureKey key) : IDisposable
+        {
+            public SecureKey Key { get; } = key;
+
+            public void Dispose() => Key.Dispose();
+        }
+    }
+}
