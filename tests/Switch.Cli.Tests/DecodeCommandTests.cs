@@ -89,4 +89,22 @@ public sealed class DecodeCommandTests
         string spaced = string.Join(' ', Enumerable.Range(0, hex.Length / 8).Select(i => hex.Substring(i * 8, 8))) + " " + hex[(hex.Length / 8 * 8)..];
         Assert.Equal(SampleJson, CliRunner.AssertSuccess(CliRunner.Run("iso8583", "decode", "--spec", "iso8583-1987-binary", "--hex", spaced)));
     }
+
+    [Fact]
+    public void Raw_ascii_message_of_only_hex_digits_in_a_file_is_read_as_raw_bytes()
+    {
+        // An ASCII 0800 whose every byte is a hex digit: the hex reading does not decode, the raw one does.
+        const string raw = "0800822000000000000004000000000000001125123456123456301";
+        string path = Path.Combine(Path.GetTempPath(), $"switch-cli-{Guid.NewGuid():N}.msg");
+        File.WriteAllText(path, raw);
+        try
+        {
+            string json = CliRunner.AssertSuccess(CliRunner.Run("iso8583", "decode", "--spec", "iso8583-1987-ascii", "--file", path));
+            Assert.Equal("{\"mti\":\"0800\",\"fields\":{\"7\":\"1125123456\",\"11\":\"123456\",\"70\":\"301\"}}", json);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

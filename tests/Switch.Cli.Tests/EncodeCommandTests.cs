@@ -32,4 +32,11 @@ public sealed class EncodeCommandTests
         string back = CliRunner.AssertSuccess(CliRunner.Run("iso8583", "decode", "--spec", "iso8583-1987-ascii", "--hex", hex));
         Assert.Equal(hex, CliRunner.AssertSuccess(CliRunner.RunWithStdin(back, "iso8583", "encode", "--spec", "iso8583-1987-ascii")));
     }
+
+    [Fact]
+    public void A_utf8_byte_order_mark_before_the_json_is_ignored()
+    {
+        string output = CliRunner.AssertSuccess(CliRunner.RunWithStdin("\uFEFF{\"mti\":\"0800\",\"fields\":{\"11\":\"1\"}}", "iso8583", "encode", "--spec", "iso8583-1987-ascii"));
+        Assert.Equal("3038303030303230303030303030303030303030303030303031", output);
+    }
 }

@@ -179,4 +179,10 @@ public sealed class ErrorContractTests
     {
         CliRunner.AssertOneLineError(CliRunner.Run(args));
     }
+
+    [Fact]
+    public void No_verb_at_all_is_an_error()
+    {
+        CliRunner.AssertOneLineError(CliRunner.Run());
+    }
 }

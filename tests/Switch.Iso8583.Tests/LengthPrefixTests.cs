@@ -21,6 +21,8 @@ public sealed class LengthPrefixTests
     [InlineData(PrefixEncoding.Bcd, 3, 123, "0123")]
     [InlineData(PrefixEncoding.Bcd, 4, 9999, "9999")]
     [InlineData(PrefixEncoding.Bcd, 6, 123456, "123456")]
+    [InlineData(PrefixEncoding.Bcd, 5, 12345, "012345")]
+    [InlineData(PrefixEncoding.Ebcdic, 4, 9999, "F9F9F9F9")]
     [InlineData(PrefixEncoding.Binary, 2, 200, "C8")]
     [InlineData(PrefixEncoding.Binary, 3, 1000, "03E8")]
     public void Prefix_writes_and_reads_its_wire_form(PrefixEncoding encoding, int digits, int length, string wireHex)

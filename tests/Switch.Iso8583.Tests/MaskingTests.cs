@@ -107,4 +107,23 @@ public sealed class MaskingTests
         string masked = SensitiveDataMasker.ToMaskedJson(spec.Decode(spec.Encode(msg)));
         Assert.DoesNotContain("4761739001010119", masked, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Masked_json_never_throws_for_a_lazily_decoded_message_with_bad_values()
+    {
+        var spec = Packager("nested.xml");
+        // Field 127's 5-byte payload holds its header and only 3 of its 8 bitmap bytes; field 2 is fine.
+        byte[] wire = Cat(H("010203"), A("0200"), H("C000000000000000"), H("0000000000000002"), A("16"), A("4761739001010119"),
+            H("0005"), H("0A0B"), H("700000"));
+        var msg = spec.Decode(wire, DecodeMode.Index);
+        string masked = SensitiveDataMasker.ToMaskedJson(msg);
+        Assert.Contains("\"127\":\"[unreadable]\"", masked, StringComparison.Ordinal);
+        Assert.Contains("\"2\":\"476173******0119\"", masked, StringComparison.Ordinal);
+
+        var binary = SpecCatalog.BuiltIn("iso8583-1987-binary");
+        // Field 3 (BCD) is not validated by a lazy decode; its pad nibble is fine but field 22 (left pad) holds F051.
+        byte[] bad = Cat(H("0200"), H("0000040000000000"), H("F051"));
+        string maskedBad = SensitiveDataMasker.ToMaskedJson(binary.Decode(bad, DecodeMode.Index));
+        Assert.Contains("\"22\":\"[unreadable]\"", maskedBad, StringComparison.Ordinal);
+    }
 }

@@ -37,13 +37,35 @@ public static class Iso8583Commands
         var cmd = new Command("decode", "Decode one message and print it as JSON: {\"mti\":…,\"fields\":{…}}.") { spec, hex, file };
         cmd.SetAction(r =>
         {
-            byte[] bytes = ReadMessageInput(r.GetValue(hex), r.GetValue(file));
             var messageSpec = SpecCatalog.Resolve(r.GetValue(spec)!);
-            var message = messageSpec.Decode(bytes, DecodeMode.Materialize);
+            var message = DecodeInput(messageSpec, r.GetValue(hex), r.GetValue(file));
             Console.Out.WriteLine(IsoJson.ToJson(message));
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// Decodes --hex, or --file read as hex text or raw bytes. A file that is only hex digits but not
+    /// named .hex is ambiguous (an ASCII message of digits looks like hex): the reading that decodes wins,
+    /// hex first; when neither does, the hex reading's error is reported.
+    /// </summary>
+    private static IsoMessage DecodeInput(MessageSpec spec, string? hex, string? file)
+    {
+        var candidates = ReadMessageInputs(hex, file);
+        IsoFormatException? first = null;
+        foreach (var bytes in candidates)
+        {
+            try
+            {
+                return spec.Decode(bytes, DecodeMode.Materialize);
+            }
+            catch (IsoFormatException ex)
+            {
+                first ??= ex;
+            }
+        }
+        throw first!;
     }
 
     private static Command Encode()
@@ -74,17 +96,29 @@ public static class Iso8583Commands
         return cmd;
     }
 
-    /// <summary>Exactly one of --hex and --file; returns the message bytes.</summary>
-    internal static byte[] ReadMessageInput(string? hex, string? file)
+    /// <summary>Exactly one of --hex and --file; returns the possible readings of the message bytes, preferred first.</summary>
+    internal static List<byte[]> ReadMessageInputs(string? hex, string? file)
     {
         if (hex is null == file is null) throw new CliException("give exactly one of --hex and --file");
-        if (hex is not null) return HexInput.Parse(hex, "--hex");
+        if (hex is not null) return [HexInput.Parse(hex, "--hex")];
         var info = new FileInfo(file!);
         if (!info.Exists) throw new CliException($"--file: {file} does not exist");
         if (info.Length > MaxInputBytes) throw new CliException($"--file: {file} is larger than {MaxInputBytes} bytes");
         byte[] raw = File.ReadAllBytes(file!);
-        bool hexText = file!.EndsWith(".hex", StringComparison.OrdinalIgnoreCase) || HexInput.IsHexText(raw);
-        return hexText ? HexInput.Parse(Encoding.Latin1.GetString(raw), $"--file {file}") : raw;
+        string ext = Path.GetExtension(file!).ToLowerInvariant();
+        if (ext is ".hex" or ".txt") return [HexInput.Parse(System.Text.Encoding.Latin1.GetString(raw), $"--file {file}")];
+        if (ext is ".bin" or ".raw" or ".dat" || !HexInput.IsHexText(raw)) return [raw];
+        var readings = new List<byte[]>(2);
+        try
+        {
+            readings.Add(HexInput.Parse(System.Text.Encoding.Latin1.GetString(raw), $"--file {file}"));
+        }
+        catch (CliException)
+        {
+            // Odd digit count and the like: not hex text after all.
+        }
+        readings.Add(raw);
+        return readings;
     }
 
     private static string ReadStdin()
@@ -98,9 +132,11 @@ public static class Iso8583Commands
             if (total > MaxInputBytes) throw new CliException($"stdin: input larger than {MaxInputBytes} bytes");
         }
         if (total == 0) throw new CliException("stdin: expected the message as JSON, got nothing");
+        // Editors on some systems write a UTF-8 byte-order mark; it is not part of the JSON.
+        int start = total >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0;
         try
         {
-            return new UTF8Encoding(false, true).GetString(buffer, 0, total);
+            return new UTF8Encoding(false, true).GetString(buffer, start, total - start);
         }
         catch (DecoderFallbackException)
         {

@@ -122,8 +122,18 @@ public static class SensitiveDataMasker
             if (message.Spec[field]!.Subfields is not null)
             {
                 // Sub-fields may carry anything (CVV2 in DE 126 and the like): show only which are present.
+                IsoMessage sub;
+                try
+                {
+                    sub = message.GetSubMessage(field)!;
+                }
+                catch (IsoFormatException)
+                {
+                    // A lazily decoded message may hold a malformed sub-message; the log line must still be written.
+                    writer.WriteString(key, "[unreadable]");
+                    continue;
+                }
                 writer.WritePropertyName(key);
-                var sub = message.GetSubMessage(field)!;
                 writer.WriteStartObject();
                 writer.WriteStartArray("present");
                 foreach (int s in sub.Fields) writer.WriteNumberValue(s);
