@@ -321,15 +321,7 @@ public sealed class IsoMessage
     internal string Materialize(int field, ref Slot slot)
     {
         var fs = field == 0 ? Spec.Mti! : Spec[field]!;
-        var wire = Source.Span.Slice(slot.Offset, slot.Wire);
-        try
-        {
-            return fs.Encoding.Decode(wire, slot.Units);
-        }
-        catch (ValueFormatException ex)
-        {
-            throw new IsoFormatException(ex.Message, field, BaseOffset + slot.Offset + ex.Position);
-        }
+        return MessageDecoder.DecodeString(fs, Source.Span.Slice(slot.Offset, slot.Wire), slot.Units, BaseOffset + slot.Offset);
     }
 
     private int Rank(int field)

@@ -153,9 +153,28 @@ internal static class MessageDecoder
             slot.Value = sub;
             return next;
         }
+        if (mode == DecodeMode.Materialize && !fs.Tlv)
+        {
+            // Decoding a value checks it too: one pass over its bytes.
+            slot.Value = DecodeString(fs, span.Slice(start, wire), units, baseOffset + start);
+            return next;
+        }
         CheckValue(fs, into, span, start, wire, units, baseOffset);
-        if (mode == DecodeMode.Materialize) slot.Value = into.Materialize(field, ref slot);
+        if (mode == DecodeMode.Materialize) slot.Value = DecodeString(fs, span.Slice(start, wire), units, baseOffset + start);
         return next;
+    }
+
+    /// <summary>A value's string; a bad value is a format error at its absolute offset.</summary>
+    internal static string DecodeString(FieldSpec fs, ReadOnlySpan<byte> wire, int units, int absoluteOffset)
+    {
+        try
+        {
+            return fs.Encoding.Decode(wire, units);
+        }
+        catch (ValueFormatException ex)
+        {
+            throw new IsoFormatException(ex.Message, fs.Number, absoluteOffset + ex.Position);
+        }
     }
 
     private static void CheckValue(FieldSpec fs, IsoMessage into, ReadOnlySpan<byte> span, int start, int wire, int units, int baseOffset)
