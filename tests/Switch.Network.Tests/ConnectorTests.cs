@@ -142,3 +142,34 @@ public sealed class ConnectorTests
             ValueTask.FromResult<Switch.Iso8583.Message.IsoMessage?>(Switch.Network.Management.MessageTypes.Respond(request, "91"));
     }
 }
+
+/// <summary>Every framing works end to end between a connector and an acceptor over a real socket.</summary>
+public sealed class FramingEndToEndTests
+{
+    [Theory]
+    [InlineData("binary2", "none", null)]
+    [InlineData("binary2-inclusive", "none", null)]
+    [InlineData("bcd2", "tpdu", "6000120034")]
+    [InlineData("ascii4", "fixed", "49534F")]
+    [InlineData("none", "none", null)]
+    [InlineData("none", "fixed", "4844")]
+    public async Task A_connector_and_an_acceptor_exchange_sign_on_and_requests(string length, string header, string? outgoingHex)
+    {
+        int headerBytes = outgoingHex is null ? 0 : outgoingHex.Length / 2;
+        var listenerOptions = TestSupport.ListenerOptions();
+        listenerOptions.Framing = new Switch.Network.Config.FramingOptions { Length = length, Header = header, HeaderBytes = header == "fixed" ? headerBytes : 0 };
+        await using var listener = await TestSupport.StartListenerAsync(listenerOptions, new ApprovingHandler());
+        var options = ConnectorSupport.Options(listener.LocalEndPoint);
+        options.Framing = new Switch.Network.Config.FramingOptions
+        {
+            Length = length,
+            Header = header,
+            HeaderBytes = header == "fixed" ? headerBytes : 0,
+            OutgoingHeaderHex = outgoingHex,
+        };
+        await using var connector = await ConnectorSupport.StartAsync(options);
+        var results = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => connector.SendAsync(TestSupport.Authorization(i.ToString("D6"))).AsTask()));
+        Assert.All(results, r => Assert.True(r.IsAnswered, r.Error));
+        Assert.Equal(0, listener.Metrics.Snapshot().MalformedFrames);
+    }
+}

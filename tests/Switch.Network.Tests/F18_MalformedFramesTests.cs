@@ -195,3 +195,56 @@ public sealed class F18_MalformedFramesTests
         Assert.Throws<FrameFormatException>(() => format.TryReadMessage(ref buffer, [], out _));
     }
 }
+
+/// <summary>FAULTS F18 fuzzing of the acceptor's decode path: mutated messages only ever raise format errors.</summary>
+public sealed class F18_DecodePathFuzzTests
+{
+    [Fact]
+    public void F18_two_hundred_thousand_mutated_messages_raise_only_format_errors()
+    {
+        var random = new Random(20261125);
+        var seeds = new[]
+        {
+            TestSupport.Spec.Encode(TestSupport.Authorization("000001")),
+            TestSupport.Spec.Encode(TestSupport.Echo("000002")),
+        };
+        int rejected = 0;
+        for (int i = 0; i < 200_000; i++)
+        {
+            byte[] bytes = Mutate(seeds[i % seeds.Length], random);
+            var sequence = new System.Buffers.ReadOnlySequence<byte>(bytes);
+            _ = Switch.Network.Management.MessageTypes.TryReadMti(TestSupport.Spec, sequence);
+            try
+            {
+                var message = TestSupport.Spec.Decode(sequence, Switch.Iso8583.Message.DecodeMode.Strict);
+                Switch.Network.Acceptor.NumericCheck.Validate(message);
+            }
+            catch (Switch.Iso8583.IsoFormatException)
+            {
+                rejected++;
+            }
+        }
+        Assert.True(rejected > 10_000, $"only {rejected} mutations were rejected; the fuzzer is not reaching the checks");
+    }
+
+    private static byte[] Mutate(byte[] seed, Random random)
+    {
+        var bytes = (byte[])seed.Clone();
+        switch (random.Next(4))
+        {
+            case 0:
+                bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
+                return bytes;
+            case 1:
+                return bytes[..random.Next(bytes.Length)];
+            case 2:
+                bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+                bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+                return bytes;
+            default:
+                var noise = new byte[random.Next(1, 64)];
+                random.NextBytes(noise);
+                return [.. bytes, .. noise];
+        }
+    }
+}

@@ -92,6 +92,9 @@ internal sealed class RawClient : IAsyncDisposable
 
     public Socket Socket => _socket;
 
+    /// <summary>Wraps a socket accepted by a test server.</summary>
+    public static RawClient Wrap(Socket socket) => new(socket);
+
     public static async Task<RawClient> ConnectAsync(IPEndPoint endpoint)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

@@ -83,6 +83,34 @@ public sealed class TlsTests
         Assert.Equal(EndpointHealth.Down, connector.Health);
     }
 
+    [Theory]
+    [InlineData(System.Security.Authentication.SslProtocols.Tls12)]
+    [InlineData(System.Security.Authentication.SslProtocols.Tls13)]
+    public async Task Tls_1_2_and_1_3_negotiate_aead_cipher_suites_only(System.Security.Authentication.SslProtocols protocol)
+    {
+        await using var listener = await StartTlsListenerAsync(requireClientCert: false);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(listener.LocalEndPoint);
+        await using var ssl = new System.Net.Security.SslStream(tcp.GetStream());
+        using var cts = new CancellationTokenSource(TestSupport.Timeout);
+        await ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            EnabledSslProtocols = protocol,
+            CertificateChainPolicy = TrustTestCa(),
+        }, cts.Token);
+        Assert.Equal(protocol, ssl.SslProtocol);
+        string suite = ssl.NegotiatedCipherSuite.ToString();
+        Assert.True(suite.Contains("GCM", StringComparison.Ordinal) || suite.Contains("CHACHA20", StringComparison.Ordinal), suite);
+    }
+
+    private static X509ChainPolicy TrustTestCa()
+    {
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.Add(Ca);
+        return policy;
+    }
+
     [Fact]
     public async Task A_plain_tcp_client_cannot_talk_to_a_tls_listener()
     {
@@ -93,7 +121,7 @@ public sealed class TlsTests
     }
 }
 
-/// <summary>Certificates made in memory for the tests (ECDSA P-256, valid for a day).</summary>
+/// <summary>Certificates made in memory for the tests (ECDSA P-256; leaves valid for a day, CAs for two).</summary>
 internal static class TestCertificates
 {
     public static X509Certificate2 CreateCa(string name)
@@ -103,7 +131,8 @@ internal static class TestCertificates
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // The CA outlives its leaves by a day: a leaf's validity must fit inside its issuer's.
+        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
         return Reload(ca);
     }
 

@@ -45,7 +45,8 @@ public static class CliRunner
         }
         p.WaitForExit();
         var result = new Result(p.ExitCode, stdout.Result, stderr.Result);
-        CapturedOutput.Record(result.Stdout + result.Stderr);
+        // Stdout is the answer the operator asked for (it may be a key or PIN by design); stderr is log output.
+        CapturedOutput.Record(result.Stderr);
         return result;
     }
 

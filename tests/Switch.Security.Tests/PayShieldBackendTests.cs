@@ -113,15 +113,16 @@ public sealed class PayShieldBackendTests
         const string pan = "5400805092626701";
         string pvv = await f.Module.GeneratePvvAsync(pvk, pan, "2694", 0);
         Assert.Equal("9052", pvv);
-        byte[] right = await EncodeAsync(f, zpk, "2694", pan);
-        byte[] wrong = await EncodeAsync(f, zpk, "2695", pan);
+        byte[] right = await EncodeAsync("2694", pan);
+        byte[] wrong = await EncodeAsync("2695", pan);
         Assert.True(await f.Module.VerifyPinPvvAsync(new EncryptedPinBlock(zpk, PinBlockFormat.Iso0, right), pan, pvk, 0, pvv));
         Assert.False(await f.Module.VerifyPinPvvAsync(new EncryptedPinBlock(zpk, PinBlockFormat.Iso0, wrong), pan, pvk, 0, pvv));
         Assert.False(await f.Module.VerifyCvvAsync(cvk, "4642711594932", "2604", "201", "667"));
 
         using var other = Lmk.Generate();
-        using var foreign = new SecureKeyFactory(other).Key(KeyType.Zpk, "FD2C1F8DD5950801F97896E143A544D3");
-        var ex = await Assert.ThrowsAsync<SecurityInputException>(async () => await f.Module.KeyCheckValueAsync(foreign.Key));
+        await using var foreignModule = new PayShieldSecurityModule(new PayShieldClient(new PayShieldClientOptions()), other);
+        using var foreign = await foreignModule.KeyAsync(KeyType.Zpk, "FD2C1F8DD5950801F97896E143A544D3");
+        var ex = await Assert.ThrowsAsync<SecurityInputException>(async () => await f.Module.KeyCheckValueAsync(foreign));
         Assert.Contains("error 10", ex.Message, StringComparison.Ordinal);
     }
 
@@ -160,23 +161,12 @@ public sealed class PayShieldBackendTests
         return port;
     }
 
-    private static async Task<byte[]> EncodeAsync(PayShieldFixture f, SecureKey zpk, string pin, string pan)
+    private static async Task<byte[]> EncodeAsync(string pin, string pan)
     {
-        // Make a block under the ZPK with the software back end (a terminal's job), then hand it to the HSM.
+        // A terminal's job: make the block under the same ZPK value with the software back end.
         await using var soft = SoftwareModule.Create();
         using var key = await soft.KeyAsync(KeyType.Zpk, "FD2C1F8DD5950801F97896E143A544D3");
-        using var temp = await soft.KeyAsync(KeyType.Zpk, "0123456789ABCDEFFEDCBA9876543210");
-        var clear = new byte[8];
-        PinBlock.Encode(PinBlockFormat.Iso0, pin, pan, clear);
-        var engine = new SoftwareCipherEngine();
-        using var h = engine.Import(KeyAlgorithm.Tdes, Convert.FromHexString("0123456789ABCDEFFEDCBA9876543210"));
-        var enc = new byte[8];
-        engine.EncryptEcb(h, Backends.KeyPart.Whole, clear, enc);
-        var output = new byte[8];
-        await soft.TranslatePinAsync(new EncryptedPinBlock(temp, PinBlockFormat.Iso0, enc), pan, key, PinBlockFormat.Iso0, output);
-        _ = f;
-        _ = zpk;
-        return output;
+        return await EncodeWithAsync(soft, key, pin, pan);
     }
 
     private static async Task ArqcIsVerifiedByKqAsync(PayShieldFixture f, CryptoVector v)
@@ -220,19 +210,5 @@ public sealed class PayShieldBackendTests
         var output = new byte[8];
         await soft.TranslatePinAsync(new EncryptedPinBlock(temp, PinBlockFormat.Iso0, enc), pan, key, PinBlockFormat.Iso0, output);
         return output;
-    }
-
-    /// <summary>Wraps keys under an LMK the simulator does not know.</summary>
-    private sealed class SecureKeyFactory(Lmk lmk)
-    {
-        public Holder Key(KeyType type, string hex) => new(new PayShieldSecurityModule(new PayShieldClient(new PayShieldClientOptions()), lmk)
-            .ImportClearKeyAsync(type, KeyAlgorithm.Tdes, Convert.FromHexString(hex)).Result);
-
-        public sealed class Holder(SecureKey key) : IDisposable
-        {
-            public SecureKey Key { get; } = key;
-
-            public void Dispose() => Key.Dispose();
-        }
     }
 }

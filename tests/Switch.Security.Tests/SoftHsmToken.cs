@@ -49,7 +49,14 @@ public sealed class SoftHsmToken : IDisposable
     public Pkcs11Options Options => new() { TokenLabel = Label, UserPin = Pin };
 
     /// <summary>The shared engine.</summary>
-    public Pkcs11CipherEngine Engine { get; }
+    public Pkcs11CipherEngine Engine { get; private set; }
+
+    /// <summary>Closes the engine and opens a fresh one (after a fault-injection test broke its sessions).</summary>
+    public void Reopen()
+    {
+        Engine.Dispose();
+        Engine = new Pkcs11CipherEngine(Options);
+    }
 
     /// <summary>A module on the shared engine (disposing it leaves the engine open).</summary>
     public ComposedSecurityModule Module() => new(Engine, ownsEngine: false);

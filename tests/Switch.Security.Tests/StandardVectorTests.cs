@@ -121,6 +121,37 @@ public sealed class StandardVectorTests
         Assert.Equal(expected, Convert.ToHexString(key));
     }
 
+    [Theory]
+    // ANSI X9.24-3-2017 test vectors (X9 "X9.24-3-2017 Test Vectors", 2018-01-29): AES-128 BDK, working keys.
+    [InlineData("123456789012345600000001", "AF8CB133A78F8DC2D1359F18527593FB", "A2DC23DE6FDE0824A2BC321E08E4B8B7", "A35C412EFD41FDB98B69797C02DCD08F")]
+    [InlineData("123456789012345600000008", "4D9DF3FBEE3448FC3E676D04320A90F5", "6FD572E5D59E618875F193484F9178FB", "650F34204ABD4E57764D61AC3D266FB1")]
+    public async Task X9_24_3_AES128_working_keys_match_the_published_values(string ksn, string pin, string mac, string data)
+    {
+        await using var m = SoftwareModule.Create();
+        using var bdk = await m.KeyAsync(KeyType.Bdk, AesBdk, KeyAlgorithm.Aes);
+        var keys = await m.DeriveDukptAesAsync(bdk, 16, Convert.FromHexString(ksn));
+        Assert.Equal("1273671EA26AC29AFA4D1084127652A1", Convert.ToHexString(keys.InitialKey));
+        Assert.Equal(pin, Convert.ToHexString(keys.PinKey));
+        Assert.Equal(mac, Convert.ToHexString(keys.MacGenerationKey));
+        Assert.Equal(data, Convert.ToHexString(keys.DataKey));
+    }
+
+    [Theory]
+    // ANSI X9.24-3:2017 supplement test vectors for the AES-256 BDK (as reproduced in openemv/dukpt test/dukpt_aes256_test.c).
+    [InlineData("123456789012345600000001", "54AC2B32B145EA4A554CB8BC44B17467063A799856B1CCC2A138D36E8DBF78B3")]
+    [InlineData("1234567890123456FFFF0000", "6D6DB7AAAE8B3EA90E57A39E4BBA71E173B21B446B30A78D64BFC6A8806C55EE")]
+    public void X9_24_3_AES256_initial_and_transaction_keys_match_the_published_values(string ksn, string expected)
+    {
+        var engine = new SoftwareCipherEngine();
+        using var bdk = engine.Import(KeyAlgorithm.Aes, Convert.FromHexString(AesBdk + AesBdk));
+        var ik = new byte[32];
+        AesDukpt.InitialKey(engine, bdk, 32, Convert.FromHexString(ksn), ik);
+        Assert.Equal("CE9CE0C101D1138F97FB6CAD4DF045A7083D4EAE2D35A31789D01CCF0949550F", Convert.ToHexString(ik));
+        var key = new byte[32];
+        AesDukpt.DerivationKey(ik, Convert.FromHexString(ksn), key);
+        Assert.Equal(expected, Convert.ToHexString(key));
+    }
+
     [Fact]
     public async Task Visa_CVV_classic_example_gives_561()
     {

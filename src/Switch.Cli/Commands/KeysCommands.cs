@@ -61,11 +61,14 @@ public static class KeysCommands
         {
             store, name, type, alg, kcv, components, componentsFile, zmk, cryptogram,
         };
+        var backend = SecurityBackendOptions.AddForKeyStore(cmd);
         cmd.SetAction(r =>
         {
             string dir = r.GetValue(store)!;
-            using Lmk lmk = Lmk.Load(dir);
-            var import = new KeyImport(lmk, new FileKeyStore(dir));
+            using var vault = backend.OpenPkcs11Vault(r);
+            // Keys headed for a token need no LMK, but one is still used for a ZMK kept under it.
+            using Lmk? lmk = vault is null || File.Exists(Path.Combine(dir, Lmk.FileName)) ? Lmk.Load(dir) : null;
+            var import = new KeyImport(lmk, new FileKeyStore(dir), vault);
             KeyType keyType = FileKeyStore.ParseType(r.GetValue(type));
             KeyAlgorithm keyAlg = KeyLengths.Parse(r.GetValue(alg), "alg");
             int sources = (r.GetValue(components) is null ? 0 : 1) + (r.GetValue(componentsFile) is null ? 0 : 1) + (r.GetValue(zmk) is null ? 0 : 1);
@@ -135,11 +138,22 @@ public static class KeysCommands
     {
         var store = StoreOption();
         var name = new Option<string>("--name") { Description = "Key to remove.", Required = true };
-        var cmd = new Command("remove", "Remove a key from the store.") { store, name };
+        var cmd = new Command("remove", "Remove a key from the store (and its objects from the token for PKCS#11 keys).") { store, name };
+        var backend = SecurityBackendOptions.AddForKeyStore(cmd);
         cmd.SetAction(r =>
         {
             string keyName = r.GetValue(name)!;
-            if (!new FileKeyStore(r.GetValue(store)!).Remove(keyName)) throw new CliException($"key '{keyName}' is not in the store");
+            var keyStore = new FileKeyStore(r.GetValue(store)!);
+            StoredKey entry;
+            try { entry = keyStore.Get(keyName); }
+            catch (KeyNotFoundException ex) { throw new CliException(ex.Message); }
+            if (entry.Cryptogram.StartsWith(Security.Backends.IKeyVault.ReferencePrefix, StringComparison.Ordinal))
+            {
+                // Destroy the token objects first, so a failure leaves the store entry that names them.
+                using var vault = backend.OpenPkcs11Vault(r) ?? throw new CliException($"key '{keyName}' lives on a PKCS#11 token; give --backend pkcs11 to remove it");
+                vault.Delete(entry.Cryptogram[Security.Backends.IKeyVault.ReferencePrefix.Length..]);
+            }
+            keyStore.Remove(keyName);
             Print(new() { ["removed"] = keyName });
             return 0;
         });

@@ -39,6 +39,27 @@ public sealed class SecurityBackendOptions
         return o;
     }
 
+    /// <summary>Adds only --backend (software|pkcs11) and the PKCS#11 settings: the <c>keys</c> verbs have their own --store.</summary>
+    public static SecurityBackendOptions AddForKeyStore(Command cmd)
+    {
+        var o = new SecurityBackendOptions();
+        o._backend.Description = "Where imported keys live: software (under the store's LMK, default) or pkcs11 (persistent token objects).";
+        o._backend.DefaultValueFactory = _ => "software";
+        cmd.Options.Add(o._backend);
+        cmd.Options.Add(o._pkcs11Module);
+        cmd.Options.Add(o._pkcs11Token);
+        cmd.Options.Add(o._pkcs11Pin);
+        return o;
+    }
+
+    /// <summary>The PKCS#11 engine when --backend pkcs11 was chosen, else null; the caller disposes it.</summary>
+    public Pkcs11CipherEngine? OpenPkcs11Vault(ParseResult r) => (r.GetValue(_backend) ?? "software") switch
+    {
+        "software" => null,
+        "pkcs11" => new Pkcs11CipherEngine(Pkcs11Options.FromEnvironment(r.GetValue(_pkcs11Module), r.GetValue(_pkcs11Token), r.GetValue(_pkcs11Pin))),
+        var other => throw new CliException($"--backend: must be software or pkcs11 for the key store, got '{other}'"),
+    };
+
     /// <summary>Opens the selected back end; the caller disposes it.</summary>
     public ValueTask<ISecurityModule> OpenAsync(ParseResult r, CancellationToken ct)
     {

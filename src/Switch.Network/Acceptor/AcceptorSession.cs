@@ -15,18 +15,13 @@ namespace Switch.Network.Acceptor;
 /// <c>maxInFlight</c> outstanding (then stops reading: TCP pushes back on the peer), writes replies,
 /// and turns malformed messages into format-error responses or a logged close.
 /// </summary>
-// The semaphore never creates a wait handle (no AvailableWaitHandle), so it holds nothing to dispose;
-// disposing it would race late handler completions that release their slot.
-#pragma warning disable CA1001
 internal sealed class AcceptorSession
-#pragma warning restore CA1001
 {
     private readonly FramedConnection _conn;
     private readonly IMessageHandler _handler;
     private readonly NetworkMetrics _metrics;
     private readonly ILogger _log;
-    private readonly SemaphoreSlim _inFlight;
-    private readonly int _maxInFlight;
+    private readonly InFlightLimiter _inFlight;
     private readonly int _drainTimeoutMs;
     private readonly byte[] _header;
     private readonly byte[] _replyHeader;
@@ -40,8 +35,7 @@ internal sealed class AcceptorSession
         _handler = handler;
         _metrics = metrics;
         _log = log;
-        _maxInFlight = maxInFlight;
-        _inFlight = new SemaphoreSlim(maxInFlight, maxInFlight);
+        _inFlight = new InFlightLimiter(maxInFlight);
         _drainTimeoutMs = drainTimeoutMs;
         _header = new byte[conn.Format.Header.Length];
         _replyHeader = new byte[conn.Format.Header.Length];
@@ -52,7 +46,7 @@ internal sealed class AcceptorSession
     public FramedConnection Connection => _conn;
 
     /// <summary>Requests handed to the handler and not yet answered.</summary>
-    public int InFlight => _maxInFlight - _inFlight.CurrentCount;
+    public int InFlight => _inFlight.Count;
 
     /// <summary>Serves the connection until the peer leaves, a limit closes it, or shutdown; then drains in-flight requests.</summary>
     public async Task RunAsync(CancellationToken hardStop)
@@ -122,7 +116,7 @@ internal sealed class AcceptorSession
     /// <summary>Takes an in-flight slot; when none is free, flushes what is written and waits (backpressure).</summary>
     private async ValueTask<bool> WaitForSlotAsync(CancellationToken hardStop)
     {
-        if (_inFlight.Wait(0, CancellationToken.None)) return true;
+        if (_inFlight.TryEnter()) return true;
         // Async completions need the write gate to free their slots: never hold it while waiting.
         await ReleaseGateAsync(hardStop).ConfigureAwait(false);
         try

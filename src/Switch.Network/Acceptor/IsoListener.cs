@@ -209,7 +209,7 @@ public sealed class IsoListener : IAsyncDisposable
         }
         _log.Information("TLS {Protocol} {Cipher} with {Remote}, client certificate {Subject}", ssl.SslProtocol, ssl.NegotiatedCipherSuite,
             remote, ssl.RemoteCertificate?.Subject ?? "none");
-        return FramedConnection.FromTlsStream(ssl, remote, _format, _spec, Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
+        return FramedConnection.FromTlsStream(client, ssl, _format, _spec, Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
     }
 
     /// <summary>

@@ -117,7 +117,7 @@ internal sealed class ConnectorChannel
                 await ssl.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
-            return FramedConnection.FromTlsStream(ssl, socket.RemoteEndPoint, _owner.Format, _owner.Spec, _owner.Metrics,
+            return FramedConnection.FromTlsStream(socket, ssl, _owner.Format, _owner.Spec, _owner.Metrics,
                 _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)

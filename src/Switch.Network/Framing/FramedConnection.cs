@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Switch.Iso8583.Message;
 using Switch.Iso8583.Spec;
 using Switch.Network.Metrics;
@@ -30,15 +30,15 @@ public sealed class FramedConnection : IAsyncDisposable
     private volatile bool _partialFrame;
     private string? _closeReason;
     private int _disposed;
-    private int _writerStarted;
-    private Task _writer = Task.CompletedTask;
+    private int _drainScheduled;
 
     /// <summary>
     /// Frames waiting for the writer. Unbounded here because every producer is bounded upstream (the
-    /// connector's MUX pending table); one writer drains it so concurrent senders share one flush.
+    /// connector's MUX pending table); one drain writes everything queued and flushes once.
     /// </summary>
-    private readonly Channel<(byte[] Message, ReadOnlyMemory<byte> Header)> _outbound =
-        Channel.CreateUnbounded<(byte[] Message, ReadOnlyMemory<byte> Header)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<(byte[] Message, ReadOnlyMemory<byte> Header)> _outbound = new();
+
+    private static readonly Action<FramedConnection> s_drain = static c => _ = c.DrainOutboundAsync();
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_encodeScratch;
@@ -80,15 +80,16 @@ public sealed class FramedConnection : IAsyncDisposable
     public static FramedConnection FromSocket(Socket socket, FrameFormat format, MessageSpec spec, NetworkMetrics metrics,
         int idleTimeoutMs, int partialFrameTimeoutMs)
     {
-        var pipe = new SocketPipe(socket, BufferBytesMax(format));
+        var pipe = new SocketPipe(socket, tls: null, BufferBytesMax(format));
         return new FramedConnection(pipe, pipe, format, spec, socket.RemoteEndPoint, metrics, idleTimeoutMs, partialFrameTimeoutMs);
     }
 
     /// <summary>Wraps an authenticated TLS stream (which owns the socket) in pipes.</summary>
-    public static FramedConnection FromTlsStream(SslStream stream, EndPoint? remote, FrameFormat format, MessageSpec spec,
+    public static FramedConnection FromTlsStream(Socket socket, SslStream stream, FrameFormat format, MessageSpec spec,
         NetworkMetrics metrics, int idleTimeoutMs, int partialFrameTimeoutMs)
     {
-        var pipe = new StreamDuplexPipe(stream, format.Length.MaxFrameBytes);
+        var remote = socket.RemoteEndPoint;
+        var pipe = new SocketPipe(socket, stream, BufferBytesMax(format));
         return new FramedConnection(pipe, pipe, format, spec, remote, metrics, idleTimeoutMs, partialFrameTimeoutMs);
     }
 
@@ -218,27 +219,26 @@ public sealed class FramedConnection : IAsyncDisposable
         scratch.ResetWrittenCount();
         Spec.Encode(message, scratch);
         byte[] bytes = scratch.WrittenSpan.ToArray();
-        if (Volatile.Read(ref _writerStarted) == 0 && Interlocked.Exchange(ref _writerStarted, 1) == 0) _writer = WriterLoopAsync();
-        return _outbound.Writer.TryWrite((bytes, header));
+        _outbound.Enqueue((bytes, header));
+        // The drain goes to the global queue, behind the callers' continuations already queued on this
+        // thread: those senders add their frames first and one send syscall carries them all.
+        if (Interlocked.CompareExchange(ref _drainScheduled, 1, 0) == 0) ThreadPool.UnsafeQueueUserWorkItem(s_drain, this, preferLocal: false);
+        return true;
     }
 
-    private async Task WriterLoopAsync()
+    private async Task DrainOutboundAsync()
     {
-        var reader = _outbound.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        await EnterWriteAsync(CancellationToken.None).ConfigureAwait(false);
+        try
         {
-            await EnterWriteAsync(CancellationToken.None).ConfigureAwait(false);
-            bool ok;
-            try
-            {
-                while (reader.TryRead(out var item)) WriteFrameBytes(item.Header.Span, item.Message);
-                ok = await FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            finally
-            {
-                ExitWrite();
-            }
-            if (!ok) break;
+            // Cleared before draining: a frame queued from now on schedules another drain.
+            Volatile.Write(ref _drainScheduled, 0);
+            while (_outbound.TryDequeue(out var item)) WriteFrameBytes(item.Header.Span, item.Message);
+            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            ExitWrite();
         }
     }
 
@@ -250,12 +250,12 @@ public sealed class FramedConnection : IAsyncDisposable
         // The gate keeps a late responder from writing into a completed pipe.
         bool gate = await _writeGate.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         _writesClosed = true;
-        _outbound.Writer.TryComplete();
+        _outbound.Clear();
         await _pipe.Output.CompleteAsync().ConfigureAwait(false);
         if (gate) _writeGate.Release();
         await _pipe.Input.CompleteAsync().ConfigureAwait(false);
         // Disposing waits (bounded) for unsent bytes, so it runs off the caller's thread.
         await Task.Run(_transport.Dispose).ConfigureAwait(false);
-        _closing.Dispose();
+        // _closing is not disposed: late callers (sweeper, write paths) may still read its token or cancel it.
     }
 }

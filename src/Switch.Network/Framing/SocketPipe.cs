@@ -1,12 +1,15 @@
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
 
 namespace Switch.Network.Framing;
 
 /// <summary>
-/// A socket as a duplex pipe with bounded buffers. Own implementation rather than a library's so
-/// that closing is orderly: the output is sent to the last byte and the send side shut down before
-/// the socket is closed (a reply written just before close must reach the peer).
+/// A socket, or a TLS stream over it, as a duplex pipe with bounded buffers. Own implementation
+/// rather than a library's for two reasons: closing is orderly (the output is sent to the last byte
+/// and the send side shut down before the socket closes, so a reply written just before close
+/// reaches the peer), and the session always runs on the thread pool — never on the socket event
+/// thread, even with inline socket completions turned on.
 /// </summary>
 internal sealed class SocketPipe : IDuplexPipe, IDisposable
 {
@@ -14,20 +17,22 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     private static readonly TimeSpan SendDrainMax = TimeSpan.FromSeconds(2);
 
     private readonly Socket _socket;
+    private readonly SslStream? _tls;
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly Task _receiving;
     private readonly Task _sending;
 
-    public SocketPipe(Socket socket, long bufferBytesMax)
+    public SocketPipe(Socket socket, SslStream? tls, long bufferBytesMax)
     {
         _socket = socket;
-        // The reader of the input (the session) runs on the thread pool; sends are issued inline by the
-        // thread that flushes, saving a thread hop per reply.
+        _tls = tls;
+        // Input: the session (reader) is scheduled on the thread pool. Output: sends are issued inline by
+        // whoever flushes (no hop per reply); a writer paused by backpressure resumes on the thread pool.
         _input = new Pipe(new PipeOptions(pauseWriterThreshold: bufferBytesMax, resumeWriterThreshold: bufferBytesMax / 2,
             readerScheduler: PipeScheduler.ThreadPool, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
         _output = new Pipe(new PipeOptions(pauseWriterThreshold: bufferBytesMax, resumeWriterThreshold: bufferBytesMax / 2,
-            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
+            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.ThreadPool, useSynchronizationContext: false));
         _receiving = ReceiveLoopAsync();
         _sending = SendLoopAsync();
     }
@@ -35,6 +40,23 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     public PipeReader Input => _input.Reader;
 
     public PipeWriter Output => _output.Writer;
+
+    private ValueTask<int> ReceiveAsync(Memory<byte> memory) =>
+        _tls is null ? _socket.ReceiveAsync(memory, SocketFlags.None) : _tls.ReadAsync(memory);
+
+    private async ValueTask SendAsync(ReadOnlyMemory<byte> memory)
+    {
+        if (_tls is not null)
+        {
+            await _tls.WriteAsync(memory).ConfigureAwait(false);
+            return;
+        }
+        while (!memory.IsEmpty)
+        {
+            int sent = await _socket.SendAsync(memory, SocketFlags.None).ConfigureAwait(false);
+            memory = memory[sent..];
+        }
+    }
 
     private async Task ReceiveLoopAsync()
     {
@@ -45,7 +67,7 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
             while (true)
             {
                 var memory = writer.GetMemory(4096);
-                int read = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                int read = await ReceiveAsync(memory).ConfigureAwait(false);
                 if (read == 0) break;
                 writer.Advance(read);
                 // Pauses when the session has not consumed enough: the socket is then not read (TCP backpressure).
@@ -53,7 +75,7 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
                 if (flush.IsCompleted) break;
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
             error = ex is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.OperationAborted } ? null : ex;
         }
@@ -69,20 +91,14 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
             {
                 var result = await reader.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
-                foreach (var segment in buffer)
-                {
-                    for (var left = segment; !left.IsEmpty;)
-                    {
-                        int sent = await _socket.SendAsync(left, SocketFlags.None).ConfigureAwait(false);
-                        left = left[sent..];
-                    }
-                }
+                foreach (var segment in buffer) await SendAsync(segment).ConfigureAwait(false);
                 reader.AdvanceTo(buffer.End);
                 if (result.IsCompleted || result.IsCanceled) break;
             }
+            if (_tls is not null) await _tls.ShutdownAsync().ConfigureAwait(false);
             _socket.Shutdown(SocketShutdown.Send);
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or InvalidOperationException)
         {
             // The peer is gone; the writer sees a completed pipe on its next flush.
         }
@@ -94,6 +110,7 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
     {
         _output.Writer.Complete();
         _sending.Wait(SendDrainMax);
+        _tls?.Dispose();
         _socket.Dispose();
         _input.Reader.Complete();
     }

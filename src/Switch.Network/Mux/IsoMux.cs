@@ -72,7 +72,9 @@ public sealed class PendingRequest(string key, long deadlineMs)
 /// </summary>
 public sealed class IsoMux : IDisposable
 {
-    private readonly ConcurrentDictionary<string, PendingRequest> _pending = new(StringComparer.Ordinal);
+    // Many lock stripes: every request adds and every response removes; the default (one per core) makes
+    // the read loop and the senders queue on the same two locks.
+    private readonly ConcurrentDictionary<string, PendingRequest> _pending = new(concurrencyLevel: 64, capacity: 1024, StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _timedOut = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _timedOutOrder = new();
     private readonly NetworkMetrics _metrics;

@@ -38,6 +38,7 @@ public sealed class MuxKey
 
     private string Build(string mti, IsoMessage message)
     {
+        if (_fields.Length == 2) return string.Concat(mti, "|", message.GetString(_fields[0]), "|", message.GetString(_fields[1]));
         var key = new StringBuilder(mti, 48);
         foreach (int field in _fields) key.Append('|').Append(message.GetString(field));
         return key.ToString();

@@ -38,6 +38,13 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     public ValueTask<SecureKey> LoadStoredKeyAsync(StoredKey key, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
+        if (key.Cryptogram.StartsWith(IKeyVault.ReferencePrefix, StringComparison.Ordinal))
+        {
+            string label = key.Cryptogram[IKeyVault.ReferencePrefix.Length..];
+            KeyHandle handle = (_engine as IKeyVault)?.Find(label)
+                ?? throw new SecurityInputException($"key '{key.Name}': not found on the {Name} back end (label '{label}')");
+            return new(new SecureKey(key.Type, handle.Algorithm, handle.LengthBytes, handle, null));
+        }
         if (_lmk is null) throw new InvalidOperationException($"the {Name} back end was opened without an LMK; stored keys cannot be loaded");
         Span<byte> clear = stackalloc byte[32];
         try

@@ -6,10 +6,14 @@ using Switch.Security.Primitives;
 namespace Switch.Security.Keys;
 
 /// <summary>
-/// Key entry for the file key store: from clear components (XOR) or from a cryptogram under a stored ZMK; the
-/// result is wrapped under the LMK only after its check value matches the one the custodians expect.
+/// Key entry for the file key store: from clear components (XOR) or from a cryptogram under a stored ZMK. Only after
+/// its check value matches the one the custodians expect is the key wrapped under the LMK, or, with a vault (a
+/// PKCS#11 token), stored there as a persistent non-extractable object that the store names by label.
 /// </summary>
-public sealed class KeyImport(Lmk lmk, FileKeyStore store)
+/// <param name="lmk">The LMK (needed unless every key involved lives in the vault).</param>
+/// <param name="store">The key store.</param>
+/// <param name="vault">Where to keep new keys instead of wrapping them under the LMK.</param>
+public sealed class KeyImport(Lmk? lmk, FileKeyStore store, IKeyVault? vault = null)
 {
     /// <summary>Most components a key may be split into.</summary>
     public const int ComponentsMax = 9;
@@ -55,23 +59,52 @@ public sealed class KeyImport(Lmk lmk, FileKeyStore store)
         StoredKey zmkEntry = store.Get(zmkName);
         if (zmkEntry.Type != KeyType.Zmk) throw new SecurityInputException($"zmk: '{zmkName}' is a {zmkEntry.Type}, not a ZMK");
         KeyLengths.Require(algorithm, cryptogram.Length, "cryptogram");
-        Span<byte> zmkClear = stackalloc byte[32];
         var key = new byte[cryptogram.Length];
         try
         {
-            int zmkBytes = lmk.Unwrap(zmkEntry.Cryptogram, zmkClear, out _, out KeyAlgorithm zmkAlgorithm);
-            using var engine = new SoftwareCipherEngine();
-            using KeyHandle zmk = engine.Import(zmkAlgorithm, zmkClear[..zmkBytes]);
-            if (cryptogram.Length % zmk.BlockBytes != 0) throw new SecurityInputException($"cryptogram: not a whole number of {zmk.BlockBytes}-byte blocks");
-            engine.DecryptEcb(zmk, KeyPart.Whole, cryptogram, key);
+            (ICipherEngine engine, KeyHandle zmk, bool ownsEngine) = OpenZmk(zmkEntry);
+            try
+            {
+                if (cryptogram.Length % zmk.BlockBytes != 0) throw new SecurityInputException($"cryptogram: not a whole number of {zmk.BlockBytes}-byte blocks");
+                engine.DecryptEcb(zmk, KeyPart.Whole, cryptogram, key);
+            }
+            finally
+            {
+                zmk.Dispose();
+                if (ownsEngine) engine.Dispose();
+            }
             return Store(name, type, algorithm, key, expectedKcv);
         }
         finally
         {
-            zmkClear.Clear();
             CryptographicOperations.ZeroMemory(key);
         }
     }
+
+    // A ZMK in the vault deciphers inside the token; one under the LMK is unwrapped into the software engine.
+    private (ICipherEngine Engine, KeyHandle Zmk, bool OwnsEngine) OpenZmk(StoredKey zmkEntry)
+    {
+        if (zmkEntry.Cryptogram.StartsWith(IKeyVault.ReferencePrefix, StringComparison.Ordinal))
+        {
+            string label = zmkEntry.Cryptogram[IKeyVault.ReferencePrefix.Length..];
+            if (vault is not ICipherEngine tokenEngine) throw new SecurityInputException($"zmk: '{zmkEntry.Name}' lives on a PKCS#11 token; import with --backend pkcs11");
+            KeyHandle h = vault.Find(label) ?? throw new SecurityInputException($"zmk: '{zmkEntry.Name}' not found on the token");
+            return (tokenEngine, h, false);
+        }
+        Span<byte> zmkClear = stackalloc byte[32];
+        try
+        {
+            int zmkBytes = RequireLmk().Unwrap(zmkEntry.Cryptogram, zmkClear, out _, out KeyAlgorithm zmkAlgorithm);
+            var software = new SoftwareCipherEngine();
+            return (software, software.Import(zmkAlgorithm, zmkClear[..zmkBytes]), true);
+        }
+        finally
+        {
+            zmkClear.Clear();
+        }
+    }
+
+    private Lmk RequireLmk() => lmk ?? throw new SecurityInputException("lmk: no LMK in the key store; run `switch keys init`");
 
     private StoredKey Store(string name, KeyType type, KeyAlgorithm algorithm, ReadOnlySpan<byte> key, string expectedKcv)
     {
@@ -82,7 +115,18 @@ public sealed class KeyImport(Lmk lmk, FileKeyStore store)
             // Printing the computed KCV is safe (it is how custodians compare) and tells them which component is off.
             throw new SecurityInputException($"kcv: key check value is {kcv}, expected {expected}; key not stored (wrong component or cryptogram?)");
         }
-        var entry = new StoredKey(name, type, algorithm, key.Length, kcv, DateTimeOffset.UtcNow, lmk.Wrap(type, algorithm, key));
+        if (store.List().Any(k => k.Name == name)) throw new SecurityInputException($"name: key '{name}' already exists (remove it first)");
+        string cryptogram;
+        if (vault is not null)
+        {
+            using KeyHandle stored = vault.Store(name, algorithm, key);
+            cryptogram = IKeyVault.ReferencePrefix + name;
+        }
+        else
+        {
+            cryptogram = RequireLmk().Wrap(type, algorithm, key);
+        }
+        var entry = new StoredKey(name, type, algorithm, key.Length, kcv, DateTimeOffset.UtcNow, cryptogram);
         store.Add(entry);
         return entry;
     }

@@ -88,7 +88,8 @@ public sealed class Lmk : IDisposable
         Span<byte> payload = stackalloc byte[NonceBytes + 32 + TagBytes];
         payload = payload[..(NonceBytes + clearKey.Length + TagBytes)];
         RandomNumberGenerator.Fill(payload[..NonceBytes]);
-        _gcm.Encrypt(payload[..NonceBytes], clearKey, payload.Slice(NonceBytes, clearKey.Length), payload[^TagBytes..], Encoding.ASCII.GetBytes(header));
+        // One AesGcm context is not safe for concurrent use; the simulator serves many connections.
+        lock (_gcm) _gcm.Encrypt(payload[..NonceBytes], clearKey, payload.Slice(NonceBytes, clearKey.Length), payload[^TagBytes..], Encoding.ASCII.GetBytes(header));
         return header + Hex.Format(payload);
     }
 
@@ -102,7 +103,7 @@ public sealed class Lmk : IDisposable
         KeyLengths.Require(algorithm, keyBytes, "key block");
         try
         {
-            _gcm.Decrypt(payload.AsSpan(0, NonceBytes), payload.AsSpan(NonceBytes, keyBytes), payload.AsSpan(payload.Length - TagBytes), clearKey[..keyBytes], Encoding.ASCII.GetBytes(block[..8]));
+            lock (_gcm) _gcm.Decrypt(payload.AsSpan(0, NonceBytes), payload.AsSpan(NonceBytes, keyBytes), payload.AsSpan(payload.Length - TagBytes), clearKey[..keyBytes], Encoding.ASCII.GetBytes(block[..8]));
         }
         catch (AuthenticationTagMismatchException)
         {
@@ -120,7 +121,7 @@ public sealed class Lmk : IDisposable
         Span<byte> payload = stackalloc byte[NonceBytes + 12 + TagBytes];
         payload = payload[..(NonceBytes + pin.Length + TagBytes)];
         RandomNumberGenerator.Fill(payload[..NonceBytes]);
-        _gcm.Encrypt(payload[..NonceBytes], clear[..pin.Length], payload.Slice(NonceBytes, pin.Length), payload[^TagBytes..], "P"u8);
+        lock (_gcm) _gcm.Encrypt(payload[..NonceBytes], clear[..pin.Length], payload.Slice(NonceBytes, pin.Length), payload[^TagBytes..], "P"u8);
         clear.Clear();
         return "P" + Hex.Format(payload);
     }
@@ -135,7 +136,7 @@ public sealed class Lmk : IDisposable
         Span<byte> clear = stackalloc byte[12];
         try
         {
-            _gcm.Decrypt(payload.AsSpan(0, NonceBytes), payload.AsSpan(NonceBytes, length), payload.AsSpan(NonceBytes + length), clear[..length], "P"u8);
+            lock (_gcm) _gcm.Decrypt(payload.AsSpan(0, NonceBytes), payload.AsSpan(NonceBytes, length), payload.AsSpan(NonceBytes + length), clear[..length], "P"u8);
         }
         catch (AuthenticationTagMismatchException)
         {

@@ -69,15 +69,19 @@ public sealed class PayShieldClient : IAsyncDisposable
         string header = NextHeader();
         var tcs = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[header] = tcs;
+        Connection? connection = null;
         try
         {
-            Connection connection = await ConnectAsync(deadline.Token).ConfigureAwait(false);
+            connection = await ConnectAsync(deadline.Token).ConfigureAwait(false);
             connection.Enqueue(header + command);
             string response = await tcs.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
             return response[_options.HeaderLength..];
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
+            // A late answer could otherwise complete a later command that reused this header: drop the connection so
+            // nothing sent on it can arrive any more (everything in flight on it fails as unavailable).
+            if (connection is not null) connection.Abort(new TimeoutException("payshield: command timed out"));
             throw new HsmUnavailableException($"payshield: no answer from {_options.Host}:{_options.Port} within {_options.RequestTimeoutMs} ms");
         }
         finally
@@ -224,6 +228,14 @@ public sealed class PayShieldClient : IAsyncDisposable
             {
                 Broken(ex);
             }
+        }
+
+        /// <summary>Stops using the connection: commands in flight fail, the next command reconnects.</summary>
+        public void Abort(Exception reason)
+        {
+            Broken(reason);
+            try { _socket.Shutdown(SocketShutdown.Both); }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException) { /* already closed */ }
         }
 
         private void Broken(Exception ex)

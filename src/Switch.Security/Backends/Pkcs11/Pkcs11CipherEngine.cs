@@ -13,9 +13,12 @@ namespace Switch.Security.Backends.Pkcs11;
 /// extra token objects when a key is loaded: single-DES halves as K‖K double-length keys (retail MAC, CVV) and the
 /// X9.24 DUKPT variant, and EMV keys are derived inside the token with CKM_DES3_ECB_ENCRYPT_DATA.
 /// </summary>
-public sealed class Pkcs11CipherEngine : ICipherEngine
+public sealed class Pkcs11CipherEngine : ICipherEngine, IKeyVault
 {
     private static readonly byte[] DukptMask = Convert.FromHexString("C0C0C0C000000000C0C0C0C000000000");
+
+    // A stored key is the key object plus its left/right single-DES halves and its DUKPT variant.
+    private static readonly string[] LabelSuffixes = ["", ".L", ".R", ".V"];
 
     private readonly IPkcs11Library _library;
     private readonly ISlot _slot;
@@ -64,7 +67,50 @@ public sealed class Pkcs11CipherEngine : ICipherEngine
     public string Name => "pkcs11";
 
     /// <inheritdoc />
-    public KeyHandle Import(KeyAlgorithm algorithm, ReadOnlySpan<byte> clearKey)
+    public KeyHandle Import(KeyAlgorithm algorithm, ReadOnlySpan<byte> clearKey) => CreateKey(algorithm, clearKey, null);
+
+    /// <inheritdoc />
+    public KeyHandle Store(string label, KeyAlgorithm algorithm, ReadOnlySpan<byte> clearKey)
+    {
+        FileKeyStore.ValidateName(label);
+        if (Find(label) is { } existing)
+        {
+            existing.Dispose();
+            throw new SecurityInputException($"name: the token already holds a key labelled '{label}'");
+        }
+        return CreateKey(algorithm, clearKey, label);
+    }
+
+    /// <inheritdoc />
+    public KeyHandle? Find(string label) => WithOwner(s =>
+    {
+        IObjectHandle? whole = FindOne(s, label);
+        if (whole is null) return null;
+        var type = (CKK)s.GetAttributeValue(whole, [CKA.CKA_KEY_TYPE])[0].GetValueAsUlong();
+        KeyAlgorithm algorithm = type == CKK.CKK_AES ? KeyAlgorithm.Aes : KeyAlgorithm.Tdes;
+        int length = type switch
+        {
+            CKK.CKK_DES2 => 16,
+            CKK.CKK_DES3 => 24,
+            _ => (int)s.GetAttributeValue(whole, [CKA.CKA_VALUE_LEN])[0].GetValueAsUlong(),
+        };
+        return (KeyHandle?)new TokenKey(this, algorithm, length, whole, FindOne(s, label + ".L"), FindOne(s, label + ".R"), FindOne(s, label + ".V"), persistent: true);
+    });
+
+    /// <inheritdoc />
+    public bool Delete(string label) => WithOwner(s =>
+    {
+        bool any = false;
+        foreach (string suffix in LabelSuffixes)
+        {
+            if (FindOne(s, label + suffix) is not { } h) continue;
+            s.DestroyObject(h);
+            any = true;
+        }
+        return any;
+    });
+
+    private KeyHandle CreateKey(KeyAlgorithm algorithm, ReadOnlySpan<byte> clearKey, string? label)
     {
         KeyLengths.Require(algorithm, clearKey.Length, "key");
         byte[] value = clearKey.ToArray();
@@ -72,21 +118,28 @@ public sealed class Pkcs11CipherEngine : ICipherEngine
         {
             return WithOwner(s =>
             {
-                if (algorithm == KeyAlgorithm.Aes) return new TokenKey(this, algorithm, value.Length, Create(s, CKK.CKK_AES, value), null, null, null);
-                IObjectHandle whole = Create(s, TdesType(value.Length), value);
-                IObjectHandle left = Create(s, CKK.CKK_DES2, [.. value.AsSpan(0, 8), .. value.AsSpan(0, 8)]);
-                IObjectHandle right = Create(s, CKK.CKK_DES2, [.. value.AsSpan(8, 8), .. value.AsSpan(8, 8)]);
+                if (algorithm == KeyAlgorithm.Aes) return new TokenKey(this, algorithm, value.Length, Create(s, CKK.CKK_AES, value, label), null, null, null, label is not null);
+                IObjectHandle whole = Create(s, TdesType(value.Length), value, label);
+                IObjectHandle left = Create(s, CKK.CKK_DES2, [.. value.AsSpan(0, 8), .. value.AsSpan(0, 8)], label is null ? null : label + ".L");
+                IObjectHandle right = Create(s, CKK.CKK_DES2, [.. value.AsSpan(8, 8), .. value.AsSpan(8, 8)], label is null ? null : label + ".R");
                 byte[] variant = new byte[value.Length];
                 for (int i = 0; i < value.Length; i++) variant[i] = (byte)(value[i] ^ DukptMask[i % 16]);
-                IObjectHandle dukpt = Create(s, TdesType(value.Length), variant);
+                IObjectHandle dukpt = Create(s, TdesType(value.Length), variant, label is null ? null : label + ".V");
                 Array.Clear(variant);
-                return new TokenKey(this, algorithm, value.Length, whole, left, right, dukpt);
+                return new TokenKey(this, algorithm, value.Length, whole, left, right, dukpt, label is not null);
             });
         }
         finally
         {
             Array.Clear(value);
         }
+    }
+
+    private static IObjectHandle? FindOne(ISession s, string label)
+    {
+        var f = s.Factories.ObjectAttributeFactory;
+        var found = s.FindAllObjects([f.Create(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY), f.Create(CKA.CKA_LABEL, label)]);
+        return found.Count > 0 ? found[0] : null;
     }
 
     /// <inheritdoc />
@@ -96,12 +149,12 @@ public sealed class Pkcs11CipherEngine : ICipherEngine
         byte[] bytes = data.ToArray();
         return WithOwner(s =>
         {
-            if (derivedAlgorithm == KeyAlgorithm.Aes) return new TokenKey(this, derivedAlgorithm, bytes.Length, Derive(s, p, CKK.CKK_AES, bytes), null, null, null);
+            if (derivedAlgorithm == KeyAlgorithm.Aes) return new TokenKey(this, derivedAlgorithm, bytes.Length, Derive(s, p, CKK.CKK_AES, bytes), null, null, null, false);
             IObjectHandle whole = Derive(s, p, TdesType(bytes.Length), bytes);
             // ECB(parent, d0 ‖ d0) = K_L ‖ K_L: the single-DES halves of the derived key, derived without leaving the token.
             IObjectHandle left = Derive(s, p, CKK.CKK_DES2, [.. bytes.AsSpan(0, 8), .. bytes.AsSpan(0, 8)]);
             IObjectHandle right = Derive(s, p, CKK.CKK_DES2, [.. bytes.AsSpan(8, 8), .. bytes.AsSpan(8, 8)]);
-            return new TokenKey(this, derivedAlgorithm, bytes.Length, whole, left, right, null);
+            return new TokenKey(this, derivedAlgorithm, bytes.Length, whole, left, right, null, false);
         });
     }
 
@@ -146,13 +199,42 @@ public sealed class Pkcs11CipherEngine : ICipherEngine
         result.CopyTo(mac);
     }
 
+    /// <summary>
+    /// Asks the token for the key's value and extractability (tests use it to prove the token refuses): true only if
+    /// any of the key's objects would reveal CKA_VALUE or could be wrapped out.
+    /// </summary>
+    internal bool TokenWouldRevealValue(KeyHandle key)
+    {
+        var k = Own(key);
+        return WithOwner(s =>
+        {
+            foreach (KeyPart part in new[] { KeyPart.Whole, KeyPart.Left, KeyPart.Right, KeyPart.DukptVariant })
+            {
+                IObjectHandle? h = k.TryObject(part);
+                if (h is null) continue;
+                var attributes = s.GetAttributeValue(h, [CKA.CKA_VALUE, CKA.CKA_EXTRACTABLE, CKA.CKA_SENSITIVE]);
+                if (!attributes[0].CannotBeRead || attributes[1].GetValueAsBool() || !attributes[2].GetValueAsBool()) return true;
+            }
+            return false;
+        });
+    }
+
+    /// <summary>
+    /// Fault injection (FAULTS.md F16): closes every session of this application on the token with C_CloseAllSessions,
+    /// which is what a token removal does; every later call fails as unavailable.
+    /// </summary>
+    internal void SimulateTokenRemoval()
+    {
+        lock (_ownerLock) _slot.CloseAllSessions();
+    }
+
     /// <summary>Logs out, closes every session (destroying session keys) and unloads the module.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        while (_idle.TryTake(out ISession? s)) s.Dispose();
+        while (_idle.TryTake(out ISession? s)) CloseQuietly(s);
         try { _owner.Logout(); } catch (Pkcs11Exception) { /* already logged out or token gone */ }
-        _owner.Dispose();
+        CloseQuietly(_owner);
         _library.Dispose();
         _available.Dispose();
     }
@@ -161,14 +243,15 @@ public sealed class Pkcs11CipherEngine : ICipherEngine
 
     private static CKM EcbMechanism(TokenKey k, KeyPart part) => k.Algorithm == KeyAlgorithm.Aes && part == KeyPart.Whole ? CKM.CKM_AES_ECB : CKM.CKM_DES3_ECB;
 
-    private static List<IObjectAttribute> Template(ISession s, CKK type, byte[]? value)
+    private static List<IObjectAttribute> Template(ISession s, CKK type, byte[]? value, string? label = null)
     {
         var f = s.Factories.ObjectAttributeFactory;
         var attributes = new List<IObjectAttribute>
         {
             f.Create(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY),
             f.Create(CKA.CKA_KEY_TYPE, type),
-            f.Create(CKA.CKA_TOKEN, false),
+            // Labelled keys are the key store's persistent token objects; the rest live only as long as the session.
+            f.Create(CKA.CKA_TOKEN, label is not null),
             f.Create(CKA.CKA_PRIVATE, true),
             f.Create(CKA.CKA_SENSITIVE, true),
             f.Create(CKA.CKA_EXTRACTABLE, false),
@@ -178,12 +261,13 @@ public sealed class Pkcs11CipherEngine : ICipherEngine
             f.Create(CKA.CKA_VERIFY, true),
             f.Create(CKA.CKA_DERIVE, true),
         };
+        if (label is not null) attributes.Add(f.Create(CKA.CKA_LABEL, label));
         if (value is not null) attributes.Add(f.Create(CKA.CKA_VALUE, value));
         else if (type == CKK.CKK_AES) attributes.Add(f.Create(CKA.CKA_VALUE_LEN, 16UL));
         return attributes;
     }
 
-    private static IObjectHandle Create(ISession s, CKK type, byte[] value) => s.CreateObject(Template(s, type, value));
+    private static IObjectHandle Create(ISession s, CKK type, byte[] value, string? label = null) => s.CreateObject(Template(s, type, value, label));
 
     private static IObjectHandle Derive(ISession s, TokenKey parent, CKK type, byte[] data)
     {
@@ -200,11 +284,13 @@ public sealed class Pkcs11CipherEngine : ICipherEngine
 
     private T WithOwner<T>(Func<ISession, T> action)
     {
+        ThrowIfClosed();
         lock (_ownerLock) return Guard(() => action(_owner));
     }
 
     private T WithSession<T>(Func<ISession, T> action)
     {
+        ThrowIfClosed();
         if (!_available.Wait(_options.SessionWaitMs)) throw new HsmUnavailableException($"pkcs11: no free session within {_options.SessionWaitMs} ms ({_options.SessionsMax} in use)");
         ISession? session = null;
         try
@@ -218,9 +304,21 @@ public sealed class Pkcs11CipherEngine : ICipherEngine
         finally
         {
             // A session that failed is closed rather than reused: its state is unknown.
-            session?.Dispose();
+            if (session is not null) CloseQuietly(session);
             _available.Release();
         }
+    }
+
+    // Closing a session the token already dropped reports an error; there is nothing left to release.
+    private static void CloseQuietly(ISession session)
+    {
+        try { session.Dispose(); }
+        catch (Pkcs11Exception) { /* session already gone with the token */ }
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (Volatile.Read(ref _disposed) == 1) throw new HsmUnavailableException("pkcs11: the token connection is closed");
     }
 
     private static T Guard<T>(Func<T> action)
@@ -239,12 +337,14 @@ public sealed class Pkcs11CipherEngine : ICipherEngine
         }
     }
 
-    private static bool IsUnavailable(CKR rv) => rv is CKR.CKR_DEVICE_REMOVED or CKR.CKR_DEVICE_ERROR or CKR.CKR_TOKEN_NOT_PRESENT
+    // The engine only uses handles it created, so an invalid key or object handle means the token lost its objects
+    // (sessions closed, token reset): as unavailable as a removed device until the keys are loaded again.
+    private static bool IsUnavailable(CKR rv) => rv is CKR.CKR_KEY_HANDLE_INVALID or CKR.CKR_OBJECT_HANDLE_INVALID or CKR.CKR_DEVICE_REMOVED or CKR.CKR_DEVICE_ERROR or CKR.CKR_TOKEN_NOT_PRESENT
         or CKR.CKR_SESSION_HANDLE_INVALID or CKR.CKR_SESSION_CLOSED or CKR.CKR_USER_NOT_LOGGED_IN or CKR.CKR_CRYPTOKI_NOT_INITIALIZED
         or CKR.CKR_DEVICE_MEMORY or CKR.CKR_HOST_MEMORY or CKR.CKR_GENERAL_ERROR;
 
     /// <summary>A key as token objects: the key and the derived objects composed algorithms need.</summary>
-    private sealed class TokenKey(Pkcs11CipherEngine engine, KeyAlgorithm algorithm, int length, IObjectHandle whole, IObjectHandle? left, IObjectHandle? right, IObjectHandle? variant)
+    private sealed class TokenKey(Pkcs11CipherEngine engine, KeyAlgorithm algorithm, int length, IObjectHandle whole, IObjectHandle? left, IObjectHandle? right, IObjectHandle? variant, bool persistent)
         : KeyHandle(algorithm, length)
     {
         private int _destroyed;
@@ -260,9 +360,18 @@ public sealed class Pkcs11CipherEngine : ICipherEngine
             _ => null,
         } ?? throw new SecurityInputException($"key: this operation needs a TDES key ({part} half not available)");
 
+        public IObjectHandle? TryObject(KeyPart part) => part switch
+        {
+            KeyPart.Whole => whole,
+            KeyPart.Left => left,
+            KeyPart.Right => right,
+            _ => variant,
+        };
+
         protected override void Dispose(bool disposing)
         {
-            if (disposing && Interlocked.Exchange(ref _destroyed, 1) == 0 && Volatile.Read(ref Engine._disposed) == 0)
+            // Persistent (key store) objects outlive the handle; session objects are destroyed with it.
+            if (disposing && !persistent && Interlocked.Exchange(ref _destroyed, 1) == 0 && Volatile.Read(ref Engine._disposed) == 0)
             {
                 foreach (var h in new[] { whole, left, right, variant })
                 {

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using Switch.Security.Backends.PayShield;
+using Switch.Security.Backends.Pkcs11;
+using Switch.Security.Keys;
+using Switch.Security.Mac;
+using Switch.Security.Resilience;
+
+namespace Switch.Security.Tests;
+
+/// <summary>FAULTS.md F16: an unavailable or slow HSM gives a bounded, clear decline, and the circuit breaker opens and closes.</summary>
+public sealed class HsmFailureTests
+{
+    private static readonly byte[] Data = Convert.FromHexString("962EAA2CE763");
+    private static readonly byte[] Mac = Convert.FromHexString("824F270ABC8B3D87");
+
+    [Fact]
+    public async Task A_slow_HSM_is_declined_with_91_within_the_timeout()
+    {
+        await using var f = PayShieldFixture.Start();
+        using var zak = await f.Module.KeyAsync(KeyType.Zak, "C99DC32C25B6260190036CD97EDB88DD");
+        var module = new ResilientSecurityModule(f.Module, new HsmResilienceOptions { TimeoutMs = 200, FailuresToOpen = 100 });
+        f.Simulator.ResponseDelayMs = 3000;
+        var watch = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<HsmUnavailableException>(async () => await module.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Data, Mac));
+        Assert.InRange(watch.ElapsedMilliseconds, 150, 1500);
+        Assert.Contains("200 ms", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(HsmDecline.IssuerOrSwitchInoperative, HsmDecline.ResponseCode(ex));
+    }
+
+    [Fact]
+    public async Task The_circuit_opens_after_repeated_failures_fails_fast_and_closes_after_a_good_trial_call()
+    {
+        await using var f = PayShieldFixture.Start();
+        using var zak = await f.Module.KeyAsync(KeyType.Zak, "C99DC32C25B6260190036CD97EDB88DD");
+        var module = new ResilientSecurityModule(f.Module, new HsmResilienceOptions { TimeoutMs = 100, FailuresToOpen = 3, OpenMs = 500 });
+        Assert.True(await module.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Data, Mac));
+
+        f.Simulator.ResponseDelayMs = 2000;
+        for (int i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<HsmUnavailableException>(async () => await module.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Data, Mac));
+        }
+        Assert.Equal(CircuitState.Open, module.Circuit);
+
+        long handled = f.Simulator.CommandsHandled;
+        var watch = Stopwatch.StartNew();
+        var fast = await Assert.ThrowsAsync<HsmUnavailableException>(async () => await module.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Data, Mac));
+        // A call through to the simulator would take its 2000 ms delay; failing fast means well under that.
+        Assert.True(watch.ElapsedMilliseconds < 250, $"open circuit took {watch.ElapsedMilliseconds} ms");
+        Assert.Contains("circuit open", fast.Message, StringComparison.Ordinal);
+        Assert.Equal(handled, f.Simulator.CommandsHandled);
+
+        f.Simulator.ResponseDelayMs = 0;
+        await Task.Delay(2500); // the open period, and the delayed answers still queued on the simulator
+        Assert.Equal(CircuitState.HalfOpen, module.Circuit);
+        Assert.True(await module.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Data, Mac));
+        Assert.Equal(CircuitState.Closed, module.Circuit);
+    }
+
+    [Fact]
+    public async Task A_wrong_MAC_does_not_count_as_an_HSM_failure()
+    {
+        await using var f = PayShieldFixture.Start();
+        using var zak = await f.Module.KeyAsync(KeyType.Zak, "C99DC32C25B6260190036CD97EDB88DD");
+        var module = new ResilientSecurityModule(f.Module, new HsmResilienceOptions { FailuresToOpen = 1 });
+        for (int i = 0; i < 5; i++) Assert.False(await module.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Data, Convert.FromHexString("0000000000000000")));
+        Assert.Equal(CircuitState.Closed, module.Circuit);
+    }
+
+    [Fact]
+    public async Task An_HSM_that_is_not_listening_is_reported_unavailable_quickly()
+    {
+        var lmk = Lmk.Generate();
+        int port;
+        await using (var sim = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions()))
+        {
+            sim.Start();
+            port = sim.Port;
+        }
+        await using var module = new PayShieldSecurityModule(new PayShieldClient(new PayShieldClientOptions { Port = port, ConnectTimeoutMs = 500, RequestTimeoutMs = 1000 }), lmk);
+        using var key = await module.KeyAsync(KeyType.Zak, "C99DC32C25B6260190036CD97EDB88DD");
+        var watch = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<HsmUnavailableException>(async () => await module.KeyCheckValueAsync(key));
+        Assert.True(watch.ElapsedMilliseconds < 1500);
+        Assert.Equal("91", HsmDecline.ResponseCode(ex));
+    }
+
+    [Fact]
+    public async Task An_HSM_that_dies_mid_session_fails_the_calls_in_flight_and_recovers_when_it_returns()
+    {
+        var lmk = Lmk.Generate();
+        var sim = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions()) { ResponseDelayMs = 500 };
+        sim.Start();
+        int port = sim.Port;
+        await using var module = new PayShieldSecurityModule(new PayShieldClient(new PayShieldClientOptions { Port = port, RequestTimeoutMs = 3000 }), lmk);
+        using var key = await module.KeyAsync(KeyType.Zak, "C99DC32C25B6260190036CD97EDB88DD");
+        Task<string> inFlight = module.KeyCheckValueAsync(key).AsTask();
+        await Task.Delay(100);
+        await sim.DisposeAsync();
+        await Assert.ThrowsAsync<HsmUnavailableException>(() => inFlight);
+
+        await using var again = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions { Port = port });
+        again.Start();
+        Assert.Equal(6, (await module.KeyCheckValueAsync(key)).Length);
+    }
+
+    [Fact]
+    public async Task A_late_answer_never_completes_a_later_command_that_reused_its_header()
+    {
+        var lmk = Lmk.Generate();
+        await using var sim = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions { HeaderLength = 2 }) { ResponseDelayMs = 400 };
+        sim.Start();
+        // Two-digit headers: only 100 distinct values, so reuse is certain within a few hundred commands.
+        await using var module = new PayShieldSecurityModule(new PayShieldClient(new PayShieldClientOptions { Port = sim.Port, HeaderLength = 2, RequestTimeoutMs = 150, InFlightMax = 40 }), lmk);
+        var keys = new List<(SecureKey Key, string Kcv)>();
+        for (int i = 0; i < 10; i++)
+        {
+            byte[] clear = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
+            keys.Add((await module.ImportClearKeyAsync(KeyType.Zak, KeyAlgorithm.Tdes, clear), KeyImport.CheckValue(KeyAlgorithm.Tdes, clear)));
+        }
+        var slow = keys.Select(k => module.KeyCheckValueAsync(k.Key).AsTask()).ToList();
+        foreach (var t in slow) await Assert.ThrowsAsync<HsmUnavailableException>(() => t);
+
+        sim.ResponseDelayMs = 0;
+        for (int round = 0; round < 30; round++)
+        {
+            string[] kcvs = await Task.WhenAll(keys.Select(k => module.KeyCheckValueAsync(k.Key).AsTask()));
+            for (int i = 0; i < keys.Count; i++) Assert.Equal(keys[i].Kcv, kcvs[i]);
+        }
+    }
+
+    [Fact]
+    public void A_missing_PKCS11_module_is_reported_unavailable()
+    {
+        var ex = Assert.Throws<HsmUnavailableException>(() => new Pkcs11CipherEngine(new Pkcs11Options { ModulePath = "/nonexistent/libpkcs11.so", TokenLabel = "x", UserPin = "1" }));
+        Assert.Equal("91", HsmDecline.ResponseCode(ex));
+    }
+
+    [Fact]
+    public void The_CLI_reports_a_missing_token_in_one_line()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(Path.Combine(dir.Path, "softhsm2.conf"), $"directories.tokendir = {dir.Path}\nobjectstore.backend = file\nlog.level = ERROR\n");
+        var result = CliRunner.Run(["crypto", "kcv", "--key", "7272FD5E9345D45689C00AEC72E9AB9F", "--alg", "tdes", "--backend", "pkcs11", "--pkcs11-token", "no-such-token", "--pkcs11-pin", "1234"],
+            new Dictionary<string, string> { ["SOFTHSM2_CONF"] = Path.Combine(dir.Path, "softhsm2.conf") });
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("error: pkcs11: no token labelled 'no-such-token'", result.Stderr.Trim());
+    }
+}
