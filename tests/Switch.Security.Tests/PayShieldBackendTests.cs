@@ -29,10 +29,10 @@ public sealed class PayShieldFixture : IAsyncDisposable
     public PayShieldSecurityModule Module { get; }
 
     /// <summary>Starts a simulator on an ephemeral port and connects a client.</summary>
-    public static PayShieldFixture Start(int requestTimeoutMs = 5000)
+    public static PayShieldFixture Start(int requestTimeoutMs = 5000, bool productionCommandsOnly = false)
     {
         var lmk = Lmk.Generate();
-        var simulator = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions());
+        var simulator = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions { ProductionCommandsOnly = productionCommandsOnly });
         simulator.Start();
         var client = new PayShieldClient(new PayShieldClientOptions { Port = simulator.Port, RequestTimeoutMs = requestTimeoutMs });
         return new PayShieldFixture(lmk, simulator, new PayShieldSecurityModule(client, lmk));
@@ -52,43 +52,141 @@ public sealed class PayShieldBackendTests
 {
     public static TheoryData<string> Ids => VectorFile.Ids();
 
-    // Operations whose output a host never gets from an HSM; the back end refuses them and the tests below check the
-    // same vectors through the HSM's verification commands instead.
-    private static bool RevealsSecrets(string op) => op is "arqc" or "dukpt-tdes" or "dukpt-aes";
+    // Outputs a production HSM never gives a host; the simulator gives them through its ◆ test commands (ZA, ZC, ZE).
+    private static bool RevealsSecrets(CryptoVector v) => v.Op is "arqc" or "dukpt-tdes" or "dukpt-aes";
+
+    public static TheoryData<string> SecretRevealingIds => VectorFile.Ids(RevealsSecrets);
 
     [Theory]
     [MemberData(nameof(Ids))]
-    public async Task PayShield_back_end_reproduces_the_vector_or_verifies_it(string id)
+    public async Task PayShield_back_end_reproduces_the_vector(string id)
     {
         CryptoVector v = VectorFile.Get(id);
         await using var f = PayShieldFixture.Start();
-        if (!RevealsSecrets(v.Op))
-        {
-            Assert.Equal(v.Out, await CryptoTool.RunAsync(f.Module, v.Op, v.In));
-            return;
-        }
-        var ex = await Assert.ThrowsAsync<SecurityInputException>(async () => await CryptoTool.RunAsync(f.Module, v.Op, v.In));
-        Assert.StartsWith("payshield:", ex.Message, StringComparison.Ordinal);
-        if (v.Op == "arqc") await ArqcIsVerifiedByKqAsync(f, v);
-        else await DukptPinKeyIsUsedByG0Async(f, v);
+        Assert.Equal(v.Out, await CryptoTool.RunAsync(f.Module, v.Op, v.In));
     }
 
     [Theory]
     [MemberData(nameof(Ids))]
-    public void Switch_crypto_with_backend_payshield_reproduces_the_vector_or_refuses_in_one_line(string id)
+    public void Switch_crypto_with_backend_payshield_reproduces_the_vector(string id)
     {
         CryptoVector v = VectorFile.Get(id);
         var args = CliRunner.Arguments(v.Op, v.In);
         args.AddRange(["--backend", "payshield", "--store", Path.Combine(Path.GetTempPath(), "switch-no-store")]);
         var result = CliRunner.Run(args);
-        if (RevealsSecrets(v.Op))
-        {
-            Assert.Equal(1, result.ExitCode);
-            Assert.StartsWith("error: payshield:", result.Stderr, StringComparison.Ordinal);
-            return;
-        }
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Stderr}");
         Assert.Equal(v.Out, result.Json());
+    }
+
+    // The production commands agree with the test commands: KQ verifies the generated ARQC, and G0 uses the derived PIN key.
+    [Theory]
+    [MemberData(nameof(SecretRevealingIds))]
+    public async Task The_production_commands_accept_what_the_test_commands_produce(string id)
+    {
+        CryptoVector v = VectorFile.Get(id);
+        await using var f = PayShieldFixture.Start();
+        if (v.Op == "arqc") await ArqcIsVerifiedByKqAsync(f, v);
+        else await DukptPinKeyIsUsedByG0Async(f, v);
+    }
+
+    [Fact]
+    public async Task A_production_only_simulator_refuses_the_test_commands_with_one_clear_line()
+    {
+        await using var f = PayShieldFixture.Start(productionCommandsOnly: true);
+        using var imk = await f.Module.KeyAsync(KeyType.ImkAc, "0123456789ABCDEFFEDCBA9876543210");
+        using var bdk = await f.Module.KeyAsync(KeyType.Bdk, "0123456789ABCDEFFEDCBA9876543210");
+        using var aesBdk = await f.Module.KeyAsync(KeyType.Bdk, "FEDCBA9876543210F1F1F1F1F1F1F1F1", KeyAlgorithm.Aes);
+        var card = EmvCryptograms.Context("4012345678909", "00", [0, 1], [1, 2, 3, 4]);
+        var refusals = new (string Command, Func<Task> Call)[]
+        {
+            ("ZA", async () => await f.Module.GenerateArqcAsync(imk, EmvScheme.EmvCsk, card, new byte[8])),
+            ("ZC", async () => await f.Module.DeriveDukptTdesAsync(bdk, Convert.FromHexString("FFFF9876543210E00001"))),
+            ("ZE", async () => await f.Module.DeriveDukptAesAsync(aesBdk, 16, Convert.FromHexString("123456789012345600000001"))),
+        };
+        foreach (var (command, call) in refusals)
+        {
+            var ex = await Assert.ThrowsAsync<HsmErrorException>(call);
+            Assert.Equal(PayShieldCodes.UnknownCommand, ex.ErrorCode);
+            Assert.StartsWith($"payshield: the HSM has no {command} command (", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("--backend software or pkcs11", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', ex.Message);
+        }
+        // Production commands still work on the same connection.
+        Assert.Equal("08D7B4", await f.Module.KeyCheckValueAsync(bdk));
+    }
+
+    [Fact]
+    public async Task A_payShield_that_answers_unknown_codes_with_response_code_ZZ_gives_the_same_refusal()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        Task server = AnswerEverythingWithZzAsync(listener);
+        using var lmk = Lmk.Generate();
+        var options = new PayShieldClientOptions { Port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port };
+        await using (var module = new PayShieldSecurityModule(new PayShieldClient(options), lmk))
+        {
+            using var bdk = await module.KeyAsync(KeyType.Bdk, "0123456789ABCDEFFEDCBA9876543210");
+            var ex = await Assert.ThrowsAsync<HsmErrorException>(async () => await module.DeriveDukptTdesAsync(bdk, Convert.FromHexString("FFFF9876543210E00001")));
+            Assert.Equal("ZZ", ex.ErrorCode);
+            Assert.StartsWith("payshield: the HSM has no ZC command (", ex.Message, StringComparison.Ordinal);
+        }
+        await server.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    // A stand-in for firmware that answers every command code it does not know with response code ZZ, error 00.
+    private static async Task AnswerEverythingWithZzAsync(System.Net.Sockets.TcpListener listener)
+    {
+        using var socket = await listener.AcceptTcpClientAsync();
+        var stream = socket.GetStream();
+        var buffer = new byte[PayShieldFraming.MessageBytesMax + 2];
+        try
+        {
+            while (await PayShieldFraming.ReadAsync(stream, buffer, default) is { } message) await PayShieldFraming.WriteAsync(stream, message[..4] + "ZZ00", default);
+        }
+        catch (IOException)
+        {
+            // The client closed the connection.
+        }
+    }
+
+    [Theory]
+    [InlineData("ZA", "ZZ00", true, "ZZ")]   // response code ZZ: how common payShield emulators answer an unknown command code
+    [InlineData("ZA", "ZBZZ", true, "ZZ")]   // this simulator's unknown command
+    [InlineData("ZC", "ZD67", true, "67")]   // command not licensed
+    [InlineData("ZE", "ZF68", true, "68")]   // command disabled
+    [InlineData("ZA", "ZB15", false, "15")]  // the command exists but the input is bad
+    [InlineData("ZA", "ZB00", false, "00")]
+    public void Unsupported_command_answers_are_recognised(string command, string response, bool unsupported, string error)
+    {
+        Assert.Equal(unsupported, PayShieldCodes.IsUnsupported(command, response + "1234", out string code));
+        Assert.Equal(error, code);
+    }
+
+    [Fact]
+    public async Task Sim_hsm_with_production_commands_only_makes_crypto_refuse_in_one_line()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, CliRunner.Run(["keys", "init", "--store", dir.Path]).ExitCode);
+        int port = FreePort();
+        using var sim = StartSimHsm(port, dir.Path, "--production-commands-only");
+        try
+        {
+            await WaitListeningAsync(sim, port);
+            foreach (CryptoVector v in new[] { VectorFile.Get("p015-dukpt-tdes"), VectorFile.Get("p031-arqc") })
+            {
+                var args = CliRunner.Arguments(v.Op, v.In);
+                args.AddRange(["--backend", "payshield", "--hsm-host", "127.0.0.1", "--hsm-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", dir.Path]);
+                var result = CliRunner.Run(args);
+                Assert.Equal(1, result.ExitCode);
+                Assert.Equal("", result.Stdout);
+                Assert.StartsWith("error: payshield: HSM refused the request (error ZZ): the HSM has no Z", result.Stderr, StringComparison.Ordinal);
+                Assert.Single(result.Stderr.TrimEnd().Split('\n'));
+            }
+        }
+        finally
+        {
+            await StopAsync(sim);
+        }
     }
 
     [Fact]
@@ -132,24 +230,47 @@ public sealed class PayShieldBackendTests
         using var dir = new TempDir();
         Assert.Equal(0, CliRunner.Run(["keys", "init", "--store", dir.Path]).ExitCode);
         int port = FreePort();
-        var psi = new ProcessStartInfo(Path.Combine(CliRunner.RepoRoot, "switch")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { "sim", "hsm", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", dir.Path }) psi.ArgumentList.Add(a);
-        using var sim = Process.Start(psi)!;
+        using var sim = StartSimHsm(port, dir.Path);
         try
         {
-            string? first = await sim.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Contains($"127.0.0.1:{port}", first, StringComparison.Ordinal);
+            await WaitListeningAsync(sim, port);
             var result = CliRunner.Run(["crypto", "mac", "--alg", "aes-cmac", "--key", "2B7E151628AED2A6ABF7158809CF4F3C", "--data", "6BC1BEE22E409F96E93D7E117393172A",
                 "--backend", "payshield", "--hsm-host", "127.0.0.1", "--hsm-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", dir.Path]);
             Assert.True(result.ExitCode == 0, result.Stderr);
             Assert.Equal("070A16B46B4D4144F79BDD9DD04A287C", result.Json()["mac"]);
+
+            // Test commands are on by default: the separate process answers a DUKPT vector like the software back end.
+            CryptoVector v = VectorFile.Get("p015-dukpt-tdes");
+            var args = CliRunner.Arguments(v.Op, v.In);
+            args.AddRange(["--backend", "payshield", "--hsm-host", "127.0.0.1", "--hsm-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", dir.Path]);
+            var dukpt = CliRunner.Run(args);
+            Assert.True(dukpt.ExitCode == 0, dukpt.Stderr);
+            Assert.Equal(v.Out, dukpt.Json());
         }
         finally
         {
-            sim.Kill(entireProcessTree: true);
-            await sim.WaitForExitAsync();
-            CapturedOutput.Record(await sim.StandardError.ReadToEndAsync());
+            await StopAsync(sim);
         }
+    }
+
+    private static Process StartSimHsm(int port, string store, params string[] extra)
+    {
+        var psi = new ProcessStartInfo(Path.Combine(CliRunner.RepoRoot, "switch")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { "sim", "hsm", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", store }.Concat(extra)) psi.ArgumentList.Add(a);
+        return Process.Start(psi)!;
+    }
+
+    private static async Task WaitListeningAsync(Process sim, int port)
+    {
+        string? first = await sim.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains($"127.0.0.1:{port}", first, StringComparison.Ordinal);
+    }
+
+    private static async Task StopAsync(Process sim)
+    {
+        sim.Kill(entireProcessTree: true);
+        await sim.WaitForExitAsync();
+        CapturedOutput.Record(await sim.StandardError.ReadToEndAsync());
     }
 
     private static int FreePort()

@@ -45,6 +45,25 @@ public sealed class PayShieldProtocolTests
     }
 
     [Theory]
+    [InlineData(false, "ZD00")]
+    [InlineData(true, "ZDZZ")]
+    public async Task ZC_returns_the_four_DUKPT_keys_only_when_test_commands_are_on(bool productionCommandsOnly, string expected)
+    {
+        await using var f = PayShieldFixture.Start(productionCommandsOnly: productionCommandsOnly);
+        await using var client = new PayShieldClient(new PayShieldClientOptions { Port = f.Simulator.Port });
+        string bdk = f.Lmk.Wrap(KeyType.Bdk, KeyAlgorithm.Tdes, Convert.FromHexString("0123456789ABCDEFFEDCBA9876543210"));
+        string response = await client.SendAsync("ZC" + bdk + "FFFF9876543210E00000", default);
+        Assert.StartsWith(expected, response, StringComparison.Ordinal);
+        if (productionCommandsOnly)
+        {
+            Assert.Equal(4, response.Length);
+            return;
+        }
+        Assert.Equal(4 + 4 * 32, response.Length);
+        Assert.Equal("6AC292FAA1315B4D858AB3A3D7D5933A", response.Substring(4, 32)); // X9.24-1 IPEK
+    }
+
+    [Theory]
     [InlineData("XX", "XY", "ZZ")]
     [InlineData("BUFF1", "BV", "15")]
     [InlineData("BUFF1U0123", "BV", "26")]

@@ -18,10 +18,13 @@ public static class VectorFile
     public static IReadOnlyList<CryptoVector> Vectors => All.Value;
 
     /// <summary>Vector ids as theory data (ids keep the data serializable for test discovery).</summary>
-    public static TheoryData<string> Ids()
+    public static TheoryData<string> Ids() => Ids(_ => true);
+
+    /// <summary>Ids of the vectors that match <paramref name="filter"/>.</summary>
+    public static TheoryData<string> Ids(Func<CryptoVector, bool> filter)
     {
         var data = new TheoryData<string>();
-        foreach (var v in Vectors) data.Add(v.Id);
+        foreach (var v in Vectors.Where(filter)) data.Add(v.Id);
         return data;
     }
 

@@ -50,7 +50,9 @@ public static class CryptoCommands
         }
         catch (HsmErrorException ex)
         {
-            throw new CliException($"{module.Name}: HSM refused the request (error {ex.ErrorCode}): {ex.Message}");
+            // The back end's messages already start with its name; say it once.
+            string detail = ex.Message.StartsWith(module.Name + ": ", StringComparison.Ordinal) ? ex.Message[(module.Name.Length + 2)..] : ex.Message;
+            throw new CliException($"{module.Name}: HSM refused the request (error {ex.ErrorCode}): {detail}");
         }
         Console.Out.WriteLine(JsonSerializer.Serialize(output));
         return 0;

@@ -29,7 +29,13 @@ public static class HsmSimCommand
         var store = new Option<string>("--store") { Description = "Key store directory holding the LMK (default $SWITCH_KEY_STORE or ./.switch; create it with `switch keys init`).", DefaultValueFactory = _ => FileKeyStore.DefaultDirectory };
         var delay = new Option<int>("--delay-ms") { Description = "Delay every response (fault injection: a slow HSM).", DefaultValueFactory = _ => 0 };
         var header = new Option<int>("--header-length") { Description = "Message header length (must match the client).", DefaultValueFactory = _ => 4 };
-        var cmd = new Command("hsm", "Run a payShield host-protocol simulator on 127.0.0.1 until interrupted.") { port, store, delay, header };
+        var productionOnly = new Option<bool>("--production-commands-only")
+        {
+            Description = "Answer only commands a real payShield has: refuse the simulator-only test commands ZA, ZC and ZE with error ZZ, like any unknown command.",
+        };
+        var cmd = new Command("hsm", "Run a payShield host-protocol simulator on 127.0.0.1 until interrupted. Simulator-only test commands for "
+            + "certification and test tooling (ZA: generate an ARQC; ZC/ZE: derive and return TDES/AES DUKPT keys) are ON by default; "
+            + "--production-commands-only turns them off.") { port, store, delay, header, productionOnly };
         cmd.SetAction(async (r, ct) =>
         {
             int p = r.GetValue(port);
@@ -39,7 +45,8 @@ public static class HsmSimCommand
             Log.Logger = new LoggerConfiguration().MinimumLevel.Information()
                 .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose).CreateLogger();
             using Lmk lmk = Lmk.Load(r.GetValue(store)!);
-            await using var simulator = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions { Port = p, HeaderLength = r.GetValue(header) }) { ResponseDelayMs = delayMs };
+            var options = new PayShieldSimulatorOptions { Port = p, HeaderLength = r.GetValue(header), ProductionCommandsOnly = r.GetValue(productionOnly) };
+            await using var simulator = new PayShieldSimulator(lmk, options) { ResponseDelayMs = delayMs };
             simulator.Start();
             Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string> { ["listening"] = $"127.0.0.1:{simulator.Port}", ["lmk_kcv"] = lmk.CheckValue }));
             Console.Out.Flush();

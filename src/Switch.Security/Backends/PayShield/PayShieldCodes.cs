@@ -31,6 +31,37 @@ public static class PayShieldCodes
     /// <summary>Error code used by the simulator for a command it does not implement.</summary>
     public const string UnknownCommand = "ZZ";
 
+    /// <summary>payShield error code: command not licensed.</summary>
+    public const string CommandNotLicensed = "67";
+
+    /// <summary>payShield error code: command has been disabled.</summary>
+    public const string CommandDisabled = "68";
+
+    /// <summary>◆ Simulator-only test command: generate an ARQC as the card would (response ZB).</summary>
+    public const string GenerateArqcCommand = "ZA";
+
+    /// <summary>◆ Simulator-only test command: derive and return the TDES DUKPT keys for a KSN (response ZD).</summary>
+    public const string DeriveDukptTdesCommand = "ZC";
+
+    /// <summary>◆ Simulator-only test command: derive and return the AES DUKPT keys for a KSN (response ZF).</summary>
+    public const string DeriveDukptAesCommand = "ZE";
+
+    /// <summary>
+    /// True when a response says the HSM does not offer the command at all: response code ZZ (how common payShield emulators
+    /// answer a command code they do not know), or the expected response code with error ZZ (this simulator's
+    /// unknown command), 67 (not licensed) or 68 (disabled). <paramref name="error"/> is the code to report.
+    /// </summary>
+    public static bool IsUnsupported(string command, string response, out string error)
+    {
+        error = response.Length >= 4 ? response.Substring(2, 2) : "";
+        if (response.StartsWith(UnknownCommand, StringComparison.Ordinal))
+        {
+            error = UnknownCommand;
+            return true;
+        }
+        return response.Length >= 4 && response[..2] == ResponseCode(command) && error is UnknownCommand or CommandNotLicensed or CommandDisabled;
+    }
+
     /// <summary>payShield PIN block format code for an ISO 9564 format.</summary>
     public static string FormatCode(PinBlockFormat format) => format switch
     {

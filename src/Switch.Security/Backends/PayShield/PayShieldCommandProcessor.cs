@@ -13,21 +13,26 @@ namespace Switch.Security.Backends.PayShield;
 /// The simulator's command logic, apart from its sockets: parses one host command, performs it with the software
 /// back end under the simulator's LMK, and formats the response (layouts in docs/hsm.md).
 /// </summary>
-public sealed class PayShieldCommandProcessor : IAsyncDisposable
+public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
 {
     private const int KeyCacheMax = 4096;
 
     private readonly Lmk _lmk;
     private readonly int _headerLength;
+    private readonly bool _testCommands;
     private readonly ComposedSecurityModule _module;
     private readonly ConcurrentDictionary<string, SecureKey> _keys = new(StringComparer.Ordinal);
     private long _commands;
 
     /// <summary>Creates a processor answering under <paramref name="lmk"/> for messages with headers of <paramref name="headerLength"/> characters.</summary>
-    public PayShieldCommandProcessor(Lmk lmk, int headerLength)
+    /// <param name="lmk">The simulator's LMK.</param>
+    /// <param name="headerLength">Message header length.</param>
+    /// <param name="testCommands">Answer the ◆ simulator-only test commands (ZA, ZC, ZE); false answers them as unknown.</param>
+    public PayShieldCommandProcessor(Lmk lmk, int headerLength, bool testCommands = true)
     {
         _lmk = lmk;
         _headerLength = headerLength;
+        _testCommands = testCommands;
         _module = new ComposedSecurityModule(new SoftwareCipherEngine(), lmk);
     }
 
@@ -94,6 +99,9 @@ public sealed class PayShieldCommandProcessor : IAsyncDisposable
         "M8" => Mac(r, verify: true),
         "G0" => TranslateDukpt(r),
         "KQ" => Arqc(r),
+        PayShieldCodes.GenerateArqcCommand when _testCommands => GenerateArqc(r),
+        PayShieldCodes.DeriveDukptTdesCommand when _testCommands => DeriveDukptTdes(r),
+        PayShieldCodes.DeriveDukptAesCommand when _testCommands => DeriveDukptAes(r),
         _ => PayShieldCodes.UnknownCommand,
     };
 
@@ -372,13 +380,8 @@ public sealed class PayShieldCommandProcessor : IAsyncDisposable
         char mode = r.Take(1)[0];
         EmvScheme scheme = PayShieldCodes.ParseScheme(r.Take(1)[0]);
         SecureKey imk = Key(r.TakeKey());
-        string pan = r.Take(r.TakeNumber(2));
-        string psn = r.Take(2);
-        byte[] atc = Hex.Parse(r.Take(4), "atc");
-        byte[] un = Hex.Parse(r.Take(8), "un");
-        EmvCardContext card = EmvCryptograms.Context(pan, psn, atc, un);
-        int dataLength = r.TakeHexNumber(4);
-        byte[] data = dataLength == 0 ? [] : Hex.Parse(r.Take(dataLength * 2), "data");
+        EmvCardContext card = ReadCard(r);
+        byte[] data = ReadData(r);
         r.Take(1); // ';'
         byte[] arqc = Hex.Parse(r.Take(16), "arqc");
         if (mode is '0' or '1' && !Sync(_module.VerifyArqcAsync(imk, scheme, card, data, arqc))) return PayShieldCodes.VerificationFailure;
@@ -390,6 +393,23 @@ public sealed class PayShieldCommandProcessor : IAsyncDisposable
                 r.TakeNumber(2) is int p and > 0 ? Hex.Parse(r.Take(p * 2), "proprietary data") : [])))),
             _ => throw new PayShieldProtocolException(PayShieldCodes.InvalidInput, "mode"),
         };
+    }
+
+    // KQ and ZA card fields: PAN length (2) + PAN, PSN (2), ATC (4H), UN (8H).
+    private static EmvCardContext ReadCard(PayShieldReader r)
+    {
+        string pan = r.Take(r.TakeNumber(2));
+        string psn = r.Take(2);
+        byte[] atc = Hex.Parse(r.Take(4), "atc");
+        byte[] un = Hex.Parse(r.Take(8), "un");
+        return EmvCryptograms.Context(pan, psn, atc, un);
+    }
+
+    // KQ and ZA transaction data: length in bytes (4H), then the data as hex.
+    private static byte[] ReadData(PayShieldReader r)
+    {
+        int dataLength = r.TakeHexNumber(4);
+        return dataLength == 0 ? [] : Hex.Parse(r.Take(dataLength * 2), "data");
     }
 
     /// <summary>payShield key type codes used by A0 (the simulator's subset).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Switch.Security.Dukpt;
 using Switch.Security.Emv;
 using Switch.Security.Keys;
 using Switch.Security.Mac;
@@ -11,7 +12,9 @@ namespace Switch.Security.Backends.PayShield;
 /// <summary>
 /// <see cref="ISecurityModule"/> over the payShield host protocol. Keys travel as the HSM's own LMK cryptograms (from
 /// the key store); clear keys can be loaded only when a development LMK shared with the simulator is given.
-/// Operations an HSM never performs for a host (generating an ARQC, revealing DUKPT keys) are refused.
+/// Operations a production HSM never performs for a host (generating an ARQC, revealing DUKPT keys) use the ◆
+/// simulator-only test commands ZA, ZC and ZE; a real payShield (or the simulator with ProductionCommandsOnly) refuses
+/// them, and the call fails with <see cref="HsmErrorException"/>.
 /// </summary>
 /// <param name="client">The protocol client.</param>
 /// <param name="developmentLmk">The simulator's LMK, to load clear test keys; null against a real payShield.</param>
@@ -19,6 +22,8 @@ namespace Switch.Security.Backends.PayShield;
 /// <param name="companion">Something to dispose after the client (the CLI's in-process simulator).</param>
 public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? developmentLmk = null, bool ownsClient = true, IAsyncDisposable? companion = null) : ISecurityModule
 {
+    private const string DukptRefusal = "a production HSM never reveals DUKPT keys, it uses them inside G0";
+
     /// <inheritdoc />
     public string Name => "payshield";
 
@@ -136,8 +141,12 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public ValueTask<byte[]> GenerateArqcAsync(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> data, CancellationToken ct = default) =>
-        throw new SecurityInputException("payshield: an issuer HSM verifies ARQCs but has no command to generate one (that is the card's job); use --backend software or pkcs11");
+    public async ValueTask<byte[]> GenerateArqcAsync(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> data, CancellationToken ct = default)
+    {
+        string fields = await TestCommandAsync(PayShieldCodes.GenerateArqcCommand, CardFields(imk, scheme, card, data.Span),
+            "an issuer HSM verifies ARQCs (KQ) but never generates one, that is the card's job", ct).ConfigureAwait(false);
+        return SplitHex(PayShieldCodes.GenerateArqcCommand, fields, 1, 8)[0];
+    }
 
     /// <inheritdoc />
     public async ValueTask<bool> VerifyArqcAsync(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> data, ReadOnlyMemory<byte> arqc, CancellationToken ct = default) =>
@@ -181,12 +190,27 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public ValueTask<DukptTdesKeys> DeriveDukptTdesAsync(SecureKey bdk, ReadOnlyMemory<byte> ksn, CancellationToken ct = default) =>
-        throw new SecurityInputException("payshield: an HSM never reveals DUKPT keys (it uses them inside G0); use --backend software or pkcs11");
+    public async ValueTask<DukptTdesKeys> DeriveDukptTdesAsync(SecureKey bdk, ReadOnlyMemory<byte> ksn, CancellationToken ct = default)
+    {
+        TdesDukpt.RequireKsn(ksn.Span);
+        if (bdk.Algorithm != KeyAlgorithm.Tdes || bdk.LengthBytes != 16) throw new SecurityInputException("bdk: a TDES DUKPT BDK must be a double-length (16-byte) TDES key");
+        string fields = await TestCommandAsync(PayShieldCodes.DeriveDukptTdesCommand, K(bdk) + Hex.Format(ksn.Span), DukptRefusal, ct).ConfigureAwait(false);
+        byte[][] k = SplitHex(PayShieldCodes.DeriveDukptTdesCommand, fields, 4, 16);
+        return new DukptTdesKeys(k[0], k[1], k[2], k[3]);
+    }
 
     /// <inheritdoc />
-    public ValueTask<DukptAesKeys> DeriveDukptAesAsync(SecureKey bdk, int keyBytes, ReadOnlyMemory<byte> ksn, CancellationToken ct = default) =>
-        throw new SecurityInputException("payshield: an HSM never reveals DUKPT keys (it uses them inside G0); use --backend software or pkcs11");
+    public async ValueTask<DukptAesKeys> DeriveDukptAesAsync(SecureKey bdk, int keyBytes, ReadOnlyMemory<byte> ksn, CancellationToken ct = default)
+    {
+        AesDukpt.RequireKsn(ksn.Span);
+        if (bdk.Algorithm != KeyAlgorithm.Aes) throw new SecurityInputException("bdk: AES DUKPT needs an AES BDK");
+        // X9.24-3 forbids deriving a key of a different strength than its parent (same check as the other back ends).
+        if (bdk.LengthBytes != keyBytes) throw new SecurityInputException($"bdk: key_type aes{keyBytes * 8} needs a {keyBytes}-byte BDK, got {bdk.LengthBytes}");
+        string bits = (keyBytes * 8).ToString(CultureInfo.InvariantCulture);
+        string fields = await TestCommandAsync(PayShieldCodes.DeriveDukptAesCommand, bits + K(bdk) + Hex.Format(ksn.Span), DukptRefusal, ct).ConfigureAwait(false);
+        byte[][] k = SplitHex(PayShieldCodes.DeriveDukptAesCommand, fields, 4, keyBytes);
+        return new DukptAesKeys(k[0], k[1], k[2], k[3]);
+    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -240,8 +264,35 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     private static string KqFields(char mode, SecureKey imk, EmvScheme scheme, in EmvCardContext card, ReadOnlySpan<byte> data, ReadOnlySpan<byte> arqc)
     {
         if (arqc.Length != 8) throw new SecurityInputException($"arqc: must be 8 bytes, got {arqc.Length}");
-        return mode.ToString() + PayShieldCodes.SchemeCode(scheme) + K(imk) + card.Pan.Length.ToString("D2", CultureInfo.InvariantCulture) + card.Pan + card.Psn
-            + Hex.Format(card.Atc.Span) + Hex.Format(card.Un.Span) + data.Length.ToString("X4", CultureInfo.InvariantCulture) + Hex.Format(data) + ";" + Hex.Format(arqc);
+        return mode.ToString() + CardFields(imk, scheme, card, data) + ";" + Hex.Format(arqc);
+    }
+
+    // Shared by KQ and ZA: scheme, IMK, PAN length + PAN, PSN, ATC, UN, data length + data.
+    private static string CardFields(SecureKey imk, EmvScheme scheme, in EmvCardContext card, ReadOnlySpan<byte> data) =>
+        PayShieldCodes.SchemeCode(scheme) + K(imk) + card.Pan.Length.ToString("D2", CultureInfo.InvariantCulture) + card.Pan + card.Psn
+            + Hex.Format(card.Atc.Span) + Hex.Format(card.Un.Span) + data.Length.ToString("X4", CultureInfo.InvariantCulture) + Hex.Format(data);
+
+    // A ◆ simulator-only test command. A payShield without it (real firmware, or the simulator in production-only
+    // mode) answers as for any unknown command; that becomes one clear line naming what to use instead.
+    private async Task<string> TestCommandAsync(string command, string fields, string why, CancellationToken ct)
+    {
+        string response = await client.SendAsync(command + fields, ct).ConfigureAwait(false);
+        if (PayShieldCodes.IsUnsupported(command, response, out string error))
+        {
+            throw new HsmErrorException(error, $"payshield: the HSM has no {command} command ({why}; {command} is a Switch simulator extension "
+                + "for test tooling): use `switch sim hsm` without --production-commands-only, or --backend software or pkcs11");
+        }
+        Check(command, ErrorCode(command, response));
+        return response[4..];
+    }
+
+    // Splits a response into `count` values of `bytes` bytes each; any other shape is an HSM fault, not bad input.
+    private static byte[][] SplitHex(string command, string hex, int count, int bytes)
+    {
+        if (hex.Length != count * bytes * 2 || !hex.All(char.IsAsciiHexDigit)) throw new HsmErrorException("--", $"payshield: malformed answer to {command}");
+        var parts = new byte[count][];
+        for (int i = 0; i < count; i++) parts[i] = Convert.FromHexString(hex.AsSpan(i * bytes * 2, bytes * 2));
+        return parts;
     }
 
     private async Task<string> PinUnderLmkAsync(string pin, string? pan, CancellationToken ct)

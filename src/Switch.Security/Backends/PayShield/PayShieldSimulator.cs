@@ -23,6 +23,12 @@ public sealed record PayShieldSimulatorOptions
 
     /// <summary>A connection that sends nothing for this long is closed (a half-open client must not hold a slot).</summary>
     public int IdleTimeoutMs { get; init; } = 10 * 60 * 1000;
+
+    /// <summary>
+    /// Answer only commands a real payShield has: the ◆ simulator-only test commands (ZA ARQC generation, ZC/ZE DUKPT
+    /// key derivation) then get error ZZ like any unknown command. Off by default: the simulator is test tooling.
+    /// </summary>
+    public bool ProductionCommandsOnly { get; init; }
 }
 
 /// <summary>
@@ -46,7 +52,7 @@ public sealed class PayShieldSimulator : IAsyncDisposable
     {
         _lmk = lmk;
         _options = options;
-        _processor = new PayShieldCommandProcessor(lmk, options.HeaderLength);
+        _processor = new PayShieldCommandProcessor(lmk, options.HeaderLength, testCommands: !options.ProductionCommandsOnly);
         _listener = new TcpListener(IPAddress.Loopback, options.Port);
     }
 
@@ -64,7 +70,8 @@ public sealed class PayShieldSimulator : IAsyncDisposable
     {
         _listener.Start();
         _acceptLoop = AcceptLoopAsync(_stop.Token);
-        Log.Information("payShield simulator listening on 127.0.0.1:{Port}, LMK check value {LmkKcv}", Port, _lmk.CheckValue);
+        Log.Information("payShield simulator listening on 127.0.0.1:{Port}, LMK check value {LmkKcv}, test commands {TestCommands}",
+            Port, _lmk.CheckValue, _options.ProductionCommandsOnly ? "off" : "on (ZA, ZC, ZE)");
     }
 
     /// <summary>Handles one command message (header + code + fields) and returns the response message.</summary>
