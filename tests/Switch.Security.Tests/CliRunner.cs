@@ -21,7 +21,8 @@ public static class CliRunner
     public static string RepoRoot { get; } = FindRoot();
 
     /// <summary>Runs <c>switch</c> with the arguments; kills it after <paramref name="timeoutMs"/>.</summary>
-    public static Result Run(IEnumerable<string> args, IDictionary<string, string>? env = null, string? stdin = null, int timeoutMs = 60_000)
+    /// <param name="unset">Variables removed from the inherited environment (applied before <paramref name="env"/>).</param>
+    public static Result Run(IEnumerable<string> args, IDictionary<string, string>? env = null, string? stdin = null, int timeoutMs = 60_000, IEnumerable<string>? unset = null)
     {
         var psi = new ProcessStartInfo(Executable())
         {
@@ -32,6 +33,7 @@ public static class CliRunner
             WorkingDirectory = RepoRoot,
         };
         foreach (string a in args) psi.ArgumentList.Add(a);
+        if (unset is not null) foreach (string name in unset) psi.Environment.Remove(name);
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         if (stdin is not null) p.StandardInput.Write(stdin);

@@ -18,7 +18,7 @@ public sealed class SecurityBackendOptions
     };
 
     private readonly Option<string> _pkcs11Module = new("--pkcs11-module") { Description = "PKCS#11 module path (default $SWITCH_PKCS11_MODULE or " + Pkcs11Options.DefaultModule + ")." };
-    private readonly Option<string> _pkcs11Token = new("--pkcs11-token") { Description = "PKCS#11 token label (default $SWITCH_PKCS11_TOKEN)." };
+    private readonly Option<string> _pkcs11Token = new("--pkcs11-token") { Description = "PKCS#11 token label (default $SWITCH_PKCS11_TOKEN; crypto with SoftHSM2 and no token uses a throwaway token)." };
     private readonly Option<string> _pkcs11Pin = new("--pkcs11-pin") { Description = "PKCS#11 user PIN (prefer $SWITCH_PKCS11_PIN: command lines are visible to other users)." };
 
     private readonly Option<string> _hsmHost = new("--hsm-host") { Description = "payShield host (default $SWITCH_HSM_HOST; when absent an in-process simulator is started on loopback)." };
@@ -45,6 +45,7 @@ public sealed class SecurityBackendOptions
         var o = new SecurityBackendOptions();
         o._backend.Description = "Where imported keys live: software (under the store's LMK, default) or pkcs11 (persistent token objects).";
         o._backend.DefaultValueFactory = _ => "software";
+        o._pkcs11Token.Description = "PKCS#11 token label (default $SWITCH_PKCS11_TOKEN); required with --backend pkcs11, since stored keys must outlive the run.";
         cmd.Options.Add(o._backend);
         cmd.Options.Add(o._pkcs11Module);
         cmd.Options.Add(o._pkcs11Token);
@@ -68,8 +69,9 @@ public sealed class SecurityBackendOptions
         return backend switch
         {
             "software" => new(new ComposedSecurityModule(new SoftwareCipherEngine())),
-            "pkcs11" => new(new ComposedSecurityModule(new Pkcs11CipherEngine(
-                Pkcs11Options.FromEnvironment(r.GetValue(_pkcs11Module), r.GetValue(_pkcs11Token), r.GetValue(_pkcs11Pin))))),
+            // Without a configured token, SoftHSM2 gets a throwaway token that the engine deletes when disposed.
+            "pkcs11" => new(new ComposedSecurityModule(
+                Pkcs11CipherEngine.OpenConfiguredOrScratch(r.GetValue(_pkcs11Module), r.GetValue(_pkcs11Token), r.GetValue(_pkcs11Pin)))),
             "payshield" => new(OpenPayShield(r)),
             _ => throw new CliException($"--backend: must be software, pkcs11 or payshield, got '{backend}'"),
         };

@@ -27,6 +27,7 @@ public sealed class Pkcs11CipherEngine : ICipherEngine, IKeyVault
     private readonly ConcurrentBag<ISession> _idle = [];
     private readonly SemaphoreSlim _available;
     private readonly Pkcs11Options _options;
+    private readonly SoftHsmScratchToken? _scratch;
     private int _disposed;
 
     static Pkcs11CipherEngine()
@@ -38,16 +39,25 @@ public sealed class Pkcs11CipherEngine : ICipherEngine, IKeyVault
     }
 
     /// <summary>Loads the module, finds the token by label and logs in.</summary>
-    public Pkcs11CipherEngine(Pkcs11Options options)
+    public Pkcs11CipherEngine(Pkcs11Options options) : this(options, null)
+    {
+    }
+
+    // With a scratch token the module's first free slot is initialised as that token (C_InitToken + C_InitPIN) before
+    // logging in; the engine then owns the scratch directory and deletes it after unloading the module.
+    private Pkcs11CipherEngine(Pkcs11Options options, SoftHsmScratchToken? scratch)
     {
         _options = options;
+        _scratch = scratch;
         if (!File.Exists(options.ModulePath)) throw new HsmUnavailableException($"pkcs11: module {options.ModulePath} not found (install softhsm2 or set SWITCH_PKCS11_MODULE)");
         var factories = new Pkcs11InteropFactories();
         try
         {
             _library = factories.Pkcs11LibraryFactory.LoadPkcs11Library(factories, options.ModulePath, AppType.MultiThreaded);
-            _slot = _library.GetSlotList(SlotsType.WithTokenPresent).FirstOrDefault(s => s.GetTokenInfo().Label.Trim() == options.TokenLabel)
-                ?? throw new HsmUnavailableException($"pkcs11: no token labelled '{options.TokenLabel}'");
+            _slot = scratch is null
+                ? _library.GetSlotList(SlotsType.WithTokenPresent).FirstOrDefault(s => s.GetTokenInfo().Label.Trim() == options.TokenLabel)
+                    ?? throw new HsmUnavailableException($"pkcs11: no token labelled '{options.TokenLabel}'")
+                : InitializeScratchToken(_library, scratch);
             // Session objects live as long as the session that created them, so one long-lived owner session creates
             // and destroys every key; pooled sessions only use them.
             _owner = _slot.OpenSession(SessionType.ReadWrite);
@@ -60,7 +70,63 @@ public sealed class Pkcs11CipherEngine : ICipherEngine, IKeyVault
                 ? new HsmUnavailableException("pkcs11: token login failed (wrong PIN)")
                 : new HsmUnavailableException($"pkcs11: cannot open token '{options.TokenLabel}': {ex.RV}", ex);
         }
+        catch (UnmanagedException ex)
+        {
+            _library?.Dispose();
+            throw new HsmUnavailableException($"pkcs11: cannot load module {options.ModulePath}: {ex.Message}", ex);
+        }
+        catch
+        {
+            _library?.Dispose();
+            throw;
+        }
         _available = new SemaphoreSlim(options.SessionsMax, options.SessionsMax);
+    }
+
+    /// <summary>
+    /// The engine for a tool run: on the configured token (--pkcs11-token / SWITCH_PKCS11_TOKEN) when there is one;
+    /// otherwise, when the module is SoftHSM2, on a throwaway token in a private temporary directory that is deleted
+    /// when the engine is disposed (or when opening fails). Other modules without a token fail as before.
+    /// </summary>
+    /// <remarks>
+    /// The throwaway token points the process's SOFTHSM2_CONF at its directory before the module is loaded, and a
+    /// module loads once per process: use it from a process that opens one engine, such as <c>switch crypto</c>.
+    /// Keys put on it are session objects; the key store needs a configured token, since its keys must outlive the run.
+    /// </remarks>
+    public static Pkcs11CipherEngine OpenConfiguredOrScratch(string? module = null, string? token = null, string? pin = null)
+    {
+        string modulePath = Pkcs11Options.ResolveModule(module);
+        if (Pkcs11Options.TokenConfigured(token) || !Pkcs11Options.IsSoftHsm(modulePath))
+        {
+            return new Pkcs11CipherEngine(Pkcs11Options.FromEnvironment(module, token, pin));
+        }
+        if (!File.Exists(modulePath))
+        {
+            throw new HsmUnavailableException($"pkcs11: SoftHSM2 is not installed ({modulePath} not found): install the softhsm2 package (install/setup.sh does), or configure a token with --pkcs11-token");
+        }
+        var scratch = SoftHsmScratchToken.Create();
+        try
+        {
+            return new Pkcs11CipherEngine(new Pkcs11Options { ModulePath = modulePath, TokenLabel = scratch.Label, UserPin = scratch.UserPin }, scratch);
+        }
+        catch
+        {
+            scratch.Dispose();
+            throw;
+        }
+    }
+
+    private static ISlot InitializeScratchToken(IPkcs11Library library, SoftHsmScratchToken scratch)
+    {
+        // SoftHSM2 always offers one uninitialised token; in a fresh token directory it is the only slot.
+        ISlot slot = library.GetSlotList(SlotsType.WithTokenPresent).FirstOrDefault(s => !s.GetTokenInfo().TokenFlags.TokenInitialized)
+            ?? throw new HsmUnavailableException("pkcs11: the SoftHSM2 module offers no free slot for a throwaway token");
+        slot.InitToken(scratch.SoPin, scratch.Label);
+        using ISession session = slot.OpenSession(SessionType.ReadWrite);
+        session.Login(CKU.CKU_SO, scratch.SoPin);
+        session.InitPin(scratch.UserPin);
+        session.Logout();
+        return slot;
     }
 
     /// <inheritdoc />
@@ -235,8 +301,16 @@ public sealed class Pkcs11CipherEngine : ICipherEngine, IKeyVault
         while (_idle.TryTake(out ISession? s)) CloseQuietly(s);
         try { _owner.Logout(); } catch (Pkcs11Exception) { /* already logged out or token gone */ }
         CloseQuietly(_owner);
-        _library.Dispose();
-        _available.Dispose();
+        try
+        {
+            _library.Dispose();
+            _available.Dispose();
+        }
+        finally
+        {
+            // Only after C_Finalize: the module has closed its token files.
+            _scratch?.Dispose();
+        }
     }
 
     private static CKK TdesType(int length) => length == 16 ? CKK.CKK_DES2 : CKK.CKK_DES3;

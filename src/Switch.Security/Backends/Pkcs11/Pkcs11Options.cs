@@ -30,9 +30,23 @@ public sealed record Pkcs11Options
         if (string.IsNullOrEmpty(userPin)) throw new SecurityInputException("pkcs11: no user PIN (--pkcs11-pin or SWITCH_PKCS11_PIN)");
         return new Pkcs11Options
         {
-            ModulePath = module ?? Environment.GetEnvironmentVariable("SWITCH_PKCS11_MODULE") ?? DefaultModule,
+            ModulePath = ResolveModule(module),
             TokenLabel = label,
             UserPin = userPin,
         };
     }
+
+    /// <summary>The module path: <paramref name="module"/>, else SWITCH_PKCS11_MODULE, else <see cref="DefaultModule"/>.</summary>
+    public static string ResolveModule(string? module = null) =>
+        !string.IsNullOrEmpty(module) ? module
+        : Environment.GetEnvironmentVariable("SWITCH_PKCS11_MODULE") is { Length: > 0 } fromEnvironment ? fromEnvironment
+        : DefaultModule;
+
+    /// <summary>True when a token label is given, by <paramref name="token"/> or SWITCH_PKCS11_TOKEN.</summary>
+    public static bool TokenConfigured(string? token = null) =>
+        !string.IsNullOrEmpty(token ?? Environment.GetEnvironmentVariable("SWITCH_PKCS11_TOKEN"));
+
+    /// <summary>True for SoftHSM2's module: the default path, or any library file named like libsofthsm2.so.</summary>
+    public static bool IsSoftHsm(string modulePath) =>
+        modulePath == DefaultModule || Path.GetFileName(modulePath).Contains("softhsm2", StringComparison.OrdinalIgnoreCase);
 }
