@@ -15,13 +15,17 @@ public sealed class IsoFormatException : Exception
     /// <summary>What is wrong, without the position (which <see cref="Exception.Message"/> includes).</summary>
     public string Reason { get; }
 
+    /// <summary>True when the bytes ended before the message did (more bytes could complete it).</summary>
+    public bool IsTruncated { get; }
+
     /// <summary>Creates a format error at a field and offset.</summary>
-    public IsoFormatException(string reason, int field = -1, int offset = -1)
+    public IsoFormatException(string reason, int field = -1, int offset = -1, bool truncated = false)
         : base(Describe(reason, field, offset))
     {
         Reason = reason;
         Field = field;
         Offset = offset;
+        IsTruncated = truncated;
     }
 
     private static string Describe(string reason, int field, int offset)

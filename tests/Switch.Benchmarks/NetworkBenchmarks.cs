@@ -34,8 +34,8 @@ public static class NetworkBench
         var shapes = (ArgText(args, "--shapes") ?? "1x1,64x1,64x16").Split(',')
             .Select(s => s.Split('x')).Select(p => (N: int.Parse(p[0], CultureInfo.InvariantCulture), K: int.Parse(p[1], CultureInfo.InvariantCulture))).ToArray();
         Console.WriteLine($"# inline socket completions: {Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") ?? "unset"}; cores: {Environment.ProcessorCount}; {seconds}s per run after {warmup}s warm-up; median of {rounds} rounds");
-        Console.WriteLine("| shape (N x K) | path | round trips/s | p50 us | p99 us | switch/raw |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        Console.WriteLine("| shape (N x K) | path | round trips/s | p50 us | p99 us | CPU us/rt | alloc B/rt | switch/raw |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var (n, k) in shapes)
         {
             // Rounds alternate the two paths so both see the same machine; the median round is reported.
@@ -48,8 +48,8 @@ public static class NetworkBench
             }
             var raw = Median(raws);
             var sw = Median(sws);
-            if (raw is not null) Console.WriteLine($"| {n}x{k} | raw echo | {raw.Rate:F0} | {raw.P50Us} | {raw.P99Us} | |");
-            if (sw is not null) Console.WriteLine($"| {n}x{k} | switch | {sw.Rate:F0} | {sw.P50Us} | {sw.P99Us} | {(raw is null ? "" : (sw.Rate / raw.Rate).ToString("P0", CultureInfo.InvariantCulture))} |");
+            if (raw is not null) Console.WriteLine($"| {n}x{k} | raw echo | {raw.Rate:F0} | {raw.P50Us} | {raw.P99Us} | {raw.CpuUsPerRoundTrip:F2} | {raw.AllocatedBytesPerRoundTrip} | |");
+            if (sw is not null) Console.WriteLine($"| {n}x{k} | switch | {sw.Rate:F0} | {sw.P50Us} | {sw.P99Us} | {sw.CpuUsPerRoundTrip:F2} | {sw.AllocatedBytesPerRoundTrip} | {(raw is null ? "" : (sw.Rate / raw.Rate).ToString("P0", CultureInfo.InvariantCulture))} |");
         }
         return 0;
     }
@@ -78,7 +78,8 @@ public static class NetworkBench
         return frame;
     }
 
-    internal sealed record Result(double Rate, long P50Us, long P99Us);
+    /// <summary>One measurement; CPU and allocation per round trip are steadier than the rate on a shared machine.</summary>
+    internal sealed record Result(double Rate, long P50Us, long P99Us, double CpuUsPerRoundTrip = 0, long AllocatedBytesPerRoundTrip = 0);
 
     /// <summary>Collects latencies per worker (HdrHistogram is single-writer) and merges them at the end.</summary>
     internal sealed class Recorder(int workers)
@@ -100,27 +101,34 @@ public static class NetworkBench
             _counts[worker * 16]++;
         }
 
-        public Result Summarize(double seconds)
+        public Result Summarize(double seconds, TimeSpan cpu, long allocatedBytes)
         {
             var all = new LongHistogram(TimeStamp.Seconds(30), 3);
             foreach (var h in _histograms) all.Add(h);
-            long count = _counts.Sum();
+            long count = Math.Max(1, _counts.Sum());
             double usPerTick = 1_000_000.0 / Stopwatch.Frequency;
-            return new Result(count / seconds, (long)(all.GetValueAtPercentile(50) * usPerTick), (long)(all.GetValueAtPercentile(99) * usPerTick));
+            return new Result(count / seconds, (long)(all.GetValueAtPercentile(50) * usPerTick), (long)(all.GetValueAtPercentile(99) * usPerTick),
+                cpu.TotalMicroseconds / count, allocatedBytes / count);
         }
     }
 
     internal static async Task<Result> MeasureAsync(Recorder recorder, double warmup, double seconds, CancellationTokenSource stop, Task[] workers)
     {
         await Task.Delay(TimeSpan.FromSeconds(warmup)).ConfigureAwait(false);
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        long allocatedBefore = GC.GetTotalAllocatedBytes();
         recorder.Measuring = true;
         var watch = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds)).ConfigureAwait(false);
         recorder.Measuring = false;
         double elapsed = watch.Elapsed.TotalSeconds;
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpuBefore;
+        long allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
         stop.Cancel();
         await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        return recorder.Summarize(elapsed);
+        return recorder.Summarize(elapsed, cpu, allocated);
     }
 }
 

@@ -99,7 +99,10 @@ public sealed class EncodingTests
         BcdEncoding.RightPadded.Encode("47=28", 5, Padding.LeftZeros, dest);
         Assert.Equal("47D280", Convert.ToHexString(dest));
         Assert.Equal("47=28", BcdEncoding.RightPadded.Decode(dest, 5));
-        Assert.Equal("ABC=EF", BcdEncoding.RightPadded.Decode(Convert.FromHexString("ABCDEF"), 6));
+        // Nibbles A-C, E and F are not digits: jPOS cannot write them and Switch rejects them.
+        Assert.Equal("1=", BcdEncoding.RightPadded.Decode(Convert.FromHexString("1D"), 2));
+        Assert.Throws<ValueFormatException>(() => BcdEncoding.RightPadded.Decode(Convert.FromHexString("ABCDEF"), 6));
+        Assert.Throws<ValueFormatException>(() => BcdEncoding.RightPadded.UnitsOf("12F4"));
     }
 
     [Theory]

@@ -175,3 +175,36 @@ internal static class WaitFor
         }
     }
 }
+
+/// <summary>Limits that must not misfire: a peer waiting for slow answers is not idle; a drain has a deadline.</summary>
+public sealed class AcceptorLimitTests
+{
+    [Fact]
+    public async Task A_peer_waiting_for_a_slow_answer_is_not_closed_as_idle()
+    {
+        var handler = new AcceptorTests.DelayingHandler(slowStan: "000001", TimeSpan.FromMilliseconds(1200));
+        var options = TestSupport.ListenerOptions();
+        options.Limits.IdleTimeoutMs = 400;
+        await using var listener = await TestSupport.StartListenerAsync(options, handler);
+        await using var client = await RawClient.ConnectAsync(listener.LocalEndPoint);
+        await client.SendMessageAsync(TestSupport.Authorization("000001"));
+        Assert.Equal("000001", (await client.ReadMessageAsync())?[11]);
+        Assert.True(await client.ClosedByPeerAsync(TimeSpan.FromSeconds(3)), "idle after the answer, the connection should close");
+    }
+
+    [Fact]
+    public async Task Shutdown_closes_connections_at_the_drain_deadline_when_a_handler_never_answers()
+    {
+        var handler = new AcceptorTests.DelayingHandler(slowStan: "000001", TimeSpan.FromMinutes(10));
+        var options = TestSupport.ListenerOptions();
+        options.Limits.DrainTimeoutMs = 300;
+        var listener = await TestSupport.StartListenerAsync(options, handler);
+        await using var client = await RawClient.ConnectAsync(listener.LocalEndPoint);
+        await client.SendMessageAsync(TestSupport.Authorization("000001"));
+        await Task.Delay(100);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await listener.DisposeAsync();
+        Assert.InRange(watch.ElapsedMilliseconds, 200, 4000);
+        Assert.True(await client.ClosedByPeerAsync(TestSupport.Timeout));
+    }
+}

@@ -116,6 +116,19 @@ public sealed class ConnectorTests
     }
 
     [Fact]
+    public async Task A_peer_that_keeps_refusing_sign_on_is_retried_with_growing_delays()
+    {
+        await using var listener = await TestSupport.StartListenerAsync(handler: new RefusingSignOnHandler());
+        var options = ConnectorSupport.Options(listener.LocalEndPoint);
+        options.Reconnect.InitialDelayMs = 50;
+        options.Reconnect.MaxDelayMs = 400;
+        await using var connector = await ConnectorSupport.StartAsync(options, waitUsable: false);
+        await Task.Delay(1500);
+        // At a fixed 50 ms it would be ~30 attempts; doubling to 400 ms gives ~7.
+        Assert.InRange(listener.Metrics.Snapshot().ConnectionsOpened, 2, 12);
+    }
+
+    [Fact]
     public async Task A_tpdu_sent_by_the_connector_comes_back_with_the_nii_swapped()
     {
         var listenerOptions = TestSupport.ListenerOptions();
@@ -171,5 +184,36 @@ public sealed class FramingEndToEndTests
         var results = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => connector.SendAsync(TestSupport.Authorization(i.ToString("D6"))).AsTask()));
         Assert.All(results, r => Assert.True(r.IsAnswered, r.Error));
         Assert.Equal(0, listener.Metrics.Snapshot().MalformedFrames);
+    }
+}
+
+/// <summary>Several listeners in one process, each with its own spec and framing.</summary>
+public sealed class MultipleListenerTests
+{
+    [Fact]
+    public async Task A_pos_listener_and_an_atm_listener_with_different_specs_and_framings_serve_side_by_side()
+    {
+        var pos = TestSupport.ListenerOptions("pos");
+        var atm = TestSupport.ListenerOptions("atm");
+        atm.Spec = "iso8583-1987-ascii";
+        atm.Framing = new Switch.Network.Config.FramingOptions { Length = "ascii4", Header = "tpdu" };
+        Switch.Network.Config.NetworkConfigLoader.Validate(new Switch.Network.Config.NetworkConfig { Listeners = [pos, atm] }, "test");
+        await using var posListener = await TestSupport.StartListenerAsync(pos, new ApprovingHandler());
+        await using var atmListener = await TestSupport.StartListenerAsync(atm, new ApprovingHandler());
+        var posConnector = ConnectorSupport.Options(posListener.LocalEndPoint);
+        var atmConnector = ConnectorSupport.Options(atmListener.LocalEndPoint);
+        atmConnector.Name = "atm-side";
+        atmConnector.Spec = "iso8583-1987-ascii";
+        atmConnector.Framing = new Switch.Network.Config.FramingOptions { Length = "ascii4", Header = "tpdu", OutgoingHeaderHex = "6000010002" };
+        await using var toPos = await ConnectorSupport.StartAsync(posConnector);
+        await using var toAtm = await ConnectorSupport.StartAsync(atmConnector);
+        var atmSpec = Switch.Iso8583.Spec.SpecCatalog.BuiltIn("iso8583-1987-ascii");
+        var atmRequest = atmSpec.NewMessage("0200").Set(3, "010000").Set(4, "000000002000").Set(11, "000042").Set(41, "ATM00001");
+        var posResult = await toPos.SendAsync(TestSupport.Authorization("000042"));
+        var atmResult = await toAtm.SendAsync(atmRequest);
+        Assert.True(posResult.IsAnswered, posResult.Error);
+        Assert.True(atmResult.IsAnswered, atmResult.Error);
+        Assert.Equal("ATM00001", atmResult.Response?[41]);
+        Assert.Equal(0, posListener.Metrics.Snapshot().MalformedFrames + atmListener.Metrics.Snapshot().MalformedFrames);
     }
 }

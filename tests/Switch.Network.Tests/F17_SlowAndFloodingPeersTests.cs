@@ -139,24 +139,33 @@ public sealed class F17_SlowAndFloodingPeersTests
         options.Limits.PartialFrameTimeoutMs = 2000;
         await using var listener = await TestSupport.StartListenerAsync(options);
         await using var good = await RawClient.ConnectAsync(listener.LocalEndPoint);
-        double baselineP99 = await MeasureP99MsAsync(good, 400);
-        var attackers = new List<RawClient>();
-        try
+        var attempts = new List<string>();
+        // The runner is shared: a burst of unrelated load can spoil one window. A real regression (attackers
+        // slowing the others) fails every attempt; noise does not.
+        for (int attempt = 0; attempt < 3; attempt++)
         {
-            for (int i = 0; i < 200; i++)
+            double baselineP99 = await MeasureP99MsAsync(good, 300);
+            var attackers = new List<RawClient>();
+            try
             {
-                var a = await RawClient.ConnectAsync(listener.LocalEndPoint);
-                await a.SendAsync([0x00]);
-                attackers.Add(a);
+                for (int i = 0; i < 200; i++)
+                {
+                    var a = await RawClient.ConnectAsync(listener.LocalEndPoint);
+                    await a.SendAsync([0x00]);
+                    attackers.Add(a);
+                }
+                double attackedP99 = await MeasureP99MsAsync(good, 300);
+                // F17: within +20 %; the absolute slack absorbs scheduler noise at sub-millisecond latencies.
+                if (attackedP99 <= (baselineP99 * 1.2) + 1.0) return;
+                attempts.Add($"{attackedP99:F3} ms under attack vs {baselineP99:F3} ms baseline");
             }
-            double attackedP99 = await MeasureP99MsAsync(good, 400);
-            // F17: within +20%; the absolute slack absorbs scheduler noise on a shared 2-core runner at sub-ms latencies.
-            Assert.True(attackedP99 <= (baselineP99 * 1.2) + 2.0, $"p99 {attackedP99:F3} ms under attack vs {baselineP99:F3} ms baseline");
+            finally
+            {
+                foreach (var a in attackers) await a.DisposeAsync();
+            }
+            await WaitFor.ConditionAsync(() => listener.ConnectionCount == 1);
         }
-        finally
-        {
-            foreach (var a in attackers) await a.DisposeAsync();
-        }
+        Assert.Fail("p99 of the good connection degraded in every attempt: " + string.Join("; ", attempts));
     }
 
     private static async Task<double> MeasureP99MsAsync(RawClient client, int roundTrips)

@@ -7,6 +7,7 @@ public sealed class ScaleTests
     public async Task A_thousand_concurrent_connections_are_each_answered()
     {
         await using var listener = await TestSupport.StartListenerAsync();
+        long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         var clients = new RawClient[1000];
         try
         {
@@ -26,6 +27,9 @@ public sealed class ScaleTests
             var answered = await Task.WhenAll(exchanges).WaitAsync(TimeSpan.FromSeconds(30));
             Assert.All(answered, Assert.True);
             Assert.Equal(1000, listener.Metrics.Snapshot().ConnectionsOpen);
+            // Both ends of all 1,000 connections live in this process; each costs a few KiB of buffers.
+            long heapGrowthBytes = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;
+            Assert.True(heapGrowthBytes < 64L * 1024 * 1024, $"heap grew {heapGrowthBytes / 1024 / 1024} MiB for 1,000 connections");
         }
         finally
         {

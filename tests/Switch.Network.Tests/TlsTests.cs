@@ -158,3 +158,82 @@ internal static class TestCertificates
     private static X509Certificate2 Reload(X509Certificate2 certificate) =>
         X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
 }
+
+/// <summary>TLS from configuration files: a PKCS#12 with its password in the environment and a PEM CA.</summary>
+public sealed class TlsConfigFileTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("switch-tls-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string name, byte[] bytes)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [Fact]
+    public async Task A_listener_and_a_connector_configured_with_files_do_mutual_tls()
+    {
+        var ca = TestCertificates.CreateCa("File CA");
+        var server = TestCertificates.Issue(ca, "localhost", server: true);
+        var client = TestCertificates.Issue(ca, "switch-client", server: false);
+        string password = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        string env = $"SWITCH_TEST_PFX_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable(env, password);
+        string caPem = Write("ca.pem", System.Text.Encoding.ASCII.GetBytes(ca.ExportCertificatePem()));
+        var listenerOptions = TestSupport.ListenerOptions();
+        listenerOptions.Tls = new TlsOptions
+        {
+            Enabled = true,
+            CertificatePath = Write("server.pfx", server.Export(X509ContentType.Pkcs12, password)),
+            CertificatePasswordEnv = env,
+            CaCertificatePath = caPem,
+            RequireClientCertificate = true,
+        };
+        await using var listener = await TestSupport.StartListenerAsync(listenerOptions, new ApprovingHandler());
+        var options = ConnectorSupport.Options(listener.LocalEndPoint);
+        options.Tls = new TlsOptions
+        {
+            Enabled = true,
+            CertificatePath = Write("client.pfx", client.Export(X509ContentType.Pkcs12, password)),
+            CertificatePasswordEnv = env,
+            CaCertificatePath = caPem,
+            TargetHost = "localhost",
+        };
+        await using var connector = await ConnectorSupport.StartAsync(options);
+        Assert.True((await connector.SendAsync(TestSupport.Authorization("000001"))).IsAnswered);
+    }
+
+    [Fact]
+    public void A_certificate_that_does_not_open_with_its_password_is_reported_at_start_up()
+    {
+        var ca = TestCertificates.CreateCa("File CA");
+        string env = $"SWITCH_TEST_PFX_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable(env, "wrong");
+        string pfx = Write("server.pfx", TestCertificates.Issue(ca, "localhost", server: true).Export(X509ContentType.Pkcs12, "right"));
+        string json = $$$"""{"listeners":[{"name":"pos","tls":{"enabled":true,"certificatePath":"{{{pfx}}}","certificatePasswordEnv":"{{{env}}}"}}]}""";
+        var ex = Assert.Throws<ConfigException>(() => NetworkConfigLoader.Parse(json, "switch.json"));
+        Assert.Equal("listeners[0].tls.certificatePath", ex.Key);
+    }
+
+    [Fact]
+    public void A_password_variable_that_is_not_set_is_reported_at_start_up()
+    {
+        var ca = TestCertificates.CreateCa("File CA");
+        string pfx = Write("server.pfx", TestCertificates.Issue(ca, "localhost", server: true).Export(X509ContentType.Pkcs12, "x"));
+        string json = $$$"""{"listeners":[{"name":"pos","tls":{"enabled":true,"certificatePath":"{{{pfx}}}","certificatePasswordEnv":"SWITCH_TEST_UNSET_VARIABLE"}}]}""";
+        var ex = Assert.Throws<ConfigException>(() => NetworkConfigLoader.Parse(json, "switch.json"));
+        Assert.Equal("listeners[0].tls.certificatePasswordEnv", ex.Key);
+    }
+
+    [Fact]
+    public void A_ca_file_without_certificates_is_reported_at_start_up()
+    {
+        string pem = Write("empty.pem", "not a certificate"u8.ToArray());
+        string json = $$$"""{"connectors":[{"name":"iss","endpoints":["h:1"],"tls":{"enabled":true,"caCertificatePath":"{{{pem}}}"}}]}""";
+        var ex = Assert.Throws<ConfigException>(() => NetworkConfigLoader.Parse(json, "switch.json"));
+        Assert.Equal("connectors[0].tls.caCertificatePath", ex.Key);
+    }
+}

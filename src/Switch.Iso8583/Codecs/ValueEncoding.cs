@@ -151,7 +151,8 @@ public sealed class TextEncoding : ValueEncoding
 
 /// <summary>
 /// Packed BCD: two digits per byte. An odd digit count carries one pad nibble, on the left or the
-/// right. Nibble D is shown as '=' (track 2 separator); nibbles A–C, E, F as hex letters, as jPOS does.
+/// right. Nibble D is the track-2 separator, shown as '='; nibbles A–C, E and F are not digits and are
+/// rejected (jPOS cannot write them either).
 /// </summary>
 public sealed class BcdEncoding : ValueEncoding
 {
@@ -214,6 +215,14 @@ public sealed class BcdEncoding : ValueEncoding
 
     internal override void Validate(ReadOnlySpan<byte> wire, int units)
     {
+        // Digits only, plus D: the track-2 field separator ('='). jPOS cannot write A-C, E or F either.
+        int skip = PadLeft && (units & 1) == 1 ? 1 : 0;
+        for (int i = 0; i < units; i++)
+        {
+            int n = i + skip;
+            int nibble = (n & 1) == 0 ? wire[n >> 1] >> 4 : wire[n >> 1] & 0x0F;
+            if (nibble > 9 && nibble != 0xD) throw new ValueFormatException($"BCD nibble {nibble:X} is not a digit", n >> 1);
+        }
         if ((units & 1) == 0) return;
         int pad = PadLeft ? wire[0] >> 4 : wire[^1] & 0x0F;
         if (pad != PadNibble)
@@ -263,9 +272,7 @@ public sealed class BcdEncoding : ValueEncoding
     private static int NibbleOf(char c) => c switch
     {
         >= '0' and <= '9' => c - '0',
-        '=' => 0xD,
-        >= 'A' and <= 'F' => c - 'A' + 10,
-        >= 'a' and <= 'f' => c - 'a' + 10,
+        '=' or 'D' or 'd' => 0xD,
         _ => -1,
     };
 }

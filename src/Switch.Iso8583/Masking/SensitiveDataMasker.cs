@@ -111,10 +111,23 @@ public static class SensitiveDataMasker
         return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
     }
 
+    /// <summary>A value of a lazily decoded message, or a marker when its bytes are malformed.</summary>
+    private static string? Readable(Func<string?> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (IsoFormatException)
+        {
+            return "[unreadable]";
+        }
+    }
+
     private static void WriteMasked(IsoMessage message, Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
-        if (message.Spec.Mti is not null) writer.WriteString("mti", message.Mti);
+        if (message.Spec.Mti is not null) writer.WriteString("mti", Readable(() => message.Mti));
         writer.WriteStartObject("fields");
         foreach (int field in message.Fields)
         {

@@ -27,7 +27,55 @@ internal static class MessageDecoder
     {
         if (data.Length > spec.MaxMessageBytes)
             throw new IsoFormatException($"message of {data.Length} bytes exceeds the maximum of {spec.MaxMessageBytes}", -1, 0);
-        DecodeBody(spec, data, 0, into, mode);
+        int end = DecodeBody(spec, data, 0, into, mode, out int last);
+        ThrowIfTrailing(spec, data.Length, end, 0, last);
+    }
+
+    [ThreadStatic]
+    private static IsoMessage? t_scratch;
+
+    /// <summary>
+    /// Length of the message at the start of <paramref name="data"/> (bytes after it are ignored), or -1
+    /// when the bytes end before it does. Malformed bytes raise <see cref="IsoFormatException"/>.
+    /// </summary>
+    public static int Measure(MessageSpec spec, ReadOnlyMemory<byte> data)
+    {
+        // A per-thread scratch message: measuring allocates nothing once warm.
+        var scratch = t_scratch is { } s && ReferenceEquals(s.Spec, spec) ? s : t_scratch = new IsoMessage(spec);
+        try
+        {
+            int end = DecodeBody(spec, data, 0, scratch, DecodeMode.Index, out _);
+            if (end > spec.MaxMessageBytes)
+                throw new IsoFormatException($"message of {end} bytes exceeds the maximum of {spec.MaxMessageBytes}", -1, 0);
+            return end;
+        }
+        catch (IsoFormatException ex) when (ex.IsTruncated)
+        {
+            if (data.Length >= spec.MaxMessageBytes)
+                throw new IsoFormatException($"no complete message within the maximum of {spec.MaxMessageBytes} bytes", -1, 0);
+            return -1;
+        }
+        finally
+        {
+            scratch.Clear();
+        }
+    }
+
+    /// <summary>Reads only the header and MTI; false when they are cut short or malformed.</summary>
+    public static bool TryReadMti(MessageSpec spec, ReadOnlySpan<byte> data, out string? mti)
+    {
+        mti = null;
+        if (spec.Mti is not { } mtiSpec || data.Length < spec.HeaderLength) return false;
+        try
+        {
+            ReadBounds(mtiSpec, data, spec.HeaderLength, 0, out int start, out int wire, out int units);
+            mti = DecodeString(mtiSpec, data.Slice(start, wire), units, start);
+            return true;
+        }
+        catch (IsoFormatException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Decodes a composite field's payload as a sub-message that must consume it exactly.</summary>
@@ -51,7 +99,8 @@ internal static class MessageDecoder
         }
         try
         {
-            DecodeBody(carrier.Subfields!, payload, baseOffset + offset, into, mode);
+            int end = DecodeBody(carrier.Subfields!, payload, baseOffset + offset, into, mode, out int last);
+            ThrowIfTrailing(carrier.Subfields!, payload.Length, end, baseOffset + offset, last);
         }
         catch (IsoFormatException ex) when (ex.Field >= 0 && !ex.Reason.StartsWith("sub-field", StringComparison.Ordinal))
         {
@@ -63,7 +112,15 @@ internal static class MessageDecoder
         }
     }
 
-    private static void DecodeBody(MessageSpec spec, ReadOnlyMemory<byte> data, int baseOffset, IsoMessage into, DecodeMode mode)
+    private static void ThrowIfTrailing(MessageSpec spec, int length, int end, int baseOffset, int last)
+    {
+        if (end == length) return;
+        string after = last >= 0 ? $"field {last}" : spec.HasBitmap ? "the bitmap" : spec.Mti is not null ? "the MTI" : "the header";
+        throw new IsoFormatException($"{length - end} trailing bytes after {after}", -1, baseOffset + end);
+    }
+
+    /// <summary>Decodes header, MTI, bitmaps and fields; returns the offset after the last field.</summary>
+    private static int DecodeBody(MessageSpec spec, ReadOnlyMemory<byte> data, int baseOffset, IsoMessage into, DecodeMode mode, out int last)
     {
         var span = data.Span;
         int pos = 0;
@@ -88,14 +145,10 @@ internal static class MessageDecoder
             into.SetDecodedMti(mtiStart, mtiWire, mtiUnits);
             if (mode != DecodeMode.Index) CheckValue(spec.Mti!, into, span, mtiStart, mtiWire, mtiUnits, baseOffset);
         }
-        int last = spec.HasBitmap
+        last = spec.HasBitmap
             ? DecodeBitmapped(spec, words, span, ref pos, baseOffset, into, mode)
             : DecodeFixedPositions(spec, span, ref pos, baseOffset, into, mode);
-        if (pos != span.Length)
-        {
-            string after = last >= 0 ? $"field {last}" : spec.HasBitmap ? "the bitmap" : mtiStart >= 0 ? "the MTI" : "the header";
-            throw new IsoFormatException($"{span.Length - pos} trailing bytes after {after}", -1, baseOffset + pos);
-        }
+        return pos;
     }
 
     private static int DecodeBitmapped(MessageSpec spec, ReadOnlySpan<ulong> words, ReadOnlySpan<byte> span, ref int pos, int baseOffset, IsoMessage into, DecodeMode mode)
@@ -251,7 +304,7 @@ internal static class MessageDecoder
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowCutShort(int remain, int count, int field, int offset, string what) =>
-        throw new IsoFormatException($"{what} cut short: {count} bytes needed, {remain} remain", field, offset);
+        throw new IsoFormatException($"{what} cut short: {count} bytes needed, {remain} remain", field, offset, truncated: true);
 
     private static int ReadBitmaps(MessageSpec spec, ReadOnlySpan<byte> span, int pos, int baseOffset, Span<ulong> words)
     {

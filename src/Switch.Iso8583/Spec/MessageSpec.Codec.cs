@@ -50,6 +50,16 @@ public sealed partial class MessageSpec
         return writer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// For unframed streams: the length of the message at the start of <paramref name="data"/> (what
+    /// follows it is ignored), or -1 when more bytes are needed. Malformed bytes, or no complete message
+    /// within <see cref="MaxMessageBytes"/>, raise <see cref="IsoFormatException"/>.
+    /// </summary>
+    public int MeasureMessage(ReadOnlyMemory<byte> data) => MessageDecoder.Measure(this, data);
+
+    /// <summary>Reads only the MTI (after the header): for answering a message that does not decode.</summary>
+    public bool TryReadMti(ReadOnlySpan<byte> data, out string? mti) => MessageDecoder.TryReadMti(this, data, out mti);
+
     /// <summary>A new empty message of this spec.</summary>
     public IsoMessage NewMessage(string? mti = null) => mti is null ? new IsoMessage(this) : new IsoMessage(this, mti);
 }

@@ -36,6 +36,7 @@ internal sealed class AcceptorSession
         _metrics = metrics;
         _log = log;
         _inFlight = new InFlightLimiter(maxInFlight);
+        conn.OwesReplies = () => _inFlight.Count > 0;
         _drainTimeoutMs = drainTimeoutMs;
         _header = new byte[conn.Format.Header.Length];
         _replyHeader = new byte[conn.Format.Header.Length];

@@ -119,7 +119,8 @@ public sealed class IsoListener : IAsyncDisposable
                 client.Dispose();
                 continue;
             }
-            _ = ServeAsync(client, ip);
+            // Off the accept continuation: with inline socket completions that is the socket event thread.
+            _ = Task.Run(() => ServeAsync(client, ip));
         }
     }
 
@@ -166,6 +167,8 @@ public sealed class IsoListener : IAsyncDisposable
             var session = new AcceptorSession(conn, context, _handler, Metrics, _log, _options.Limits.MaxInFlightPerConnection, _options.Limits.DrainTimeoutMs);
             var run = session.RunAsync(_hardStop.Token);
             _sessions[id] = (session, run);
+            // A connection accepted just as shutdown began missed StopAsync's sweep over the sessions.
+            if (_stopAccepting.IsCancellationRequested) conn.Abort("shutdown");
             _log.Information("Accepted {Remote} on {Listener} as session {SessionId}", remote, Name, id);
             await run.ConfigureAwait(false);
         }

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Switch.Iso8583;
 using Switch.Iso8583.Spec;
@@ -93,8 +95,8 @@ public static class NetworkConfigLoader
         ValidateLimits(v, $"{at}.limits", l.Limits);
         if (l.Tls is { Enabled: true } tls)
         {
-            if (tls.Certificate is null) v.ExistingFile($"{at}.tls.certificatePath", tls.CertificatePath, required: true);
-            v.ExistingFile($"{at}.tls.caCertificatePath", tls.CaCertificatePath, required: false);
+            if (tls.Certificate is null) v.Certificate($"{at}.tls", tls, required: true);
+            v.CaFile($"{at}.tls.caCertificatePath", tls.CaCertificatePath);
         }
     }
 
@@ -131,8 +133,8 @@ public static class NetworkConfigLoader
         v.Range($"{at}.reconnect.connectTimeoutMs", rc.ConnectTimeoutMs, 1, 600_000);
         if (c.Tls is { Enabled: true } tls)
         {
-            v.ExistingFile($"{at}.tls.certificatePath", tls.CertificatePath, required: false);
-            v.ExistingFile($"{at}.tls.caCertificatePath", tls.CaCertificatePath, required: false);
+            if (tls.Certificate is null) v.Certificate($"{at}.tls", tls, required: false);
+            v.CaFile($"{at}.tls.caCertificatePath", tls.CaCertificatePath);
         }
     }
 
@@ -214,6 +216,42 @@ public static class NetworkConfigLoader
                 Fail(key, ex.Message);
                 return null;
             }
+        }
+
+        /// <summary>The PKCS#12 file exists, opens with the password from its environment variable, and holds a private key.</summary>
+        public void Certificate(string at, TlsOptions tls, bool required)
+        {
+            ExistingFile($"{at}.certificatePath", tls.CertificatePath, required);
+            if (tls.CertificatePath is null) return;
+            if (tls.CertificatePasswordEnv is { } env && Environment.GetEnvironmentVariable(env) is null)
+                Fail($"{at}.certificatePasswordEnv", $"environment variable {env} is not set");
+            try
+            {
+                using var cert = X509CertificateLoader.LoadPkcs12FromFile(tls.CertificatePath,
+                    tls.CertificatePasswordEnv is null ? null : Environment.GetEnvironmentVariable(tls.CertificatePasswordEnv));
+                if (!cert.HasPrivateKey) Fail($"{at}.certificatePath", $"'{tls.CertificatePath}' holds no private key");
+            }
+            catch (CryptographicException ex)
+            {
+                Fail($"{at}.certificatePath", $"'{tls.CertificatePath}' cannot be opened as PKCS#12 (wrong password?): {ex.Message}");
+            }
+        }
+
+        /// <summary>The CA file exists and holds at least one PEM certificate.</summary>
+        public void CaFile(string key, string? path)
+        {
+            ExistingFile(key, path, required: false);
+            if (path is null) return;
+            var collection = new X509Certificate2Collection();
+            try
+            {
+                collection.ImportFromPemFile(path);
+            }
+            catch (CryptographicException ex)
+            {
+                Fail(key, $"'{path}' is not PEM certificates: {ex.Message}");
+            }
+            if (collection.Count == 0) Fail(key, $"'{path}' holds no PEM certificate");
         }
 
         public void ExistingFile(string key, string? path, bool required)

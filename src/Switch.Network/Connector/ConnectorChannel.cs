@@ -69,7 +69,6 @@ internal sealed class ConnectorChannel
                 await DelayAsync(_backoff.Next(), stop).ConfigureAwait(false);
                 continue;
             }
-            _backoff.Reset();
             await ServeAsync(conn, stop).ConfigureAwait(false);
             if (!stop.IsCancellationRequested) await DelayAsync(_backoff.Next(), stop).ConfigureAwait(false);
         }
@@ -81,6 +80,9 @@ internal sealed class ConnectorChannel
         _conn = conn;
         Interlocked.Exchange(ref _echoFailures, 0);
         _state = ChannelState.Connected;
+        // Without sign-on a connection is good once open; with it, only once signed on (a peer that accepts
+        // and then refuses sign-on keeps backing off instead of being hammered at the initial delay).
+        if (!_options.NetworkManagement.SignOnRequired) _backoff.Reset();
         _owner.Metrics.ConnectionOpened();
         _log.Information("Connector {Connector} connected to {Host}:{Port} (channel {Channel})", _options.Name, Host, Port, Index);
         using var stopRegistration = stop.Register(static c => ((FramedConnection)c!).Abort("connector stopping"), conn);
@@ -91,7 +93,8 @@ internal sealed class ConnectorChannel
         await managing.ConfigureAwait(false);
         _state = ChannelState.Down;
         _conn = null;
-        _log.Warning("Connector {Connector} lost {Host}:{Port} (channel {Channel}): {Reason}", _options.Name, Host, Port, Index, conn.CloseReason);
+        _log.Write(stop.IsCancellationRequested ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Warning,
+            "Connector {Connector} closed {Host}:{Port} (channel {Channel}): {Reason}", _options.Name, Host, Port, Index, conn.CloseReason);
         await conn.DisposeAsync().ConfigureAwait(false);
         _owner.Metrics.ConnectionClosed();
     }
@@ -104,6 +107,8 @@ internal sealed class ConnectorChannel
         try
         {
             await socket.ConnectAsync(Host, Port, deadline.Token).ConfigureAwait(false);
+            // Leave the connect continuation: with inline socket completions it runs on the socket event thread.
+            await Task.Yield();
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             if (_options.Tls is not { Enabled: true } tls)
                 return FramedConnection.FromSocket(socket, _owner.Format, _owner.Spec, _owner.Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
@@ -145,6 +150,7 @@ internal sealed class ConnectorChannel
                     return;
                 }
                 _state = ChannelState.SignedOn;
+                _backoff.Reset();
                 _log.Information("Connector {Connector} signed on to {Host}:{Port} (channel {Channel})", _options.Name, Host, Port, Index);
             }
             if (nm.EchoIntervalMs == 0) return;

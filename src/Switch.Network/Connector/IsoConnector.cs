@@ -155,10 +155,11 @@ public sealed class IsoConnector : IAsyncDisposable
         return null;
     }
 
-    internal async ValueTask<MuxResult> SendOnAsync(ConnectorChannel channel, IsoMessage request, TimeSpan timeout, CancellationToken ct)
+    /// <summary>Registers, queues and awaits; only the wait is asynchronous (one state machine per request).</summary>
+    internal ValueTask<MuxResult> SendOnAsync(ConnectorChannel channel, IsoMessage request, TimeSpan timeout, CancellationToken ct)
     {
         var status = Mux.TryRegister(request, timeout, out string? key, out var pending);
-        if (pending is null) return new MuxResult(status, null, Refusal(status, request, key), key);
+        if (pending is null) return ValueTask.FromResult(new MuxResult(status, null, Refusal(status, request, key), key));
         var conn = channel.Connection;
         bool queued;
         try
@@ -168,14 +169,14 @@ public sealed class IsoConnector : IAsyncDisposable
         catch (Exception ex) when (ex is IsoFormatException or FrameFormatException)
         {
             Mux.Cancel(pending);
-            return new MuxResult(MuxStatus.SendFailed, null, $"request cannot be encoded: {ex.Message}", key);
+            return ValueTask.FromResult(new MuxResult(MuxStatus.SendFailed, null, $"request cannot be encoded: {ex.Message}", key));
         }
         if (!queued)
         {
             Mux.Cancel(pending);
-            return new MuxResult(MuxStatus.SendFailed, null, $"connection to {channel.Host}:{channel.Port} is closing", key);
+            return ValueTask.FromResult(new MuxResult(MuxStatus.SendFailed, null, $"connection to {channel.Host}:{channel.Port} is closing", key));
         }
-        return await AwaitResponseAsync(request, pending, timeout, ct).ConfigureAwait(false);
+        return AwaitResponseAsync(request, pending, timeout, ct);
     }
 
     private async ValueTask<MuxResult> AwaitResponseAsync(IsoMessage request, PendingRequest pending, TimeSpan timeout, CancellationToken ct)

@@ -18,7 +18,7 @@ namespace Switch.Network.Framing;
 public sealed class FramedConnection : IAsyncDisposable
 {
     private readonly IDuplexPipe _pipe;
-    private readonly IDisposable _transport;
+    private readonly SocketPipe _transport;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly ArrayBufferWriter<byte> _encodeScratch = new(512);
     private readonly CancellationTokenSource _closing = new();
@@ -44,7 +44,7 @@ public sealed class FramedConnection : IAsyncDisposable
     private static ArrayBufferWriter<byte>? t_encodeScratch;
     private bool _writesClosed;
 
-    private FramedConnection(IDuplexPipe pipe, IDisposable transport, FrameFormat format, MessageSpec spec,
+    private FramedConnection(IDuplexPipe pipe, SocketPipe transport, FrameFormat format, MessageSpec spec,
         EndPoint? remote, NetworkMetrics metrics, int idleTimeoutMs, int partialFrameTimeoutMs)
     {
         _pipe = pipe;
@@ -73,9 +73,6 @@ public sealed class FramedConnection : IAsyncDisposable
     /// <summary>Cancelled when the connection is being closed.</summary>
     public CancellationToken Closing => _closing.Token;
 
-    /// <summary>The receiving side of the pipe.</summary>
-    internal PipeReader Input => _pipe.Input;
-
     /// <summary>Wraps a connected socket in pipes whose buffers are bounded (the socket stops being read when they fill).</summary>
     public static FramedConnection FromSocket(Socket socket, FrameFormat format, MessageSpec spec, NetworkMetrics metrics,
         int idleTimeoutMs, int partialFrameTimeoutMs)
@@ -95,6 +92,12 @@ public sealed class FramedConnection : IAsyncDisposable
 
     /// <summary>Room for a few maximum frames: enough to pipeline, small enough that a thousand connections stay cheap.</summary>
     private static long BufferBytesMax(FrameFormat format) => Math.Max(64 * 1024, 4L * (format.OverheadBytes + format.Length.MaxFrameBytes));
+
+    /// <summary>
+    /// True while this side still owes the peer replies (requests in flight): a peer waiting for answers
+    /// is not idle, and its connection is not read meanwhile (backpressure), so the idle clock must not run.
+    /// </summary>
+    internal Func<bool>? OwesReplies { get; set; }
 
     /// <summary>Reads more bytes; the deadlines are enforced by <see cref="CheckDeadlines"/>.</summary>
     internal ValueTask<ReadResult> ReadAsync() => _pipe.Input.ReadAsync(_closing.Token);
@@ -122,7 +125,7 @@ public sealed class FramedConnection : IAsyncDisposable
             _metrics.Timeout();
             Abort($"partial frame not completed within {_partialFrameTimeoutMs} ms");
         }
-        else if (nowMs - Volatile.Read(ref _lastReceiveMs) > _idleTimeoutMs)
+        else if (nowMs - Volatile.Read(ref _lastReceiveMs) > _idleTimeoutMs && !(OwesReplies?.Invoke() ?? false))
         {
             _metrics.Timeout();
             Abort($"idle for more than {_idleTimeoutMs} ms");
@@ -168,7 +171,7 @@ public sealed class FramedConnection : IAsyncDisposable
         _metrics.FrameOut(Format.OverheadBytes + _encodeScratch.WrittenCount);
     }
 
-    /// <summary>Writes raw frame bytes (tests of the raw path and pre-encoded replies).</summary>
+    /// <summary>Frames already-encoded message bytes into the output (inside the write gate, not yet flushed).</summary>
     internal void WriteFrameBytes(ReadOnlySpan<byte> header, ReadOnlySpan<byte> message)
     {
         if (_writesClosed) return;
@@ -254,8 +257,7 @@ public sealed class FramedConnection : IAsyncDisposable
         await _pipe.Output.CompleteAsync().ConfigureAwait(false);
         if (gate) _writeGate.Release();
         await _pipe.Input.CompleteAsync().ConfigureAwait(false);
-        // Disposing waits (bounded) for unsent bytes, so it runs off the caller's thread.
-        await Task.Run(_transport.Dispose).ConfigureAwait(false);
+        await _transport.DisposeAsync().ConfigureAwait(false);
         // _closing is not disposed: late callers (sweeper, write paths) may still read its token or cancel it.
     }
 }

@@ -11,7 +11,7 @@ namespace Switch.Network.Framing;
 /// reaches the peer), and the session always runs on the thread pool — never on the socket event
 /// thread, even with inline socket completions turned on.
 /// </summary>
-internal sealed class SocketPipe : IDuplexPipe, IDisposable
+internal sealed class SocketPipe : IDuplexPipe, IAsyncDisposable
 {
     /// <summary>Longest wait for unsent replies at close; a peer that stopped reading gets no more.</summary>
     private static readonly TimeSpan SendDrainMax = TimeSpan.FromSeconds(2);
@@ -105,13 +105,13 @@ internal sealed class SocketPipe : IDuplexPipe, IDisposable
         await reader.CompleteAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Sends what is left (bounded in time), then closes the socket.</summary>
-    public void Dispose()
+    /// <summary>Sends what is left (bounded in time: a peer that stopped reading gets no more), then closes the socket.</summary>
+    public async ValueTask DisposeAsync()
     {
-        _output.Writer.Complete();
-        _sending.Wait(SendDrainMax);
-        _tls?.Dispose();
+        await _output.Writer.CompleteAsync().ConfigureAwait(false);
+        await _sending.WaitAsync(SendDrainMax).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_tls is not null) await _tls.DisposeAsync().ConfigureAwait(false);
         _socket.Dispose();
-        _input.Reader.Complete();
+        await _input.Reader.CompleteAsync().ConfigureAwait(false);
     }
 }

@@ -51,7 +51,9 @@ public static class MessageTypes
     /// <summary>A response to <paramref name="request"/> with the echoed fields copied and DE 39 set.</summary>
     public static IsoMessage Respond(IsoMessage request, string responseCode)
     {
-        var response = request.Spec.NewMessage(ResponseMti(request.Mti) ?? throw new ArgumentException($"MTI {request.Mti} is not a request", nameof(request)));
+        string mti = ResponseMti(request.Mti) ?? throw new ArgumentException($"MTI {request.Mti} is not a request", nameof(request));
+        // Sized for what is copied: the default capacity is for decoding whole messages.
+        var response = new IsoMessage(request.Spec, EchoedFields.Length + 2) { Mti = mti };
         foreach (int field in EchoedFields)
         {
             string? value = request.Has(field) && request.Spec[field]?.Subfields is null ? request.GetString(field) : null;
