@@ -6,8 +6,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 
 export DEBIAN_FRONTEND=noninteractive
-# System packages: SoftHSM2 + OpenSC tools for the PKCS#11 back end.
-packages=(softhsm2 opensc ca-certificates)
+# System packages: SoftHSM2 for the PKCS#11 back end (tests make throwaway tokens with softhsm2-util).
+packages=(softhsm2 ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
