@@ -253,6 +253,34 @@ public sealed class PayShieldBackendTests
         }
     }
 
+    [Fact]
+    public async Task Sim_hsm_without_a_key_store_runs_on_a_throwaway_lmk_and_answers_the_protocol()
+    {
+        using var dir = new TempDir();
+        int port = FreePort();
+        using var sim = StartSimHsm(port, Path.Combine(dir.Path, "no-store-here"));
+        try
+        {
+            string? first = await sim.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Contains($"127.0.0.1:{port}", first, StringComparison.Ordinal);
+            Assert.Contains("\"lmk\":\"throwaway\"", first, StringComparison.Ordinal);
+            using var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+            var stream = client.GetStream();
+            byte[] nc = System.Text.Encoding.ASCII.GetBytes("0000NC");
+            await stream.WriteAsync(new byte[] { 0, (byte)nc.Length });
+            await stream.WriteAsync(nc);
+            byte[] reply = new byte[64];
+            int n = await stream.ReadAtLeastAsync(reply, 12).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.StartsWith("0000ND00", System.Text.Encoding.ASCII.GetString(reply, 2, n - 2), StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(dir.Path, "no-store-here", "lmk.json")));
+        }
+        finally
+        {
+            await StopAsync(sim);
+        }
+    }
+
     private static Process StartSimHsm(int port, string store, params string[] extra)
     {
         var psi = new ProcessStartInfo(Path.Combine(CliRunner.RepoRoot, "switch")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -44,11 +44,11 @@ public static class HsmSimCommand
             if (delayMs is < 0 or > 60_000) throw new CliException("--delay-ms: must be 0-60000");
             Log.Logger = new LoggerConfiguration().MinimumLevel.Information()
                 .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose).CreateLogger();
-            using Lmk lmk = Lmk.Load(r.GetValue(store)!);
+            using Lmk lmk = LoadOrThrowaway(r.GetValue(store)!, out bool throwaway);
             var options = new PayShieldSimulatorOptions { Port = p, HeaderLength = r.GetValue(header), ProductionCommandsOnly = r.GetValue(productionOnly) };
             await using var simulator = new PayShieldSimulator(lmk, options) { ResponseDelayMs = delayMs };
             simulator.Start();
-            Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string> { ["listening"] = $"127.0.0.1:{simulator.Port}", ["lmk_kcv"] = lmk.CheckValue }));
+            Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string> { ["listening"] = $"127.0.0.1:{simulator.Port}", ["lmk_kcv"] = lmk.CheckValue, ["lmk"] = throwaway ? "throwaway" : "store" }));
             Console.Out.Flush();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
@@ -59,5 +59,17 @@ public static class HsmSimCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// The store's LMK, or, when the store has none, a random LMK for this run only, so that
+    /// `switch sim hsm --port P` works on a fresh clone (keys must then reach it through the protocol).
+    /// </summary>
+    private static Lmk LoadOrThrowaway(string store, out bool throwaway)
+    {
+        throwaway = !File.Exists(Path.Combine(store, Lmk.FileName));
+        if (!throwaway) return Lmk.Load(store);
+        Log.Warning("No LMK in {Store}: the simulator uses a throwaway LMK for this run (run `switch keys init` for a persistent one)", store);
+        return Lmk.Generate();
     }
 }
