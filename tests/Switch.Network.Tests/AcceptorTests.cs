@@ -107,7 +107,9 @@ public sealed class AcceptorTests
         var listener = await TestSupport.StartListenerAsync(handler: handler);
         await using var client = await RawClient.ConnectAsync(listener.LocalEndPoint);
         await client.SendMessageAsync(TestSupport.Authorization("000009"));
-        await Task.Delay(100);
+        // Shutdown must begin while the request is in the handler (not merely on the wire): a fixed pause
+        // was not enough under load, and a request still unread at shutdown is rightly never read.
+        await handler.Started.WaitAsync(TestSupport.Timeout);
         var stop = listener.StopAsync(CancellationToken.None);
         Assert.Equal("000009", (await client.ReadMessageAsync())?[11]);
         await stop.WaitAsync(TestSupport.Timeout);
@@ -137,9 +139,18 @@ public sealed class AcceptorTests
 
     internal sealed class DelayingHandler(string slowStan, TimeSpan delay) : IMessageHandler
     {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when the slow request has reached the handler.</summary>
+        public Task Started => _started.Task;
+
         public async ValueTask<IsoMessage?> HandleAsync(IsoMessage request, SessionContext session, CancellationToken ct)
         {
-            if (request[11] == slowStan) await Task.Delay(delay, ct);
+            if (request[11] == slowStan)
+            {
+                _started.TrySetResult();
+                await Task.Delay(delay, ct);
+            }
             return MessageTypes.Respond(request, MessageTypes.Approved);
         }
     }

@@ -42,6 +42,7 @@ public sealed class IsoConnector : IAsyncDisposable
         Metrics = new NetworkMetrics(options.Name);
         // A timed-out key stays blocked for twice the timeout: a late reply then cannot reach a new request.
         Mux = new IsoMux(new MuxKey(options.Mux.KeyFields), options.Mux.MaxPending, Metrics, options.Name, lateWindowMs: 2 * options.Mux.TimeoutMs);
+        Mux.RequestTimedOut = LogTimeout;
         _peerHandler = peerHandler ?? new NetworkManagementHandler();
         _channels = options.Endpoints
             .SelectMany((endpoint, e) => Enumerable.Range(0, options.ConnectionsPerEndpoint).Select(i =>
@@ -176,30 +177,29 @@ public sealed class IsoConnector : IAsyncDisposable
             Mux.Cancel(pending);
             return ValueTask.FromResult(new MuxResult(MuxStatus.SendFailed, null, $"connection to {channel.Host}:{channel.Port} is closing", key));
         }
-        return AwaitResponseAsync(request, pending, timeout, ct);
+        // Without a token the caller awaits the pending request itself: no state machine per request.
+        return ct.CanBeCanceled ? AwaitResponseAsync(pending, ct) : new ValueTask<MuxResult>(pending.Task);
     }
 
-    private async ValueTask<MuxResult> AwaitResponseAsync(IsoMessage request, PendingRequest pending, TimeSpan timeout, CancellationToken ct)
+    private async ValueTask<MuxResult> AwaitResponseAsync(PendingRequest pending, CancellationToken ct)
     {
-        IsoMessage? response;
         try
         {
-            response = ct.CanBeCanceled ? await pending.Task.WaitAsync(ct).ConfigureAwait(false) : await pending.Task.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return new MuxResult(MuxStatus.NotConnected, null, $"connector {Name} stopped", pending.Key);
+            return await pending.Task.WaitAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             Mux.Cancel(pending);
             throw;
         }
-        if (response is not null) return new MuxResult(MuxStatus.Answered, response, null, pending.Key);
-        // A late answer can still arrive: the core must reverse it; the LateResponse event carries it.
+    }
+
+    /// <summary>A request timed out; a late answer can still arrive: the core must reverse it (the LateResponse event carries it).</summary>
+    private void LogTimeout(PendingRequest pending)
+    {
+        var request = pending.Request;
         _log.Warning("Connector {Connector}: no response to {Mti} STAN {Stan} PAN {Pan} within {TimeoutMs} ms",
-            Name, request.Mti, request.GetString(11), MaskedPan(request), (long)timeout.TotalMilliseconds);
-        return new MuxResult(MuxStatus.TimedOut, null, $"no response within {(long)timeout.TotalMilliseconds} ms", pending.Key);
+            Name, request.Mti, request.GetString(11), MaskedPan(request), pending.TimeoutMs);
     }
 
     private static string? MaskedPan(IsoMessage message) =>

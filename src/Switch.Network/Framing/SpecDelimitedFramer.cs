@@ -1,6 +1,5 @@
 using System.Buffers;
 using Switch.Iso8583;
-using Switch.Iso8583.Message;
 using Switch.Iso8583.Spec;
 
 namespace Switch.Network.Framing;
@@ -26,13 +25,13 @@ public sealed class SpecDelimitedFramer(MessageSpec spec, int headerBytes, int m
         int probeBytes = (int)Math.Min(buffer.Length, MaxFrameBytes);
         var probe = buffer.Slice(0, probeBytes);
         ReadOnlyMemory<byte> bytes = probe.IsSingleSegment ? probe.First : probe.ToArray();
-        int? length = MeasureMessage(bytes[headerBytes..]);
-        if (length is null)
+        int length = MeasureMessage(bytes[headerBytes..]);
+        if (length < 0)
         {
             if (probeBytes >= MaxFrameBytes) throw new FrameFormatException($"no complete message within the maximum of {MaxFrameBytes} bytes");
             return false;
         }
-        frame = buffer.Slice(0, headerBytes + length.Value);
+        frame = buffer.Slice(0, headerBytes + length);
         buffer = buffer.Slice(frame.End);
         return true;
     }
@@ -44,25 +43,12 @@ public sealed class SpecDelimitedFramer(MessageSpec spec, int headerBytes, int m
             throw new FrameFormatException($"outgoing frame of {frameBytes} bytes is outside 1..{MaxFrameBytes}");
     }
 
-    /// <summary>
-    /// The message's length in bytes, or null when more bytes are needed. The engine has no "measure"
-    /// call, so this decodes the index and reads the boundary from its error: trailing bytes mean the
-    /// message ended at the error's offset, "cut short" means it has not fully arrived.
-    /// </summary>
-    private int? MeasureMessage(ReadOnlyMemory<byte> bytes)
+    /// <summary>The message's length in bytes (the engine walks bitmap and field prefixes), or -1 when more bytes are needed.</summary>
+    private int MeasureMessage(ReadOnlyMemory<byte> bytes)
     {
         try
         {
-            spec.Decode(bytes, DecodeMode.Index);
-            return bytes.Length;
-        }
-        catch (IsoFormatException ex) when (ex.Reason.Contains("trailing bytes", StringComparison.Ordinal) && ex.Offset > 0)
-        {
-            return ex.Offset;
-        }
-        catch (IsoFormatException ex) when (ex.Reason.Contains("cut short", StringComparison.Ordinal))
-        {
-            return null;
+            return spec.MeasureMessage(bytes);
         }
         catch (IsoFormatException ex)
         {

@@ -52,8 +52,14 @@ public static class MessageTypes
     public static IsoMessage Respond(IsoMessage request, string responseCode)
     {
         string mti = ResponseMti(request.Mti) ?? throw new ArgumentException($"MTI {request.Mti} is not a request", nameof(request));
-        // Sized for what is copied: the default capacity is for decoding whole messages.
-        var response = new IsoMessage(request.Spec, EchoedFields.Length + 2) { Mti = mti };
+        // Sized for what is copied (the echoed fields present), DE 39 and a few fields a handler adds (38, 54, 55):
+        // the default capacity is for decoding whole messages.
+        int capacity = 4;
+        foreach (int field in EchoedFields)
+        {
+            if (request.Has(field)) capacity++;
+        }
+        var response = new IsoMessage(request.Spec, capacity) { Mti = mti };
         foreach (int field in EchoedFields)
         {
             string? value = request.Has(field) && request.Spec[field]?.Subfields is null ? request.GetString(field) : null;
@@ -68,29 +74,23 @@ public static class MessageTypes
 
     /// <summary>
     /// Reads the MTI of a message that failed to decode, from its raw bytes, so a format error can
-    /// still be answered. The engine has no partial-decode call; the MTI is a fixed field right after
-    /// the spec's header, in BCD, ASCII or EBCDIC digits.
+    /// still be answered; null when it cannot be read or is not four digits.
     /// </summary>
     public static string? TryReadMti(MessageSpec spec, in ReadOnlySequence<byte> message)
     {
-        if (spec.Mti is not { } mti || mti.FixedWireBytes is not (2 or 4)) return null;
-        if (message.Length < spec.HeaderLength + mti.FixedWireBytes) return null;
-        Span<byte> wire = stackalloc byte[mti.FixedWireBytes];
-        message.Slice(spec.HeaderLength, wire.Length).CopyTo(wire);
-        Span<char> digits = stackalloc char[4];
-        string encoding = mti.Encoding.Name;
-        for (int i = 0; i < 4; i++)
+        // The header and the MTI are all that is read: a short prefix of the message is enough.
+        int length = (int)Math.Min(message.Length, spec.HeaderLength + 64L);
+        ReadOnlySpan<byte> bytes;
+        if (message.FirstSpan.Length >= length)
         {
-            int d = encoding switch
-            {
-                "bcd" when wire.Length == 2 => (i % 2 == 0 ? wire[i / 2] >> 4 : wire[i / 2] & 0x0F),
-                "ascii" when wire.Length == 4 => wire[i] - '0',
-                _ when encoding.StartsWith("ebcdic", StringComparison.Ordinal) && wire.Length == 4 => wire[i] - 0xF0,
-                _ => -1,
-            };
-            if (d is < 0 or > 9) return null;
-            digits[i] = (char)('0' + d);
+            bytes = message.FirstSpan[..length];
         }
-        return new string(digits);
+        else
+        {
+            var copy = new byte[length];
+            message.Slice(0, length).CopyTo(copy);
+            bytes = copy;
+        }
+        return spec.TryReadMti(bytes, out string? mti) && mti is { Length: 4 } && !mti.AsSpan().ContainsAnyExceptInRange('0', '9') ? mti : null;
     }
 }

@@ -55,15 +55,24 @@ public sealed class LateResponseEventArgs(string key, IsoMessage response, bool 
     public string Connector { get; } = connector;
 }
 
-/// <summary>A request awaiting its response: completes with the response, or with null when its deadline passes.</summary>
-public sealed class PendingRequest(string key, long deadlineMs)
-    : TaskCompletionSource<IsoMessage?>(TaskCreationOptions.RunContinuationsAsynchronously)
+/// <summary>
+/// A request awaiting its response: completes with its <see cref="MuxResult"/> (answered, timed out, or
+/// connector stopped), so a caller awaits it directly (no extra state machine per request).
+/// </summary>
+public sealed class PendingRequest(string key, long deadlineMs, IsoMessage request, long timeoutMs)
+    : TaskCompletionSource<MuxResult>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     /// <summary>The matching key.</summary>
     public string Key { get; } = key;
 
     /// <summary>When it times out (Environment.TickCount64 milliseconds).</summary>
     public long DeadlineMs { get; } = deadlineMs;
+
+    /// <summary>The request (for the timeout log: MTI, STAN, masked PAN).</summary>
+    public IsoMessage Request { get; } = request;
+
+    /// <summary>The timeout it was given, in milliseconds.</summary>
+    public long TimeoutMs { get; } = timeoutMs;
 }
 
 /// <summary>
@@ -111,6 +120,9 @@ public sealed class IsoMux : IDisposable
     /// <summary>Raised (on the connection's read loop: keep it short) for a response no request waits for.</summary>
     public event EventHandler<LateResponseEventArgs>? LateResponse;
 
+    /// <summary>Called (on the sweeper thread) for a request that timed out, before its waiter is completed.</summary>
+    internal Action<PendingRequest>? RequestTimedOut { get; set; }
+
     /// <summary>Registers a request; on refusal <paramref name="pending"/> is null and the status says why.</summary>
     public MuxStatus TryRegister(IsoMessage request, TimeSpan timeout, out string? key, out PendingRequest? pending)
     {
@@ -122,19 +134,32 @@ public sealed class IsoMux : IDisposable
             Interlocked.Decrement(ref _count);
             return MuxStatus.PendingTableFull;
         }
-        if (_timedOut.TryGetValue(key, out long expiredAtMs) && Environment.TickCount64 - expiredAtMs < _lateWindowMs)
+        // A lock-free look-up; the locked removal below only when the key is there.
+        bool timedOutBefore = _timedOut.TryGetValue(key, out long expiredAtMs);
+        if (timedOutBefore && Environment.TickCount64 - expiredAtMs < _lateWindowMs)
         {
             Interlocked.Decrement(ref _count);
             return MuxStatus.KeyRecentlyTimedOut;
         }
-        var tcs = new PendingRequest(key, Environment.TickCount64 + (long)timeout.TotalMilliseconds);
+        long timeoutMs = (long)timeout.TotalMilliseconds;
+        var tcs = new PendingRequest(key, Environment.TickCount64 + timeoutMs, request, timeoutMs);
         if (!_pending.TryAdd(key, tcs))
         {
             Interlocked.Decrement(ref _count);
             return MuxStatus.DuplicateInFlight;
         }
         // Past the late window the key is live again: its next response is not late.
-        _timedOut.TryRemove(key, out _);
+        if (timedOutBefore)
+        {
+            _timedOut.TryRemove(key, out _);
+        }
+        else if (_timedOut.TryGetValue(key, out expiredAtMs) && Environment.TickCount64 - expiredAtMs < _lateWindowMs)
+        {
+            // A request with this key timed out between the look-up and the add (Expire marks the key
+            // before it frees it): its late reply could be taken for this one's.
+            if (_pending.TryRemove(new KeyValuePair<string, PendingRequest>(key, tcs))) Interlocked.Decrement(ref _count);
+            return MuxStatus.KeyRecentlyTimedOut;
+        }
         pending = tcs;
         return MuxStatus.Answered;
     }
@@ -159,14 +184,22 @@ public sealed class IsoMux : IDisposable
     private void Expire(PendingRequest pending)
     {
         string key = pending.Key;
-        if (!_pending.TryRemove(new KeyValuePair<string, PendingRequest>(key, pending))) return;
+        // Marked before it is freed, so a new request registering the key meanwhile sees the mark.
+        bool marked = _timedOut.TryAdd(key, Environment.TickCount64);
+        if (!_pending.TryRemove(new KeyValuePair<string, PendingRequest>(key, pending)))
+        {
+            // Answered just now: not timed out after all.
+            if (marked) _timedOut.TryRemove(key, out _);
+            return;
+        }
         Interlocked.Decrement(ref _count);
         _metrics.Timeout();
         _timedOut[key] = Environment.TickCount64;
         _timedOutOrder.Enqueue(key);
         // The memory of timed-out keys is bounded like the pending table.
         while (_timedOutOrder.Count > MaxPending && _timedOutOrder.TryDequeue(out var old)) _timedOut.TryRemove(old, out _);
-        pending.TrySetResult(null);
+        RequestTimedOut?.Invoke(pending);
+        pending.TrySetResult(new MuxResult(MuxStatus.TimedOut, null, $"no response within {pending.TimeoutMs} ms", key));
     }
 
     /// <summary>Hands a response to its waiter; false (and <see cref="LateResponse"/> raised) when none waits.</summary>
@@ -176,7 +209,7 @@ public sealed class IsoMux : IDisposable
         if (_pending.TryRemove(key, out var tcs))
         {
             Interlocked.Decrement(ref _count);
-            tcs.TrySetResult(response);
+            tcs.TrySetResult(new MuxResult(MuxStatus.Answered, response, null, tcs.Key));
             return true;
         }
         bool wasTimedOut = _timedOut.TryRemove(key, out _);
@@ -194,7 +227,7 @@ public sealed class IsoMux : IDisposable
         foreach (var entry in _pending)
         {
             if (_pending.TryRemove(entry)) Interlocked.Decrement(ref _count);
-            entry.Value.TrySetCanceled();
+            entry.Value.TrySetResult(new MuxResult(MuxStatus.NotConnected, null, $"connector {_connector} stopped", entry.Key));
         }
     }
 }

@@ -29,17 +29,32 @@ public sealed class MuxKey
     /// <summary>The key the response to <paramref name="request"/> will carry; null when the MTI expects no response.</summary>
     public string? ForRequest(IsoMessage request)
     {
-        string? responseMti = MessageTypes.ResponseMti(request.Mti);
-        return responseMti is null ? null : Build(responseMti, request);
+        string? mti = request.Mti;
+        // The response MTI (request + 10) is written straight into the key: one string per request.
+        return MessageTypes.IsRequest(mti) ? Build(mti!, request, responseClass: true) : null;
     }
 
     /// <summary>The key of a received response.</summary>
-    public string ForResponse(IsoMessage response) => Build(response.Mti ?? "", response);
+    public string ForResponse(IsoMessage response) => Build(response.Mti ?? "", response, responseClass: false);
 
-    private string Build(string mti, IsoMessage message)
+    private string Build(string mti, IsoMessage message, bool responseClass)
     {
-        if (_fields.Length == 2) return string.Concat(mti, "|", message.GetString(_fields[0]), "|", message.GetString(_fields[1]));
-        var key = new StringBuilder(mti, 48);
+        if (_fields.Length == 2)
+        {
+            string a = message.GetString(_fields[0]) ?? "", b = message.GetString(_fields[1]) ?? "";
+            return string.Create(mti.Length + a.Length + b.Length + 2, (mti, a, b, responseClass), static (span, p) =>
+            {
+                p.mti.AsSpan().CopyTo(span);
+                if (p.responseClass) span[2] = (char)(p.mti[2] + 1);
+                int at = p.mti.Length;
+                span[at++] = '|';
+                p.a.AsSpan().CopyTo(span[at..]);
+                at += p.a.Length;
+                span[at++] = '|';
+                p.b.AsSpan().CopyTo(span[at..]);
+            });
+        }
+        var key = new StringBuilder(responseClass ? MessageTypes.ResponseMti(mti) : mti, 48);
         foreach (int field in _fields) key.Append('|').Append(message.GetString(field));
         return key.ToString();
     }
