@@ -9,6 +9,21 @@ namespace Switch.Network.Tests;
 public sealed class MuxTests
 {
     [Fact]
+    public async Task A_request_larger_than_the_maximum_frame_is_refused_at_once_and_the_connection_stays()
+    {
+        await using var listener = await TestSupport.StartListenerAsync();
+        var options = ConnectorSupport.Options(listener.LocalEndPoint);
+        options.Framing.MaxFrameBytes = 64;
+        await using var connector = await ConnectorSupport.StartAsync(options);
+        var big = TestSupport.Authorization("000001").Set(43, new string('X', 40));
+        var refused = await connector.SendAsync(big);
+        Assert.Equal(MuxStatus.SendFailed, refused.Status);
+        Assert.Contains("exceeds the maximum of 64", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(0, connector.Mux.PendingCount);
+        Assert.True((await connector.SendAsync(TestSupport.Authorization("000002"))).IsAnswered);
+    }
+
+    [Fact]
     public async Task Ten_thousand_outstanding_requests_answered_in_random_order_each_reach_their_caller()
     {
         const int count = 10_000;
