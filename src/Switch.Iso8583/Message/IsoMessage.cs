@@ -243,6 +243,30 @@ public sealed class IsoMessage
         _present[i >> 6] &= ~(1UL << (63 - (i & 63)));
     }
 
+    /// <summary>
+    /// A response (or any derived message) of the same spec: the given MTI, this message's header, and the
+    /// listed fields that are present copied as they are — wire bytes, not strings — so echoing fields
+    /// costs no decode and no encode. The new message shares this message's source bytes: keep them
+    /// unchanged until it is encoded, or <see cref="Detach"/> it.
+    /// </summary>
+    public IsoMessage CreateResponse(string mti, ReadOnlySpan<int> echoFields)
+    {
+        var response = new IsoMessage(Spec, echoFields.Length + 2) { Source = Source, BaseOffset = BaseOffset };
+        if (Spec.Mti is not null) response.Mti = mti;
+        if (_hasHeader)
+        {
+            response._header = _header;
+            response._hasHeader = true;
+        }
+        foreach (int field in echoFields)
+        {
+            if (field < 1 || !Has(field)) continue;
+            ref Slot slot = ref response.SlotFor(field);
+            slot = _slots[Rank(field)];
+        }
+        return response;
+    }
+
     /// <summary>Copies the source bytes so the message no longer depends on the caller's buffer.</summary>
     public IsoMessage Detach()
     {

@@ -49,24 +49,14 @@ public static class MessageTypes
     }
 
     /// <summary>A response to <paramref name="request"/> with the echoed fields copied and DE 39 set.</summary>
+    /// <remarks>
+    /// Echoed fields are copied as wire bytes (no string made, no re-encode); the response shares the
+    /// request's bytes, which the acceptor owns (the request is detached from the pipe).
+    /// </remarks>
     public static IsoMessage Respond(IsoMessage request, string responseCode)
     {
         string mti = ResponseMti(request.Mti) ?? throw new ArgumentException($"MTI {request.Mti} is not a request", nameof(request));
-        // Sized for what is copied (the echoed fields present), DE 39 and a few fields a handler adds (38, 54, 55):
-        // the default capacity is for decoding whole messages.
-        int capacity = 4;
-        foreach (int field in EchoedFields)
-        {
-            if (request.Has(field)) capacity++;
-        }
-        var response = new IsoMessage(request.Spec, capacity) { Mti = mti };
-        foreach (int field in EchoedFields)
-        {
-            string? value = request.Has(field) && request.Spec[field]?.Subfields is null ? request.GetString(field) : null;
-            if (value is not null) response.Set(field, value);
-        }
-        response.Set(39, responseCode);
-        return response;
+        return request.CreateResponse(mti, EchoedFields).Set(39, responseCode);
     }
 
     /// <summary>True for an 0800 network management request.</summary>
