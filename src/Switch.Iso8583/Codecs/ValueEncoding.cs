@@ -189,7 +189,21 @@ public sealed class BcdEncoding : ValueEncoding
 
     internal override string Decode(ReadOnlySpan<byte> wire, int units)
     {
-        Validate(wire, units);
+        CheckPad(wire, units);
+        string digits = DecodeNibbles(wire, units);
+        // One vectorised scan of the result instead of a second pass over the nibbles.
+        int bad = digits.AsSpan().IndexOfAny(NonDigits);
+        if (bad >= 0) ThrowNonDigit(digits[bad], bad + (PadLeft && (units & 1) == 1 ? 1 : 0));
+        return digits;
+    }
+
+    private static readonly SearchValues<char> NonDigits = SearchValues.Create("ABCEF");
+
+    private static void ThrowNonDigit(char c, int nibbleIndex) =>
+        throw new ValueFormatException($"BCD nibble {c} is not a digit", nibbleIndex >> 1);
+
+    private string DecodeNibbles(ReadOnlySpan<byte> wire, int units)
+    {
         int skip = PadLeft && (units & 1) == 1 ? 1 : 0;
         return string.Create(units, new WireState(wire, skip, null), static (dst, st) =>
         {
@@ -223,6 +237,11 @@ public sealed class BcdEncoding : ValueEncoding
             int nibble = (n & 1) == 0 ? wire[n >> 1] >> 4 : wire[n >> 1] & 0x0F;
             if (nibble > 9 && nibble != 0xD) throw new ValueFormatException($"BCD nibble {nibble:X} is not a digit", n >> 1);
         }
+        CheckPad(wire, units);
+    }
+
+    private void CheckPad(ReadOnlySpan<byte> wire, int units)
+    {
         if ((units & 1) == 0) return;
         int pad = PadLeft ? wire[0] >> 4 : wire[^1] & 0x0F;
         if (pad != PadNibble)
