@@ -46,14 +46,8 @@ public abstract class ValueEncoding
     /// <summary>Encodes a value padded to <paramref name="units"/> into exactly <see cref="WireBytes"/> bytes.</summary>
     internal abstract void Encode(ReadOnlySpan<char> value, int units, Padding padding, Span<byte> dest);
 
-    /// <summary>True when each wire byte is one unit of one character (text encodings).</summary>
-    public virtual bool IsText => false;
-
     /// <summary>Decodes a decimal digit written in this encoding's character set, or -1.</summary>
     internal virtual int DigitValue(byte b) => -1;
-
-    internal static void ThrowTooLong(int units, int max) =>
-        throw new ValueFormatException($"value of {units} units is longer than the field's {max}", 0);
 }
 
 /// <summary>One byte per character: ASCII (byte-transparent Latin-1) or an EBCDIC code page.</summary>
@@ -80,9 +74,6 @@ public sealed class TextEncoding : ValueEncoding
 
     /// <inheritdoc/>
     public override string Name => _ebcdic is null ? "ascii" : $"ebcdic-{_ebcdic.CodePage:D3}";
-
-    /// <inheritdoc/>
-    public override bool IsText => true;
 
     /// <inheritdoc/>
     public override int WireBytes(int units) => units;

@@ -340,8 +340,6 @@ public sealed class IsoMessage
 
     internal bool HasHeaderSlot => _hasHeader;
 
-    internal ref Slot HeaderSlot => ref _header;
-
     internal string Materialize(int field, ref Slot slot)
     {
         var fs = field == 0 ? Spec.Mti! : Spec[field]!;
