@@ -62,3 +62,22 @@ public sealed class ResponseTests
         Assert.Equal("000001", back[11]);
     }
 }
+
+/// <summary>Values set into fixed-length fields read back as they go on the wire.</summary>
+public sealed class FixedLengthSetTests
+{
+    [Theory]
+    [InlineData("iso8583-1987-binary", 41, "TERM 01", "TERM 01 ")]
+    [InlineData("iso8583-1987-binary", 4, "100", "000000000100")]
+    [InlineData("iso8583-1987-binary", 22, "51", "051")]
+    [InlineData("iso8583-1987-binary", 28, "C100", "C00000100")]
+    [InlineData("iso8583-1987-ascii", 11, "7", "000007")]
+    [InlineData("iso8583-1987-ebcdic", 41, "T1", "T1      ")]
+    public void A_short_value_is_padded_when_set(string specName, int field, string value, string expected)
+    {
+        var spec = SpecCatalog.BuiltIn(specName);
+        var message = spec.NewMessage("0200").Set(field, value);
+        Assert.Equal(expected, message[field]);
+        Assert.Equal(expected, spec.Decode(spec.Encode(message))[field]);
+    }
+}

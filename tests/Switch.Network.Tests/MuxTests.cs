@@ -116,6 +116,51 @@ public sealed class MuxTests
     }
 
     [Fact]
+    public async Task A_pending_request_completes_once_and_only_with_its_first_outcome()
+    {
+        var request = TestSupport.Authorization("000700");
+        var answered = new PendingRequest("0210|000700|T", Environment.TickCount64 + 1000, request, 1000);
+        var first = new MuxResult(MuxStatus.Answered, request, null, "0210|000700|T");
+        var waiting = answered.AsValueTask();
+        Assert.False(waiting.IsCompleted);
+        Assert.True(answered.TrySetResult(first));
+        Assert.False(answered.TrySetResult(new MuxResult(MuxStatus.TimedOut, null, "late", "0210|000700|T")));
+        Assert.False(answered.TrySetCanceled());
+        Assert.Same(first, await waiting);
+
+        var cancelled = new PendingRequest("0210|000701|T", Environment.TickCount64 + 1000, request, 1000);
+        Assert.True(cancelled.TrySetCanceled());
+        Assert.False(cancelled.TrySetResult(first));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cancelled.AsValueTask());
+    }
+
+    [Fact]
+    public async Task A_caller_that_gives_up_gets_a_cancellation_and_frees_its_pending_entry()
+    {
+        var handler = new AcceptorTests.DelayingHandler(slowStan: "000800", TimeSpan.FromMilliseconds(400));
+        await using var listener = await TestSupport.StartListenerAsync(handler: handler);
+        await using var connector = await ConnectorSupport.StartAsync(ConnectorSupport.Options(listener.LocalEndPoint));
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            await connector.SendAsync(TestSupport.Authorization("000800"), TimeSpan.FromSeconds(5), giveUp.Token));
+        Assert.Equal(0, connector.Mux.PendingCount);
+        Assert.True((await connector.SendAsync(TestSupport.Authorization("000801"))).IsAnswered);
+    }
+
+    [Fact]
+    public void A_decoded_response_key_read_from_wire_bytes_equals_the_key_from_field_text()
+    {
+        var request = TestSupport.Authorization("000123", "TERM 001");
+        var built = MessageTypes.Respond(request, MessageTypes.Approved);
+        var decoded = TestSupport.Spec.Decode((ReadOnlyMemory<byte>)TestSupport.Spec.Encode(built));
+        string fromWire = MuxKey.Default.ForResponse(decoded);
+        Assert.Equal(MuxKey.Default.ForRequest(request), fromWire);
+        Assert.Equal($"0210|{decoded.GetString(11)}|{decoded.GetString(41)}", fromWire);
+        Assert.Equal("0210|000123|TERM 001", fromWire);
+        Assert.NotEqual(MuxKey.Default.ForRequest(TestSupport.Authorization("000124", "TERM 001")), fromWire);
+    }
+
+    [Fact]
     public void The_key_uses_the_response_class_mti()
     {
         Assert.Equal("0210", MessageTypes.ResponseMti("0200"));

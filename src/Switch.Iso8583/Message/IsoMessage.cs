@@ -208,9 +208,26 @@ public sealed class IsoMessage
         var fs = DataField(field);
         if (fs.Subfields is not null) throw new IsoFormatException("field has sub-fields: set a sub-message", field);
         int units = CheckValue(fs, value);
+        if (fs.Prefix.IsFixed && units < fs.Length)
+        {
+            // Pad now, so the value read back (and any key built from it) is what goes on the wire.
+            value = PadFixed(fs, value, units);
+            units = fs.Length;
+        }
         ref Slot slot = ref SlotFor(field);
         slot = new Slot { Offset = -1, Units = units, Value = value };
         return this;
+    }
+
+    private static string PadFixed(FieldSpec fs, string value, int units)
+    {
+        int missing = fs.Length - units;
+        return fs.Encoding switch
+        {
+            AmountEncoding => string.Concat(value.AsSpan(0, 1), new string('0', missing), value.AsSpan(1)),
+            BcdEncoding => string.Concat(new string('0', missing), value),
+            _ => fs.Padding.Left ? value.PadLeft(value.Length + missing, fs.Padding.Char) : value.PadRight(value.Length + missing, fs.Padding.Char),
+        };
     }
 
     /// <summary>Sets a binary field from bytes.</summary>

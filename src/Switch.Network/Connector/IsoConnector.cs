@@ -178,14 +178,14 @@ public sealed class IsoConnector : IAsyncDisposable
             return ValueTask.FromResult(new MuxResult(MuxStatus.SendFailed, null, $"connection to {channel.Host}:{channel.Port} is closing", key));
         }
         // Without a token the caller awaits the pending request itself: no state machine per request.
-        return ct.CanBeCanceled ? AwaitResponseAsync(pending, ct) : new ValueTask<MuxResult>(pending.Task);
+        return ct.CanBeCanceled ? AwaitResponseAsync(pending, ct) : pending.AsValueTask();
     }
 
     private async ValueTask<MuxResult> AwaitResponseAsync(PendingRequest pending, CancellationToken ct)
     {
         try
         {
-            return await pending.Task.WaitAsync(ct).ConfigureAwait(false);
+            return await pending.AsValueTask().AsTask().WaitAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

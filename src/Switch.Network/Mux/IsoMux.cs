@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Tasks.Sources;
 using Switch.Iso8583.Message;
 using Switch.Network.Metrics;
 
@@ -56,12 +57,17 @@ public sealed class LateResponseEventArgs(string key, IsoMessage response, bool 
 }
 
 /// <summary>
-/// A request awaiting its response: completes with its <see cref="MuxResult"/> (answered, timed out, or
-/// connector stopped), so a caller awaits it directly (no extra state machine per request).
+/// A request awaiting its response: completes once with its <see cref="MuxResult"/> (answered, timed out, or
+/// connector stopped), so a caller awaits it directly (no extra state machine per request). It is its own
+/// value-task source: no <see cref="TaskCompletionSource{TResult}"/> and <see cref="Task"/> per request.
+/// Its value task may be awaited once.
 /// </summary>
-public sealed class PendingRequest(string key, long deadlineMs, IsoMessage request, long timeoutMs)
-    : TaskCompletionSource<MuxResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+public sealed class PendingRequest(string key, long deadlineMs, IsoMessage request, long timeoutMs) : IValueTaskSource<MuxResult>
 {
+    // Continuations run on the thread pool, never on the completing thread (the read loop or the sweeper).
+    private ManualResetValueTaskSourceCore<MuxResult> _core = new() { RunContinuationsAsynchronously = true };
+    private int _completed;
+
     /// <summary>The matching key.</summary>
     public string Key { get; } = key;
 
@@ -73,6 +79,35 @@ public sealed class PendingRequest(string key, long deadlineMs, IsoMessage reque
 
     /// <summary>The timeout it was given, in milliseconds.</summary>
     public long TimeoutMs { get; } = timeoutMs;
+
+    /// <summary>True once completed (answered, timed out, failed or cancelled).</summary>
+    public bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+    /// <summary>The outcome, to be awaited once.</summary>
+    public ValueTask<MuxResult> AsValueTask() => new(this, _core.Version);
+
+    /// <summary>Completes with <paramref name="result"/>; false when already completed.</summary>
+    public bool TrySetResult(MuxResult result)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0) return false;
+        _core.SetResult(result);
+        return true;
+    }
+
+    /// <summary>Completes as cancelled (awaiting throws <see cref="OperationCanceledException"/>); false when already completed.</summary>
+    public bool TrySetCanceled()
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0) return false;
+        _core.SetException(new OperationCanceledException("the request was cancelled"));
+        return true;
+    }
+
+    MuxResult IValueTaskSource<MuxResult>.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<MuxResult>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<MuxResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using Switch.Iso8583.Codecs;
 using Switch.Iso8583.Message;
 using Switch.Network.Management;
 
@@ -37,10 +38,62 @@ public sealed class MuxKey
     /// <summary>The key of a received response.</summary>
     public string ForResponse(IsoMessage response) => Build(response.Mti ?? "", response, responseClass: false);
 
+    private const int StackKeyChars = 128;
+
+    /// <summary>
+    /// Appends '|' and the field's text taken from its wire bytes when that is exact: a decoded field in
+    /// ASCII (bytes are the characters) or in BCD with an even digit count (no pad nibble); false otherwise.
+    /// </summary>
+    private static bool TryAppendFromWire(IsoMessage message, int field, Span<char> key, ref int at)
+    {
+        if (!message.Has(field)) return false;
+        var wire = message.GetWire(field);
+        if (wire.IsEmpty) return false;
+        var encoding = message.Spec[field]?.Encoding;
+        if (ReferenceEquals(encoding, TextEncoding.Ascii))
+        {
+            if (at + 1 + wire.Length > key.Length) return false;
+            key[at++] = '|';
+            foreach (byte b in wire) key[at++] = (char)b;
+            return true;
+        }
+        if (encoding is BcdEncoding && message.GetLength(field) == wire.Length * 2)
+        {
+            if (at + 1 + wire.Length * 2 > key.Length) return false;
+            int start = at;
+            key[at++] = '|';
+            foreach (byte b in wire)
+            {
+                int hi = b >> 4, lo = b & 0x0F;
+                // Only digits are written as they are; anything else goes through GetString (which rejects it).
+                if (hi > 9 || lo > 9)
+                {
+                    at = start;
+                    return false;
+                }
+                key[at++] = (char)('0' + hi);
+                key[at++] = (char)('0' + lo);
+            }
+            return true;
+        }
+        return false;
+    }
+
     private string Build(string mti, IsoMessage message, bool responseClass)
     {
         if (_fields.Length == 2)
         {
+            // Decoded fields in ASCII or whole-byte BCD are written into the key from their wire bytes:
+            // no string per field (the text is the same as GetString's).
+            Span<char> chars = stackalloc char[StackKeyChars];
+            int at = mti.Length;
+            if (at + 2 <= chars.Length)
+            {
+                mti.AsSpan().CopyTo(chars);
+                if (responseClass) chars[2] = (char)(mti[2] + 1);
+                if (TryAppendFromWire(message, _fields[0], chars, ref at) && TryAppendFromWire(message, _fields[1], chars, ref at))
+                    return new string(chars[..at]);
+            }
             string a = message.GetString(_fields[0]) ?? "", b = message.GetString(_fields[1]) ?? "";
             return string.Create(mti.Length + a.Length + b.Length + 2, (mti, a, b, responseClass), static (span, p) =>
             {
