@@ -90,12 +90,13 @@ internal static class RandomMessages
         return b;
     }
 
-    /// <summary>Well-formed EMV-style TLV of at most about <paramref name="budget"/> bytes.</summary>
+    /// <summary>Well-formed EMV-style TLV of at most <paramref name="budget"/> bytes.</summary>
     public static byte[] Tlv(Random rnd, int budget)
     {
         var output = new List<byte>();
         string[] tags = ["9F02", "9F26", "82", "95", "9A", "9C", "5F2A", "DF8101"];
-        while (output.Count + 8 < budget && rnd.Next(5) != 0)
+        // One object takes at most 10 bytes (padding byte, 3-byte tag, length, 5-byte value): stay within the budget.
+        while (output.Count + 10 <= budget && rnd.Next(5) != 0)
         {
             if (rnd.Next(6) == 0) output.Add(0x00); // padding between objects
             byte[] tag = Convert.FromHexString(tags[rnd.Next(tags.Length)]);

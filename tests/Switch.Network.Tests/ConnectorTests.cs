@@ -27,6 +27,17 @@ public sealed class ConnectorTests
     }
 
     [Fact]
+    public async Task A_request_whose_terminal_id_is_shorter_than_the_field_still_gets_its_response()
+    {
+        // DE 41 is fixed at 8: "TERM 01" is padded when set, so the request's key matches the reply's.
+        await using var listener = await TestSupport.StartListenerAsync(handler: new ApprovingHandler());
+        await using var connector = await ConnectorSupport.StartAsync(ConnectorSupport.Options(listener.LocalEndPoint));
+        var result = await connector.SendAsync(TestSupport.Authorization("000322", terminal: "TERM 01"));
+        Assert.Equal(MuxStatus.Answered, result.Status);
+        Assert.Equal("TERM 01 ", result.Response?[41]);
+    }
+
+    [Fact]
     public async Task A_request_gets_its_matching_response()
     {
         await using var listener = await TestSupport.StartListenerAsync(handler: new ApprovingHandler());
