@@ -95,12 +95,16 @@ public sealed class EncodingTests
     [Fact]
     public void Bcd_nibble_D_is_shown_as_equals_and_equals_encodes_as_D()
     {
+        var track = new BcdEncoding(padLeft: false, allowSeparator: true);
         var dest = new byte[3];
-        BcdEncoding.RightPadded.Encode("47=28", 5, Padding.LeftZeros, dest);
+        track.Encode("47=28", 5, Padding.LeftZeros, dest);
         Assert.Equal("47D280", Convert.ToHexString(dest));
-        Assert.Equal("47=28", BcdEncoding.RightPadded.Decode(dest, 5));
+        Assert.Equal("47=28", track.Decode(dest, 5));
+        Assert.Equal("1=", track.Decode(Convert.FromHexString("1D"), 2));
+        // Outside track data the separator is not a digit either, on decode and on set.
+        Assert.Throws<ValueFormatException>(() => BcdEncoding.RightPadded.Decode(Convert.FromHexString("1D"), 2));
+        Assert.Throws<ValueFormatException>(() => BcdEncoding.RightPadded.UnitsOf("47=28"));
         // Nibbles A-C, E and F are not digits: jPOS cannot write them and Switch rejects them.
-        Assert.Equal("1=", BcdEncoding.RightPadded.Decode(Convert.FromHexString("1D"), 2));
         Assert.Throws<ValueFormatException>(() => BcdEncoding.RightPadded.Decode(Convert.FromHexString("ABCDEF"), 6));
         Assert.Throws<ValueFormatException>(() => BcdEncoding.RightPadded.UnitsOf("12F4"));
     }

@@ -86,7 +86,7 @@ public sealed class JposFieldClassTests
         H("7FFF800000000000"),          // fields 2-17 (and 19 absent): bytes 7F FF 80
         H("012345"),                    // 2 IFB_NUMERIC 5 pad=true: pad nibble on the left
         H("123450"),                    // 3 IFB_NUMERIC 5 no pad: pad nibble on the right
-        H("09"), H("4761D28120"),       // 4 IFB_LLNUM: BCD digit count 09, '=' as nibble D, right pad
+        H("09"), H("4761928120"),       // 4 IFB_LLNUM: BCD digit count 09, right pad
         H("0005"), H("012345"),         // 5 IFB_LLLNUM pad=true: 2-byte BCD count, left pad
         H("03"), H("9870"),             // 6 IFB_LLHNUM: 1-byte binary digit count
         H("02"), A("AB"),               // 7 IFB_LLCHAR: BCD char count
@@ -102,7 +102,7 @@ public sealed class JposFieldClassTests
         H("8402000000012345"));         // 17 IFB_AMOUNT2003 16: as IFB_NUMERIC
 
     private static readonly string BinaryJson =
-        "{\"mti\":\"0100\",\"fields\":{\"2\":\"12345\",\"3\":\"12345\",\"4\":\"4761=2812\",\"5\":\"12345\",\"6\":\"987\",\"7\":\"AB\","
+        "{\"mti\":\"0100\",\"fields\":{\"2\":\"12345\",\"3\":\"12345\",\"4\":\"476192812\",\"5\":\"12345\",\"6\":\"987\",\"7\":\"AB\","
         + "\"8\":\"xyz\",\"9\":\"Q\",\"10\":\"DEADBEEF\",\"11\":\"0102\",\"12\":\"AA\",\"13\":\"BBCC\",\"14\":\"\",\"15\":\"C0000123\","
         + "\"16\":\"D0000123\",\"17\":\"8402000000012345\"}}";
 
@@ -111,7 +111,7 @@ public sealed class JposFieldClassTests
     {
         var spec = Packager("ifb-classes.xml");
         var msg = spec.NewMessage("0100")
-            .Set(2, "12345").Set(3, "12345").Set(4, "4761=2812").Set(5, "12345").Set(6, "987").Set(7, "AB").Set(8, "xyz")
+            .Set(2, "12345").Set(3, "12345").Set(4, "476192812").Set(5, "12345").Set(6, "987").Set(7, "AB").Set(8, "xyz")
             .Set(9, "Q").Set(10, "DEADBEEF").Set(11, "0102").Set(12, "AA").Set(13, "BBCC").Set(14, "").Set(15, "C123")
             .Set(16, "D123").Set(17, "8402000000012345");
         Assert.Equal(Convert.ToHexString(BinaryWire), Convert.ToHexString(spec.Encode(msg)));

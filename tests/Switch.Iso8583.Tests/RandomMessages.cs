@@ -62,7 +62,8 @@ internal static class RandomMessages
         {
             TextEncoding when f.Type == FieldType.Numeric && rnd.Next(2) == 0 => Chars(rnd, units, "0123456789"),
             TextEncoding => Latin1(rnd, units),
-            BcdEncoding => Chars(rnd, units, "01234567890123456789="),
+            BcdEncoding { AllowSeparator: true } => Chars(rnd, units, "01234567890123456789="),
+            BcdEncoding => Chars(rnd, units, "0123456789"),
             BinaryEncoding or HexTextEncoding => Convert.ToHexString(Bytes(rnd, units)),
             AmountEncoding => (rnd.Next(2) == 0 ? "C" : "D") + Chars(rnd, Math.Max(units - 1, 0), "0123456789"),
             _ => throw new InvalidOperationException($"no generator for {f.Encoding.Name}"),

@@ -142,8 +142,8 @@ public sealed class TextEncoding : ValueEncoding
 
 /// <summary>
 /// Packed BCD: two digits per byte. An odd digit count carries one pad nibble, on the left or the
-/// right. Nibble D is the track-2 separator, shown as '='; nibbles A–C, E and F are not digits and are
-/// rejected (jPOS cannot write them either).
+/// right. Nibble D is the track-data separator, shown as '=', accepted only by fields that carry track
+/// data (<see cref="AllowSeparator"/>); nibbles A–C, E and F are never digits (jPOS cannot write them).
 /// </summary>
 public sealed class BcdEncoding : ValueEncoding
 {
@@ -155,12 +155,16 @@ public sealed class BcdEncoding : ValueEncoding
     /// <summary>The pad nibble value (0 or 0xF).</summary>
     public int PadNibble { get; }
 
+    /// <summary>True when nibble D ('=', the track 2/3 field separator) is allowed in values.</summary>
+    public bool AllowSeparator { get; }
+
     /// <summary>Creates a BCD encoding.</summary>
-    public BcdEncoding(bool padLeft, int padNibble = 0)
+    public BcdEncoding(bool padLeft, int padNibble = 0, bool allowSeparator = false)
     {
         if (padNibble is not (0 or 0xF)) throw new ArgumentException("BCD pad nibble must be 0 or F");
         PadLeft = padLeft;
         PadNibble = padNibble;
+        AllowSeparator = allowSeparator;
     }
 
     /// <summary>Left pad with 0 (jPOS pad="true").</summary>
@@ -170,7 +174,7 @@ public sealed class BcdEncoding : ValueEncoding
     public static readonly BcdEncoding RightPadded = new(false);
 
     /// <inheritdoc/>
-    public override string Name => PadNibble == 0 ? "bcd" : "bcd (pad F)";
+    public override string Name => (PadNibble == 0 ? "bcd" : "bcd (pad F)") + (AllowSeparator ? " with '=' separator" : "");
 
     /// <inheritdoc/>
     public override int WireBytes(int units) => (units + 1) >> 1;
@@ -183,12 +187,13 @@ public sealed class BcdEncoding : ValueEncoding
         CheckPad(wire, units);
         string digits = DecodeNibbles(wire, units);
         // One vectorised scan of the result instead of a second pass over the nibbles.
-        int bad = digits.AsSpan().IndexOfAny(NonDigits);
+        int bad = digits.AsSpan().IndexOfAny(AllowSeparator ? NonDigits : NonDigitsOrSeparator);
         if (bad >= 0) ThrowNonDigit(digits[bad], bad + (PadLeft && (units & 1) == 1 ? 1 : 0));
         return digits;
     }
 
     private static readonly SearchValues<char> NonDigits = SearchValues.Create("ABCEF");
+    private static readonly SearchValues<char> NonDigitsOrSeparator = SearchValues.Create("ABC=EF");
 
     private static void ThrowNonDigit(char c, int nibbleIndex) =>
         throw new ValueFormatException($"BCD nibble {c} is not a digit", nibbleIndex >> 1);
@@ -220,13 +225,13 @@ public sealed class BcdEncoding : ValueEncoding
 
     internal override void Validate(ReadOnlySpan<byte> wire, int units)
     {
-        // Digits only, plus D: the track-2 field separator ('='). jPOS cannot write A-C, E or F either.
+        // Digits only, plus D (the track separator '=') where the field carries track data.
         int skip = PadLeft && (units & 1) == 1 ? 1 : 0;
         for (int i = 0; i < units; i++)
         {
             int n = i + skip;
             int nibble = (n & 1) == 0 ? wire[n >> 1] >> 4 : wire[n >> 1] & 0x0F;
-            if (nibble > 9 && nibble != 0xD) throw new ValueFormatException($"BCD nibble {nibble:X} is not a digit", n >> 1);
+            if (nibble > 9 && !(nibble == 0xD && AllowSeparator)) throw new ValueFormatException($"BCD nibble {nibble:X} is not a digit", n >> 1);
         }
         CheckPad(wire, units);
     }
@@ -246,7 +251,9 @@ public sealed class BcdEncoding : ValueEncoding
     {
         for (int i = 0; i < value.Length; i++)
         {
-            if (NibbleOf(value[i]) < 0) throw new ValueFormatException($"'{value[i]}' is not a BCD digit", i);
+            int nibble = NibbleOf(value[i]);
+            if (nibble < 0 || (nibble == 0xD && !AllowSeparator))
+                throw new ValueFormatException($"'{value[i]}' is not a BCD digit{(nibble == 0xD ? " (this field carries no track data)" : "")}", i);
         }
         return value.Length;
     }

@@ -188,7 +188,9 @@ internal static class JposClasses
     /// <summary>Builds the field spec for a jPOS class; null when the class is unknown.</summary>
     public static FieldSpec? Build(string cls, int id, string name, int length, bool pad)
     {
-        var bcd = pad ? BcdEncoding.LeftPadded : BcdEncoding.RightPadded;
+        // jPOS packagers say nothing of track data: by ISO 8583 field number, DE 35 and 36 carry it
+        // (BCD nibble D is their '=' separator); every other BCD field holds digits only.
+        var bcd = id is 35 or 36 ? new BcdEncoding(pad, 0, allowSeparator: true) : pad ? BcdEncoding.LeftPadded : BcdEncoding.RightPadded;
         var ascii = TextEncoding.Ascii;
         var ebcdic = TextEncoding.Ebcdic1047;
         FieldSpec Make(FieldType type, ValueEncoding enc, LengthPrefix? prefix = null, Padding? padding = null) =>

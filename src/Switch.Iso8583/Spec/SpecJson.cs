@@ -41,7 +41,7 @@ public static class SpecJson
     {
         private static readonly HashSet<string> MessageKeys = ["name", "description", "headerLength", "maxMessageBytes", "maxTlvDepth", "firstField", "fields"];
         private static readonly HashSet<string> FieldKeys =
-            ["name", "type", "length", "prefix", "prefixEncoding", "prefixBytes", "prefixCounts", "encoding", "signEncoding", "pad", "padChar", "padNibble", "tlv", "subfields"];
+            ["name", "type", "length", "prefix", "prefixEncoding", "prefixBytes", "prefixCounts", "encoding", "signEncoding", "pad", "padChar", "padNibble", "trackSeparator", "tlv", "subfields"];
 
         public MessageSpec Message(JsonElement e, string path, bool isSub)
         {
@@ -150,7 +150,8 @@ public static class SpecJson
                 "F" or "f" => 0xF,
                 var other => throw Error(Join(path, "padNibble"), $"'{other}' is not 0 or F"),
             };
-            ValueEncoding value = ByName(name, pad == "left", nibble) ?? throw Error(p,
+            bool separator = e.TryGetProperty("trackSeparator", out var ts) && Bool(ts, Join(path, "trackSeparator"));
+            ValueEncoding value = ByName(name, pad == "left", nibble, separator) ?? throw Error(p,
                 $"'{name}' is not one of ascii, ebcdic, ebcdic-037, ebcdic-500, ebcdic-1047, bcd, binary, ascii-hex, ebcdic-hex");
             if (type != FieldType.Amount) return value;
             var sign = ByName(Str(e, "signEncoding", path) ?? (value is TextEncoding t ? t.Name : "ascii"), true, 0) as TextEncoding
@@ -159,13 +160,13 @@ public static class SpecJson
         }
 
         /// <summary>Resolves an encoding name; null when unknown.</summary>
-        internal static ValueEncoding? ByName(string name, bool padLeft, int padNibble) => name switch
+        internal static ValueEncoding? ByName(string name, bool padLeft, int padNibble, bool separator = false) => name switch
         {
             "ascii" => TextEncoding.Ascii,
             "ebcdic" or "ebcdic-1047" => TextEncoding.Ebcdic1047,
             "ebcdic-037" => TextEncoding.Ebcdic037,
             "ebcdic-500" => TextEncoding.Ebcdic500,
-            "bcd" => new BcdEncoding(padLeft, padNibble),
+            "bcd" => new BcdEncoding(padLeft, padNibble, separator),
             "binary" => BinaryEncoding.Instance,
             "ascii-hex" => HexTextEncoding.Ascii,
             "ebcdic-hex" => HexTextEncoding.Ebcdic,

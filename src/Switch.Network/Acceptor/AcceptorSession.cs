@@ -138,7 +138,6 @@ internal sealed class AcceptorSession
         try
         {
             request = _conn.Spec.Decode(bytes, DecodeMode.Strict);
-            NumericCheck.Validate(request);
             // A single-segment message points into the pipe, which is reused after AdvanceTo.
             if (bytes.IsSingleSegment) request.Detach();
         }
