@@ -81,11 +81,20 @@ public static class NetworkBench
     /// <summary>One measurement; CPU and allocation per round trip are steadier than the rate on a shared machine.</summary>
     internal sealed record Result(double Rate, long P50Us, long P99Us, double CpuUsPerRoundTrip = 0, long AllocatedBytesPerRoundTrip = 0);
 
-    /// <summary>Collects latencies per worker (HdrHistogram is single-writer) and merges them at the end.</summary>
-    internal sealed class Recorder(int workers)
+    /// <summary>
+    /// Collects latencies in one histogram per thread (HdrHistogram is single-writer) and merges them at the
+    /// end. Per thread rather than per worker: a thousand histograms (64x16 workers) would thrash the
+    /// cache and charge the measured path for the harness.
+    /// </summary>
+    internal sealed class Recorder : IDisposable
     {
-        private readonly LongHistogram[] _histograms = Enumerable.Range(0, workers).Select(_ => new LongHistogram(TimeStamp.Seconds(30), 3)).ToArray();
-        private readonly long[] _counts = new long[workers * 16];
+        private sealed class Slot
+        {
+            public readonly LongHistogram Histogram = new(TimeStamp.Seconds(30), 3);
+            public long Count;
+        }
+
+        private readonly ThreadLocal<Slot> _slots = new(() => new Slot(), trackAllValues: true);
         private volatile bool _measuring;
 
         public bool Measuring
@@ -94,22 +103,31 @@ public static class NetworkBench
             set => _measuring = value;
         }
 
-        public void Record(int worker, long startTimestamp)
+        public void Record(long startTimestamp)
         {
             if (!_measuring) return;
-            _histograms[worker].RecordValue(Stopwatch.GetTimestamp() - startTimestamp);
-            _counts[worker * 16]++;
+            var slot = _slots.Value!;
+            slot.Histogram.RecordValue(Stopwatch.GetTimestamp() - startTimestamp);
+            slot.Count++;
         }
 
+        /// <summary>Call after every worker stopped (the per-thread slots are read without locks).</summary>
         public Result Summarize(double seconds, TimeSpan cpu, long allocatedBytes)
         {
             var all = new LongHistogram(TimeStamp.Seconds(30), 3);
-            foreach (var h in _histograms) all.Add(h);
-            long count = Math.Max(1, _counts.Sum());
+            long count = 0;
+            foreach (var slot in _slots.Values)
+            {
+                all.Add(slot.Histogram);
+                count += slot.Count;
+            }
+            count = Math.Max(1, count);
             double usPerTick = 1_000_000.0 / Stopwatch.Frequency;
             return new Result(count / seconds, (long)(all.GetValueAtPercentile(50) * usPerTick), (long)(all.GetValueAtPercentile(99) * usPerTick),
                 cpu.TotalMicroseconds / count, allocatedBytes / count);
         }
+
+        public void Dispose() => _slots.Dispose();
     }
 
     internal static async Task<Result> MeasureAsync(Recorder recorder, double warmup, double seconds, CancellationTokenSource stop, Task[] workers)
@@ -143,7 +161,7 @@ internal static class RawEcho
         using var stop = new CancellationTokenSource();
         var accepting = AcceptAsync(server, stop.Token);
         var frame = NetworkBench.Frame(Spec().Encode(NetworkBench.Request(0, 1)));
-        var recorder = new NetworkBench.Recorder(connections);
+        using var recorder = new NetworkBench.Recorder();
         var workers = new Task[connections];
         for (int c = 0; c < connections; c++)
         {
@@ -220,7 +238,7 @@ internal static class RawEcho
                     buffered += n;
                     int frames = buffered / frame.Length;
                     int rest = buffered % frame.Length;
-                    for (int i = 0; i < frames; i++) recorder.Record(worker, sentAt.Dequeue());
+                    for (int i = 0; i < frames; i++) recorder.Record(sentAt.Dequeue());
                     Buffer.BlockCopy(buffer, frames * frame.Length, buffer, 0, rest);
                     buffered = rest;
                     if (frames == 0) continue;
@@ -263,7 +281,7 @@ internal static class SwitchPath
         connector.Start();
         while (connector.Health != EndpointHealth.SignedOn) await Task.Delay(10).ConfigureAwait(false);
         int workers = connections * inFlight;
-        var recorder = new NetworkBench.Recorder(workers);
+        using var recorder = new NetworkBench.Recorder();
         using var stop = new CancellationTokenSource();
         var tasks = Enumerable.Range(0, workers).Select(w => Task.Run(() => WorkerAsync(connector, w, recorder, stop.Token))).ToArray();
         return await NetworkBench.MeasureAsync(recorder, warmup, seconds, stop, tasks).ConfigureAwait(false);
@@ -282,7 +300,7 @@ internal static class SwitchPath
             long start = Stopwatch.GetTimestamp();
             var result = await connector.SendAsync(request, null, CancellationToken.None).ConfigureAwait(false);
             if (!result.IsAnswered) throw new InvalidOperationException($"benchmark request failed: {result.Status} {result.Error}");
-            recorder.Record(worker, start);
+            recorder.Record(start);
         }
     }
 

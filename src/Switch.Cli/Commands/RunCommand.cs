@@ -46,15 +46,11 @@ public static class RunCommand
         }
     }
 
-    /// <summary>Socket completions run on the socket event thread unless the operator set the variable (docs/benchmarks.md, Network).</summary>
-    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-
     private static async Task<int> RunAsync(NetworkConfig network)
     {
-        // Measured (docs/benchmarks.md, Network): 35-39 % less CPU per round trip at 1x1 and 64x1, level at
-        // 64x16. Safe because the network layer hands every frame to the thread pool through its pipes; only
-        // socket calls run inline. The runtime reads the variable when the first socket is made.
-        if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null) Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        // Socket completions stay on the thread pool (the runtime's default): with the session running
+        // straight in the receive completion, inline completions cost more CPU per round trip at every
+        // shape measured (docs/benchmarks.md, Network).
         using var log = new LoggerConfiguration().MinimumLevel.Information()
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture)
             .CreateLogger();

@@ -83,12 +83,15 @@ internal sealed class AcceptorSession
             }
             var buffer = result.Buffer;
             bool progressed = false, stop = false;
+            int frames = 0;
+            long frameBytes = 0;
             try
             {
                 while (!stop && _conn.Format.TryReadMessage(ref buffer, _header, out var message))
                 {
                     progressed = true;
-                    _metrics.FrameIn(message.Length + _conn.Format.OverheadBytes);
+                    frames++;
+                    frameBytes += message.Length + _conn.Format.OverheadBytes;
                     stop = !await WaitForSlotAsync(hardStop).ConfigureAwait(false) || !await DispatchAsync(message, hardStop).ConfigureAwait(false);
                 }
             }
@@ -102,6 +105,7 @@ internal sealed class AcceptorSession
             finally
             {
                 _conn.AdvanceTo(buffer.Start, buffer.End, partialFrameLeft: !buffer.IsEmpty, progressed);
+                _metrics.FramesIn(frames, frameBytes);
             }
             await ReleaseGateAsync(hardStop).ConfigureAwait(false);
             if (stop) return;

@@ -198,12 +198,15 @@ internal sealed class ConnectorChannel
             }
             var buffer = result.Buffer;
             bool progressed = false;
+            int frames = 0;
+            long frameBytes = 0;
             try
             {
                 while (conn.Format.TryReadMessage(ref buffer, _header, out var bytes))
                 {
                     progressed = true;
-                    _owner.Metrics.FrameIn(bytes.Length + conn.Format.OverheadBytes);
+                    frames++;
+                    frameBytes += bytes.Length + conn.Format.OverheadBytes;
                     OnMessage(conn, bytes);
                 }
             }
@@ -217,6 +220,7 @@ internal sealed class ConnectorChannel
             finally
             {
                 conn.AdvanceTo(buffer.Start, buffer.End, partialFrameLeft: !buffer.IsEmpty, progressed);
+                _owner.Metrics.FramesIn(frames, frameBytes);
             }
             if (result.IsCompleted)
             {

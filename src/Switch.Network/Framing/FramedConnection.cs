@@ -3,7 +3,6 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Collections.Concurrent;
 using Switch.Iso8583.Message;
 using Switch.Iso8583.Spec;
 using Switch.Network.Metrics;
@@ -33,16 +32,28 @@ public sealed class FramedConnection : IAsyncDisposable
     private int _drainScheduled;
 
     /// <summary>
-    /// Frames waiting for the writer. Unbounded here because every producer is bounded upstream (the
-    /// connector's MUX pending table); one drain writes everything queued and flushes once.
+    /// Frames waiting for the writer, already framed, in one buffer (swapped with <see cref="_outboundSpare"/>
+    /// by the drain). Unbounded here because every producer is bounded upstream (the connector's MUX
+    /// pending table); one drain writes everything queued and flushes once.
     /// </summary>
-    private readonly ConcurrentQueue<(byte[] Message, int Length, ReadOnlyMemory<byte> Header)> _outbound = new();
+    private ArrayBufferWriter<byte> _outbound = new(OutboundBufferBytes);
+    private ArrayBufferWriter<byte> _outboundSpare = new(OutboundBufferBytes);
+    private int _outboundFrames;
+    private readonly Lock _outboundLock = new();
+
+    /// <summary>Initial size of the outbound buffers; one grown past <see cref="OutboundBufferRetainMax"/> by a burst is dropped after use.</summary>
+    private const int OutboundBufferBytes = 4096;
+    private const int OutboundBufferRetainMax = 256 * 1024;
 
     private readonly DrainWorkItem _drainWork;
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_encodeScratch;
     private bool _writesClosed;
+
+    // Frames written since the last flush: counted under the write gate, published once per flush.
+    private int _unflushedFrames;
+    private long _unflushedBytes;
 
     private FramedConnection(IDuplexPipe pipe, SocketPipe transport, FrameFormat format, MessageSpec spec,
         EndPoint? remote, NetworkMetrics metrics, int idleTimeoutMs, int partialFrameTimeoutMs)
@@ -169,21 +180,17 @@ public sealed class FramedConnection : IAsyncDisposable
         _encodeScratch.ResetWrittenCount();
         Spec.Encode(message, _encodeScratch);
         Format.WriteFrame(_pipe.Output, header, _encodeScratch.WrittenSpan);
-        _metrics.FrameOut(Format.OverheadBytes + _encodeScratch.WrittenCount);
-    }
-
-    /// <summary>Frames already-encoded message bytes into the output (inside the write gate, not yet flushed).</summary>
-    internal void WriteFrameBytes(ReadOnlySpan<byte> header, ReadOnlySpan<byte> message)
-    {
-        if (_writesClosed) return;
-        Format.WriteFrame(_pipe.Output, header, message);
-        _metrics.FrameOut(Format.OverheadBytes + message.Length);
+        _unflushedFrames++;
+        _unflushedBytes += Format.OverheadBytes + _encodeScratch.WrittenCount;
     }
 
     /// <summary>Flushes written frames (inside the write gate).</summary>
     internal async ValueTask<bool> FlushAsync(CancellationToken ct)
     {
         if (_writesClosed) return false;
+        _metrics.FramesOut(_unflushedFrames, _unflushedBytes);
+        _unflushedFrames = 0;
+        _unflushedBytes = 0;
         try
         {
             var result = await _pipe.Output.FlushAsync(ct).ConfigureAwait(false);
@@ -213,8 +220,8 @@ public sealed class FramedConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Encodes a message now (errors reach the caller) and queues it for the connection's writer, which
-    /// frames everything queued and sends it with one flush. False when the connection is closing.
+    /// Encodes a message now (errors reach the caller) and queues its frame for the connection's writer,
+    /// which sends everything queued with one flush. False when the connection is closing.
     /// </summary>
     public bool Enqueue(IsoMessage message, ReadOnlyMemory<byte> header)
     {
@@ -225,10 +232,12 @@ public sealed class FramedConnection : IAsyncDisposable
         int frameBytes = Format.Header.Length + scratch.WrittenCount;
         if (frameBytes > Format.Length.MaxFrameBytes)
             throw new FrameFormatException($"outgoing frame of {frameBytes} bytes exceeds the maximum of {Format.Length.MaxFrameBytes}");
-        // A pooled buffer, returned by the drain once framed into the pipe (no array per request).
-        byte[] bytes = ArrayPool<byte>.Shared.Rent(scratch.WrittenCount);
-        scratch.WrittenSpan.CopyTo(bytes);
-        _outbound.Enqueue((bytes, scratch.WrittenCount, header));
+        lock (_outboundLock)
+        {
+            // Framed straight into the shared buffer: no array or queue node per request.
+            Format.WriteFrame(_outbound, header.Span, scratch.WrittenSpan);
+            _outboundFrames++;
+        }
         // The drain goes to the global queue, behind the callers' continuations already queued on this
         // thread: those senders add their frames first and one send syscall carries them all.
         // One work item per connection, reused: nothing is allocated to schedule a drain.
@@ -251,26 +260,33 @@ public sealed class FramedConnection : IAsyncDisposable
             // callers' continuations, so it batches). Draining again in this one was tried: inconclusive under
             // load, and frames trickling in during a flush can each get their own send.
             Volatile.Write(ref _drainScheduled, 0);
-            while (_outbound.TryDequeue(out var item))
-            {
-                try
-                {
-                    WriteFrameBytes(item.Header.Span, item.Message.AsSpan(0, item.Length));
-                }
-                catch (FrameFormatException)
-                {
-                    // Checked in Enqueue; a frame that still does not fit is dropped (its request times out).
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(item.Message);
-                }
-            }
+            var frames = TakeOutbound(out int count);
+            if (count == 0 || _writesClosed) return;
+            _pipe.Output.Write(frames.WrittenSpan);
+            _unflushedFrames += count;
+            _unflushedBytes += frames.WrittenCount;
+            // The buffer taken is only refilled after the next swap, which happens under this gate.
+            if (frames.Capacity > OutboundBufferRetainMax) _outboundSpare = new ArrayBufferWriter<byte>(OutboundBufferBytes);
+            else frames.ResetWrittenCount();
             await FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
             ExitWrite();
+        }
+    }
+
+    /// <summary>Swaps the outbound buffers (inside the write gate): the producers fill the other one meanwhile.</summary>
+    private ArrayBufferWriter<byte> TakeOutbound(out int count)
+    {
+        lock (_outboundLock)
+        {
+            var frames = _outbound;
+            _outbound = _outboundSpare;
+            _outboundSpare = frames;
+            count = _outboundFrames;
+            _outboundFrames = 0;
+            return frames;
         }
     }
 
@@ -282,7 +298,7 @@ public sealed class FramedConnection : IAsyncDisposable
         // The gate keeps a late responder from writing into a completed pipe.
         bool gate = await _writeGate.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         _writesClosed = true;
-        while (_outbound.TryDequeue(out var item)) ArrayPool<byte>.Shared.Return(item.Message);
+        TakeOutbound(out _);
         await _pipe.Output.CompleteAsync().ConfigureAwait(false);
         if (gate) _writeGate.Release();
         await _pipe.Input.CompleteAsync().ConfigureAwait(false);

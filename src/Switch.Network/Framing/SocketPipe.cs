@@ -27,14 +27,29 @@ internal sealed class SocketPipe : IDuplexPipe, IAsyncDisposable
     {
         _socket = socket;
         _tls = tls;
-        // Input: the session (reader) is scheduled on the thread pool. Output: sends are issued inline by
+        // Input: the session (reader) runs in the receive completion, or is handed to the thread pool when that
+        // completion runs on the socket event thread. Output: sends are issued inline by
         // whoever flushes (no hop per reply); a writer paused by backpressure resumes on the thread pool.
         _input = new Pipe(new PipeOptions(pauseWriterThreshold: bufferBytesMax, resumeWriterThreshold: bufferBytesMax / 2,
-            readerScheduler: PipeScheduler.ThreadPool, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
+            readerScheduler: InlineSocketCompletions ? PipeScheduler.ThreadPool : PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
         _output = new Pipe(new PipeOptions(pauseWriterThreshold: bufferBytesMax, resumeWriterThreshold: bufferBytesMax / 2,
             readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.ThreadPool, useSynchronizationContext: false));
         _receiving = ReceiveLoopAsync();
         _sending = SendLoopAsync();
+    }
+
+    /// <summary>
+    /// True when socket completions run on the socket event thread (the runtime's switch, read the way the
+    /// runtime reads it). Then the session must be handed to the thread pool; otherwise a receive already
+    /// completes on a thread-pool thread and the session runs there at once (no second hop per receive).
+    /// </summary>
+    internal static bool InlineSocketCompletions { get; } = ReadInlineCompletions();
+
+    private static bool ReadInlineCompletions()
+    {
+        if (AppContext.TryGetSwitch("System.Net.Sockets.InlineCompletions", out bool on)) return on;
+        string? value = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");
+        return value == "1" || string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
     }
 
     public PipeReader Input => _input.Reader;

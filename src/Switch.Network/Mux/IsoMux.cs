@@ -62,10 +62,12 @@ public sealed class LateResponseEventArgs(string key, IsoMessage response, bool 
 /// value-task source: no <see cref="TaskCompletionSource{TResult}"/> and <see cref="Task"/> per request.
 /// Its value task may be awaited once.
 /// </summary>
-public sealed class PendingRequest(string key, long deadlineMs, IsoMessage request, long timeoutMs) : IValueTaskSource<MuxResult>
+public sealed class PendingRequest(string key, long deadlineMs, IsoMessage request, long timeoutMs) : IValueTaskSource<MuxResult>, IThreadPoolWorkItem
 {
-    // Continuations run on the thread pool, never on the completing thread (the read loop or the sweeper).
-    private ManualResetValueTaskSourceCore<MuxResult> _core = new() { RunContinuationsAsynchronously = true };
+    // Continuations run on the thread pool, never on the completing thread (the read loop or the sweeper):
+    // the request is itself the work item that completes it there (nothing allocated to schedule it).
+    private ManualResetValueTaskSourceCore<MuxResult> _core;
+    private MuxResult? _result;
     private int _completed;
 
     /// <summary>The matching key.</summary>
@@ -90,7 +92,8 @@ public sealed class PendingRequest(string key, long deadlineMs, IsoMessage reque
     public bool TrySetResult(MuxResult result)
     {
         if (Interlocked.Exchange(ref _completed, 1) != 0) return false;
-        _core.SetResult(result);
+        _result = result;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         return true;
     }
 
@@ -98,8 +101,15 @@ public sealed class PendingRequest(string key, long deadlineMs, IsoMessage reque
     public bool TrySetCanceled()
     {
         if (Interlocked.Exchange(ref _completed, 1) != 0) return false;
-        _core.SetException(new OperationCanceledException("the request was cancelled"));
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         return true;
+    }
+
+    /// <summary>On the thread pool: completes the value task; the awaiting caller continues right here.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (_result is { } result) _core.SetResult(result);
+        else _core.SetException(new OperationCanceledException("the request was cancelled"));
     }
 
     MuxResult IValueTaskSource<MuxResult>.GetResult(short token) => _core.GetResult(token);
@@ -116,28 +126,41 @@ public sealed class PendingRequest(string key, long deadlineMs, IsoMessage reque
 /// </summary>
 public sealed class IsoMux : IDisposable
 {
-    // Many lock stripes: every request adds and every response removes; the default (one per core) makes
-    // the read loop and the senders queue on the same two locks.
-    private readonly ConcurrentDictionary<string, PendingRequest> _pending = new(concurrencyLevel: 64, capacity: 1024, StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _timedOut = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _timedOutOrder = new();
+    /// <summary>One lock stripe: the requests in flight and the recently timed-out keys that hash to it.</summary>
+    private sealed class Stripe
+    {
+        public readonly Lock Gate = new();
+        public readonly Dictionary<string, PendingRequest> Pending = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, long> TimedOut = new(StringComparer.Ordinal);
+
+        /// <summary>Look-ups by a key written on the stack (no string per response).</summary>
+        public Dictionary<string, PendingRequest>.AlternateLookup<ReadOnlySpan<char>> PendingBySpan => Pending.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    // Many stripes: every request adds and every response removes; with few, the read loops and the
+    // senders queue on the same locks. A key's pending entry and its timed-out mark share one stripe,
+    // so registering, answering and expiring a key are each one locked step.
+    private const int StripeCount = 64;
+    private readonly Stripe[] _stripes = Enumerable.Range(0, StripeCount).Select(_ => new Stripe()).ToArray();
+    private readonly ConcurrentQueue<(string Key, long At)> _timedOutOrder = new();
     private readonly NetworkMetrics _metrics;
     private readonly string _connector;
     private readonly int _lateWindowMs;
     private readonly Timer _sweeper;
     private int _count;
+    private int _timedOutCount;
 
     /// <summary>Creates a MUX with a key and a bound on pending requests.</summary>
     public IsoMux(MuxKey key, int maxPending, NetworkMetrics metrics, string connector, int lateWindowMs = 60_000)
     {
-        _lateWindowMs = lateWindowMs;
-        // One timer for the whole table instead of one per request: timeouts fire up to one sweep late.
-        _sweeper = new Timer(_ => ExpireOverdue(Environment.TickCount64), null, SweepIntervalMs, SweepIntervalMs);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPending, 1);
+        _lateWindowMs = lateWindowMs;
         Key = key;
         MaxPending = maxPending;
         _metrics = metrics;
         _connector = connector;
+        // One timer for the whole table instead of one per request: timeouts fire up to one sweep late.
+        _sweeper = new Timer(_ => ExpireOverdue(Environment.TickCount64), null, SweepIntervalMs, SweepIntervalMs);
     }
 
     /// <summary>Granularity of timeouts.</summary>
@@ -158,6 +181,9 @@ public sealed class IsoMux : IDisposable
     /// <summary>Called (on the sweeper thread) for a request that timed out, before its waiter is completed.</summary>
     internal Action<PendingRequest>? RequestTimedOut { get; set; }
 
+    // Ordinal string hashes: the same for a string and for the span it was written from.
+    private Stripe StripeOf(ReadOnlySpan<char> key) => _stripes[(uint)string.GetHashCode(key) % StripeCount];
+
     /// <summary>Registers a request; on refusal <paramref name="pending"/> is null and the status says why.</summary>
     public MuxStatus TryRegister(IsoMessage request, TimeSpan timeout, out string? key, out PendingRequest? pending)
     {
@@ -169,85 +195,149 @@ public sealed class IsoMux : IDisposable
             Interlocked.Decrement(ref _count);
             return MuxStatus.PendingTableFull;
         }
-        // A lock-free look-up; the locked removal below only when the key is there.
-        bool timedOutBefore = _timedOut.TryGetValue(key, out long expiredAtMs);
-        if (timedOutBefore && Environment.TickCount64 - expiredAtMs < _lateWindowMs)
-        {
-            Interlocked.Decrement(ref _count);
-            return MuxStatus.KeyRecentlyTimedOut;
-        }
+        long now = Environment.TickCount64;
         long timeoutMs = (long)timeout.TotalMilliseconds;
-        var tcs = new PendingRequest(key, Environment.TickCount64 + timeoutMs, request, timeoutMs);
-        if (!_pending.TryAdd(key, tcs))
+        var entry = new PendingRequest(key, now + timeoutMs, request, timeoutMs);
+        var stripe = StripeOf(key);
+        MuxStatus status;
+        lock (stripe.Gate)
+        {
+            status = RegisterLocked(stripe, key, entry, now);
+        }
+        if (status != MuxStatus.Answered)
         {
             Interlocked.Decrement(ref _count);
-            return MuxStatus.DuplicateInFlight;
+            return status;
         }
-        // Past the late window the key is live again: its next response is not late.
-        if (timedOutBefore)
-        {
-            _timedOut.TryRemove(key, out _);
-        }
-        else if (_timedOut.TryGetValue(key, out expiredAtMs) && Environment.TickCount64 - expiredAtMs < _lateWindowMs)
-        {
-            // A request with this key timed out between the look-up and the add (Expire marks the key
-            // before it frees it): its late reply could be taken for this one's.
-            if (_pending.TryRemove(new KeyValuePair<string, PendingRequest>(key, tcs))) Interlocked.Decrement(ref _count);
-            return MuxStatus.KeyRecentlyTimedOut;
-        }
-        pending = tcs;
+        pending = entry;
         return MuxStatus.Answered;
+    }
+
+    private MuxStatus RegisterLocked(Stripe stripe, string key, PendingRequest entry, long now)
+    {
+        if (stripe.TimedOut.TryGetValue(key, out long expiredAtMs))
+        {
+            // Within the late window a late reply could be taken for this request's; past it the key is live again.
+            if (now - expiredAtMs < _lateWindowMs) return MuxStatus.KeyRecentlyTimedOut;
+            stripe.TimedOut.Remove(key);
+            Interlocked.Decrement(ref _timedOutCount);
+        }
+        return stripe.Pending.TryAdd(key, entry) ? MuxStatus.Answered : MuxStatus.DuplicateInFlight;
     }
 
     /// <summary>Forgets a request that was not sent or whose caller gave up.</summary>
     public void Cancel(PendingRequest pending)
     {
-        if (_pending.TryRemove(new KeyValuePair<string, PendingRequest>(pending.Key, pending))) Interlocked.Decrement(ref _count);
+        if (TryRemove(pending)) Interlocked.Decrement(ref _count);
         pending.TrySetCanceled();
+    }
+
+    /// <summary>Removes exactly this request (not a newer one with the same key).</summary>
+    private bool TryRemove(PendingRequest pending)
+    {
+        var stripe = StripeOf(pending.Key);
+        lock (stripe.Gate)
+        {
+            return stripe.Pending.TryGetValue(pending.Key, out var current) && ReferenceEquals(current, pending) && stripe.Pending.Remove(pending.Key);
+        }
     }
 
     /// <summary>Times out every request whose deadline has passed.</summary>
     public void ExpireOverdue(long nowMs)
     {
-        foreach (var entry in _pending)
+        List<PendingRequest>? overdue = null;
+        foreach (var stripe in _stripes)
         {
-            if (entry.Value.DeadlineMs <= nowMs) Expire(entry.Value);
+            lock (stripe.Gate)
+            {
+                foreach (var entry in stripe.Pending.Values)
+                {
+                    if (entry.DeadlineMs <= nowMs) (overdue ??= []).Add(entry);
+                }
+            }
         }
+        if (overdue is null) return;
+        foreach (var entry in overdue) Expire(entry);
     }
 
     /// <summary>Forgets a timed-out request and remembers its key (bounded) so a late response is recognised.</summary>
     private void Expire(PendingRequest pending)
     {
         string key = pending.Key;
-        // Marked before it is freed, so a new request registering the key meanwhile sees the mark.
-        bool marked = _timedOut.TryAdd(key, Environment.TickCount64);
-        if (!_pending.TryRemove(new KeyValuePair<string, PendingRequest>(key, pending)))
+        long now = Environment.TickCount64;
+        var stripe = StripeOf(key);
+        lock (stripe.Gate)
         {
-            // Answered just now: not timed out after all.
-            if (marked) _timedOut.TryRemove(key, out _);
-            return;
+            // Answered (or cancelled) just now: not timed out after all.
+            if (!stripe.Pending.TryGetValue(key, out var current) || !ReferenceEquals(current, pending)) return;
+            stripe.Pending.Remove(key);
+            if (stripe.TimedOut.TryAdd(key, now)) Interlocked.Increment(ref _timedOutCount);
+            else stripe.TimedOut[key] = now;
         }
         Interlocked.Decrement(ref _count);
         _metrics.Timeout();
-        _timedOut[key] = Environment.TickCount64;
-        _timedOutOrder.Enqueue(key);
-        // The memory of timed-out keys is bounded like the pending table.
-        while (_timedOutOrder.Count > MaxPending && _timedOutOrder.TryDequeue(out var old)) _timedOut.TryRemove(old, out _);
+        _timedOutOrder.Enqueue((key, now));
+        ForgetOldTimeouts();
         RequestTimedOut?.Invoke(pending);
         pending.TrySetResult(new MuxResult(MuxStatus.TimedOut, null, $"no response within {pending.TimeoutMs} ms", key));
+    }
+
+    /// <summary>The memory of timed-out keys is bounded like the pending table: the oldest marks go first.</summary>
+    private void ForgetOldTimeouts()
+    {
+        while (Volatile.Read(ref _timedOutCount) > MaxPending && _timedOutOrder.TryDequeue(out var old))
+        {
+            var stripe = StripeOf(old.Key);
+            lock (stripe.Gate)
+            {
+                // Only the mark this entry made (a later timeout of the same key stays remembered).
+                if (stripe.TimedOut.TryGetValue(old.Key, out long at) && at == old.At && stripe.TimedOut.Remove(old.Key))
+                    Interlocked.Decrement(ref _timedOutCount);
+            }
+        }
     }
 
     /// <summary>Hands a response to its waiter; false (and <see cref="LateResponse"/> raised) when none waits.</summary>
     public bool Deliver(IsoMessage response)
     {
-        string key = Key.ForResponse(response);
-        if (_pending.TryRemove(key, out var tcs))
+        Span<char> chars = stackalloc char[MuxKey.StackKeyChars];
+        if (!Key.TryWriteResponseKey(response, chars, out int length)) return Deliver(response, Key.ForResponse(response));
+        ReadOnlySpan<char> key = chars[..length];
+        var stripe = StripeOf(key);
+        PendingRequest? waiter;
+        lock (stripe.Gate)
+        {
+            stripe.PendingBySpan.Remove(key, out _, out waiter);
+        }
+        if (waiter is null) return Deliver(response, key.ToString());
+        Interlocked.Decrement(ref _count);
+        waiter.TrySetResult(new MuxResult(MuxStatus.Answered, response, null, waiter.Key));
+        return true;
+    }
+
+    private bool Deliver(IsoMessage response, string key)
+    {
+        var stripe = StripeOf(key);
+        PendingRequest? waiter;
+        bool wasTimedOut = false;
+        lock (stripe.Gate)
+        {
+            if (stripe.Pending.Remove(key, out waiter))
+            {
+                // Answered below.
+            }
+            else if (stripe.TimedOut.Remove(key))
+            {
+                wasTimedOut = true;
+                Interlocked.Decrement(ref _timedOutCount);
+            }
+        }
+        if (waiter is not null)
         {
             Interlocked.Decrement(ref _count);
-            tcs.TrySetResult(new MuxResult(MuxStatus.Answered, response, null, tcs.Key));
+            waiter.TrySetResult(new MuxResult(MuxStatus.Answered, response, null, waiter.Key));
             return true;
         }
-        bool wasTimedOut = _timedOut.TryRemove(key, out _);
         if (wasTimedOut) _metrics.LateResponse();
         LateResponse?.Invoke(this, new LateResponseEventArgs(key, response, wasTimedOut, _connector));
         return false;
@@ -259,10 +349,19 @@ public sealed class IsoMux : IDisposable
     /// <summary>Fails every waiting request (connector stopping).</summary>
     public void FailAll()
     {
-        foreach (var entry in _pending)
+        foreach (var stripe in _stripes)
         {
-            if (_pending.TryRemove(entry)) Interlocked.Decrement(ref _count);
-            entry.Value.TrySetResult(new MuxResult(MuxStatus.NotConnected, null, $"connector {_connector} stopped", entry.Key));
+            PendingRequest[] waiting;
+            lock (stripe.Gate)
+            {
+                waiting = [.. stripe.Pending.Values];
+                stripe.Pending.Clear();
+            }
+            foreach (var entry in waiting)
+            {
+                Interlocked.Decrement(ref _count);
+                entry.TrySetResult(new MuxResult(MuxStatus.NotConnected, null, $"connector {_connector} stopped", entry.Key));
+            }
         }
     }
 }

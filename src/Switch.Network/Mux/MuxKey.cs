@@ -38,7 +38,18 @@ public sealed class MuxKey
     /// <summary>The key of a received response.</summary>
     public string ForResponse(IsoMessage response) => Build(response.Mti ?? "", response, responseClass: false);
 
-    private const int StackKeyChars = 128;
+    /// <summary>Longest key built without a heap buffer (keys are about 20 characters).</summary>
+    internal const int StackKeyChars = 128;
+
+    /// <summary>
+    /// Writes the key of a received response into <paramref name="destination"/> (no string made, for a
+    /// look-up); false when it does not fit (the caller then uses <see cref="ForResponse"/>).
+    /// </summary>
+    internal bool TryWriteResponseKey(IsoMessage response, Span<char> destination, out int length)
+    {
+        length = Write(response.Mti ?? "", response, responseClass: false, destination);
+        return length >= 0;
+    }
 
     /// <summary>
     /// Appends '|' and the field's text taken from its wire bytes when that is exact: a decoded field in
@@ -81,34 +92,35 @@ public sealed class MuxKey
 
     private string Build(string mti, IsoMessage message, bool responseClass)
     {
-        if (_fields.Length == 2)
-        {
-            // Decoded fields in ASCII or whole-byte BCD are written into the key from their wire bytes:
-            // no string per field (the text is the same as GetString's).
-            Span<char> chars = stackalloc char[StackKeyChars];
-            int at = mti.Length;
-            if (at + 2 <= chars.Length)
-            {
-                mti.AsSpan().CopyTo(chars);
-                if (responseClass) chars[2] = (char)(mti[2] + 1);
-                if (TryAppendFromWire(message, _fields[0], chars, ref at) && TryAppendFromWire(message, _fields[1], chars, ref at))
-                    return new string(chars[..at]);
-            }
-            string a = message.GetString(_fields[0]) ?? "", b = message.GetString(_fields[1]) ?? "";
-            return string.Create(mti.Length + a.Length + b.Length + 2, (mti, a, b, responseClass), static (span, p) =>
-            {
-                p.mti.AsSpan().CopyTo(span);
-                if (p.responseClass) span[2] = (char)(p.mti[2] + 1);
-                int at = p.mti.Length;
-                span[at++] = '|';
-                p.a.AsSpan().CopyTo(span[at..]);
-                at += p.a.Length;
-                span[at++] = '|';
-                p.b.AsSpan().CopyTo(span[at..]);
-            });
-        }
-        var key = new StringBuilder(responseClass ? MessageTypes.ResponseMti(mti) : mti, 48);
+        Span<char> chars = stackalloc char[StackKeyChars];
+        int length = Write(mti, message, responseClass, chars);
+        if (length >= 0) return new string(chars[..length]);
+        // Longer than the stack buffer (long DE 32/37 values in a wide key): built field by field.
+        var key = new StringBuilder(responseClass ? MessageTypes.ResponseMti(mti) : mti, 2 * StackKeyChars);
         foreach (int field in _fields) key.Append('|').Append(message.GetString(field));
         return key.ToString();
+    }
+
+    /// <summary>
+    /// Writes MTI (as its response class when asked) and '|'-separated field values into
+    /// <paramref name="key"/>; the length written, or -1 when it does not fit.
+    /// </summary>
+    private int Write(string mti, IsoMessage message, bool responseClass, Span<char> key)
+    {
+        if (mti.Length > key.Length) return -1;
+        mti.AsSpan().CopyTo(key);
+        if (responseClass) key[2] = (char)(mti[2] + 1);
+        int at = mti.Length;
+        foreach (int field in _fields)
+        {
+            // Decoded fields in ASCII or whole-byte BCD are written from their wire bytes: no string per field.
+            if (TryAppendFromWire(message, field, key, ref at)) continue;
+            string value = message.GetString(field) ?? "";
+            if (at + 1 + value.Length > key.Length) return -1;
+            key[at++] = '|';
+            value.AsSpan().CopyTo(key[at..]);
+            at += value.Length;
+        }
+        return at;
     }
 }
