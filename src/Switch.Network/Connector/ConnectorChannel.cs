@@ -8,6 +8,7 @@ using Switch.Network.Acceptor;
 using Switch.Network.Config;
 using Switch.Network.Framing;
 using Switch.Network.Management;
+using Switch.Network.Mux;
 using Switch.Network.Tls;
 
 namespace Switch.Network.Connector;
@@ -200,6 +201,8 @@ internal sealed class ConnectorChannel
             bool progressed = false;
             int frames = 0;
             long frameBytes = 0;
+            // The callers answered by this read continue together (one work item; their next requests leave together).
+            var answered = new ReplyBatch();
             try
             {
                 while (conn.Format.TryReadMessage(ref buffer, _header, out var bytes))
@@ -207,7 +210,7 @@ internal sealed class ConnectorChannel
                     progressed = true;
                     frames++;
                     frameBytes += bytes.Length + conn.Format.OverheadBytes;
-                    OnMessage(conn, bytes);
+                    answered.Add(OnMessage(conn, bytes));
                 }
             }
             catch (FrameFormatException ex)
@@ -221,6 +224,7 @@ internal sealed class ConnectorChannel
             {
                 conn.AdvanceTo(buffer.Start, buffer.End, partialFrameLeft: !buffer.IsEmpty, progressed);
                 _owner.Metrics.FramesIn(frames, frameBytes);
+                answered.Dispatch();
             }
             if (result.IsCompleted)
             {
@@ -230,7 +234,8 @@ internal sealed class ConnectorChannel
         }
     }
 
-    private void OnMessage(FramedConnection conn, System.Buffers.ReadOnlySequence<byte> bytes)
+    /// <summary>Decodes one message: a peer's request is answered, a response matched; returns the request it answers, if any.</summary>
+    private PendingRequest? OnMessage(FramedConnection conn, System.Buffers.ReadOnlySequence<byte> bytes)
     {
         IsoMessage message;
         try
@@ -244,14 +249,14 @@ internal sealed class ConnectorChannel
             _owner.Metrics.MalformedFrame();
             _log.Warning("Connector {Connector} got an undecodable message from {Host}:{Port}: field {Field} at offset {Offset}: {Reason}",
                 _options.Name, Host, Port, ex.Field, ex.Offset, ex.Reason);
-            return;
+            return null;
         }
         if (MessageTypes.IsRequest(message.Mti))
         {
             _ = _owner.AnswerPeerRequestAsync(conn, message, (byte[])_header.Clone());
-            return;
+            return null;
         }
-        _owner.Mux.Deliver(message);
+        return _owner.Mux.Match(message);
     }
 
     private static async Task DelayAsync(TimeSpan delay, CancellationToken stop)

@@ -91,11 +91,21 @@ public sealed class PendingRequest(string key, long deadlineMs, IsoMessage reque
     /// <summary>Completes with <paramref name="result"/>; false when already completed.</summary>
     public bool TrySetResult(MuxResult result)
     {
-        if (Interlocked.Exchange(ref _completed, 1) != 0) return false;
-        _result = result;
+        if (!TryClaim(result)) return false;
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         return true;
     }
+
+    /// <summary>Takes the outcome without completing yet; the caller then completes it through a <see cref="ReplyBatch"/>.</summary>
+    internal bool TryClaim(MuxResult result)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0) return false;
+        _result = result;
+        return true;
+    }
+
+    /// <summary>The next request of the same <see cref="ReplyBatch"/>.</summary>
+    internal PendingRequest? NextInBatch { get; set; }
 
     /// <summary>Completes as cancelled (awaiting throws <see cref="OperationCanceledException"/>); false when already completed.</summary>
     public bool TrySetCanceled()
@@ -106,7 +116,33 @@ public sealed class PendingRequest(string key, long deadlineMs, IsoMessage reque
     }
 
     /// <summary>On the thread pool: completes the value task; the awaiting caller continues right here.</summary>
+    /// <summary>
+    /// On the thread pool: completes this request and the rest of its <see cref="ReplyBatch"/>, one after
+    /// another; their callers continue on this thread (one work item per read of replies, not one per reply).
+    /// Holding their frames back to the end of the batch was measured and is slower (docs/benchmarks.md).
+    /// </summary>
     void IThreadPoolWorkItem.Execute()
+    {
+        PendingRequest? next = this;
+        try
+        {
+            while (next is not null)
+            {
+                var current = next;
+                next = current.NextInBatch;
+                current.NextInBatch = null;
+                current.Complete();
+            }
+        }
+        finally
+        {
+            // A caller's continuation that threw does not strand the rest of the batch.
+            if (next is not null) ThreadPool.UnsafeQueueUserWorkItem(next, preferLocal: false);
+        }
+    }
+
+    /// <summary>Completes the value task: a caller already awaiting continues on this thread, now.</summary>
+    internal void Complete()
     {
         if (_result is { } result) _core.SetResult(result);
         else _core.SetException(new OperationCanceledException("the request was cancelled"));
@@ -297,11 +333,22 @@ public sealed class IsoMux : IDisposable
         }
     }
 
-    /// <summary>Hands a response to its waiter; false (and <see cref="LateResponse"/> raised) when none waits.</summary>
+    /// <summary>Hands a response to its waiter (completed on the thread pool); false (and <see cref="LateResponse"/> raised) when none waits.</summary>
     public bool Deliver(IsoMessage response)
     {
+        var batch = new ReplyBatch();
+        batch.Add(Match(response));
+        return batch.Dispatch();
+    }
+
+    /// <summary>
+    /// Takes the request a response answers out of the table and gives it its result, leaving its completion
+    /// to the caller (see <see cref="ReplyBatch"/>); null (and <see cref="LateResponse"/> raised) when none waits.
+    /// </summary>
+    internal PendingRequest? Match(IsoMessage response)
+    {
         Span<char> chars = stackalloc char[MuxKey.StackKeyChars];
-        if (!Key.TryWriteResponseKey(response, chars, out int length)) return Deliver(response, Key.ForResponse(response));
+        if (!Key.TryWriteResponseKey(response, chars, out int length)) return Match(response, Key.ForResponse(response));
         ReadOnlySpan<char> key = chars[..length];
         var stripe = StripeOf(key);
         PendingRequest? waiter;
@@ -309,13 +356,18 @@ public sealed class IsoMux : IDisposable
         {
             stripe.PendingBySpan.Remove(key, out _, out waiter);
         }
-        if (waiter is null) return Deliver(response, key.ToString());
-        Interlocked.Decrement(ref _count);
-        waiter.TrySetResult(new MuxResult(MuxStatus.Answered, response, null, waiter.Key));
-        return true;
+        if (waiter is null) return Match(response, key.ToString());
+        return Claimed(waiter, response);
     }
 
-    private bool Deliver(IsoMessage response, string key)
+    private PendingRequest? Claimed(PendingRequest waiter, IsoMessage response)
+    {
+        Interlocked.Decrement(ref _count);
+        // Only a caller giving up at this very moment can have claimed it first: that caller has its cancellation.
+        return waiter.TryClaim(new MuxResult(MuxStatus.Answered, response, null, waiter.Key)) ? waiter : null;
+    }
+
+    private PendingRequest? Match(IsoMessage response, string key)
     {
         var stripe = StripeOf(key);
         PendingRequest? waiter;
@@ -332,15 +384,10 @@ public sealed class IsoMux : IDisposable
                 Interlocked.Decrement(ref _timedOutCount);
             }
         }
-        if (waiter is not null)
-        {
-            Interlocked.Decrement(ref _count);
-            waiter.TrySetResult(new MuxResult(MuxStatus.Answered, response, null, waiter.Key));
-            return true;
-        }
+        if (waiter is not null) return Claimed(waiter, response);
         if (wasTimedOut) _metrics.LateResponse();
         LateResponse?.Invoke(this, new LateResponseEventArgs(key, response, wasTimedOut, _connector));
-        return false;
+        return null;
     }
 
     /// <summary>Stops the timeout sweeper.</summary>
@@ -363,5 +410,33 @@ public sealed class IsoMux : IDisposable
                 entry.TrySetResult(new MuxResult(MuxStatus.NotConnected, null, $"connector {_connector} stopped", entry.Key));
             }
         }
+    }
+}
+
+/// <summary>
+/// The requests answered by one read of a connection, completed together by one thread-pool work item
+/// (see <see cref="PendingRequest"/>): linked through the requests themselves, nothing allocated.
+/// </summary>
+internal struct ReplyBatch
+{
+    private PendingRequest? _head;
+    private PendingRequest? _tail;
+
+    /// <summary>Adds a matched request (null: nothing matched).</summary>
+    public void Add(PendingRequest? request)
+    {
+        if (request is null) return;
+        if (_tail is null) _head = request;
+        else _tail.NextInBatch = request;
+        _tail = request;
+    }
+
+    /// <summary>Queues the batch for completion; false when it was empty.</summary>
+    public bool Dispatch()
+    {
+        if (_head is null) return false;
+        ThreadPool.UnsafeQueueUserWorkItem(_head, preferLocal: true);
+        _head = _tail = null;
+        return true;
     }
 }
