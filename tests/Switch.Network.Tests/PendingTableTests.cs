@@ -56,6 +56,26 @@ public sealed class PendingTableTests
     }
 
     [Fact]
+    public async Task Timeouts_followed_by_late_replies_leave_no_marks_behind_and_the_table_keeps_working()
+    {
+        // Every timeout is answered late: the memory of timed-out keys must stay bounded, not grow with traffic.
+        using var mux = new IsoMux(MuxKey.Default, 4, new NetworkMetrics("t"), "t", lateWindowMs: 600_000);
+        int late = 0;
+        mux.LateResponse += (_, e) => late += e.WasTimedOut ? 1 : 0;
+        for (int i = 1; i <= 2_000; i++)
+        {
+            var request = TestSupport.Authorization(i.ToString("D6"));
+            Assert.Equal(MuxStatus.Answered, mux.TryRegister(request, TimeSpan.Zero, out _, out var pending));
+            mux.ExpireOverdue(Environment.TickCount64 + 1);
+            await pending!.AsValueTask();
+            Assert.False(mux.Deliver(Decoded(Reply(request))));
+        }
+        Assert.Equal(2_000, late);
+        Assert.True(mux.TimedOutKeysRemembered <= 4, $"{mux.TimedOutKeysRemembered} timed-out keys remembered");
+        Assert.Equal(0, mux.PendingCount);
+    }
+
+    [Fact]
     public async Task Past_the_late_window_a_timed_out_key_is_live_again_and_its_reply_is_delivered()
     {
         using var mux = new IsoMux(MuxKey.Default, 10, new NetworkMetrics("t"), "t", lateWindowMs: 30);

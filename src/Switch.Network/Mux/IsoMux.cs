@@ -184,7 +184,6 @@ public sealed class IsoMux : IDisposable
     private readonly int _lateWindowMs;
     private readonly Timer _sweeper;
     private int _count;
-    private int _timedOutCount;
 
     /// <summary>Creates a MUX with a key and a bound on pending requests.</summary>
     public IsoMux(MuxKey key, int maxPending, NetworkMetrics metrics, string connector, int lateWindowMs = 60_000)
@@ -210,6 +209,9 @@ public sealed class IsoMux : IDisposable
 
     /// <summary>Requests awaiting a response now.</summary>
     public int PendingCount => Volatile.Read(ref _count);
+
+    /// <summary>Size of the memory of timed-out keys (entries whose late reply already came included); at most <see cref="MaxPending"/>.</summary>
+    public int TimedOutKeysRemembered => _timedOutOrder.Count;
 
     /// <summary>Raised (on the connection's read loop: keep it short) for a response no request waits for.</summary>
     public event EventHandler<LateResponseEventArgs>? LateResponse;
@@ -256,7 +258,6 @@ public sealed class IsoMux : IDisposable
             // Within the late window a late reply could be taken for this request's; past it the key is live again.
             if (now - expiredAtMs < _lateWindowMs) return MuxStatus.KeyRecentlyTimedOut;
             stripe.TimedOut.Remove(key);
-            Interlocked.Decrement(ref _timedOutCount);
         }
         return stripe.Pending.TryAdd(key, entry) ? MuxStatus.Answered : MuxStatus.DuplicateInFlight;
     }
@@ -307,8 +308,7 @@ public sealed class IsoMux : IDisposable
             // Answered (or cancelled) just now: not timed out after all.
             if (!stripe.Pending.TryGetValue(key, out var current) || !ReferenceEquals(current, pending)) return;
             stripe.Pending.Remove(key);
-            if (stripe.TimedOut.TryAdd(key, now)) Interlocked.Increment(ref _timedOutCount);
-            else stripe.TimedOut[key] = now;
+            stripe.TimedOut[key] = now;
         }
         Interlocked.Decrement(ref _count);
         _metrics.Timeout();
@@ -318,17 +318,20 @@ public sealed class IsoMux : IDisposable
         pending.TrySetResult(new MuxResult(MuxStatus.TimedOut, null, $"no response within {pending.TimeoutMs} ms", key));
     }
 
-    /// <summary>The memory of timed-out keys is bounded like the pending table: the oldest marks go first.</summary>
+    /// <summary>
+    /// The memory of timed-out keys is bounded like the pending table: every mark has an entry in the order
+    /// queue, which keeps the newest <see cref="MaxPending"/>; the oldest go first.
+    /// </summary>
     private void ForgetOldTimeouts()
     {
-        while (Volatile.Read(ref _timedOutCount) > MaxPending && _timedOutOrder.TryDequeue(out var old))
+        while (_timedOutOrder.Count > MaxPending && _timedOutOrder.TryDequeue(out var old))
         {
             var stripe = StripeOf(old.Key);
             lock (stripe.Gate)
             {
-                // Only the mark this entry made (a later timeout of the same key stays remembered).
-                if (stripe.TimedOut.TryGetValue(old.Key, out long at) && at == old.At && stripe.TimedOut.Remove(old.Key))
-                    Interlocked.Decrement(ref _timedOutCount);
+                // Only the mark this entry made (a later timeout of the same key stays remembered); a mark
+                // already cleared by its late reply or by a new request has nothing left to remove.
+                if (stripe.TimedOut.TryGetValue(old.Key, out long at) && at == old.At) stripe.TimedOut.Remove(old.Key);
             }
         }
     }
@@ -371,18 +374,11 @@ public sealed class IsoMux : IDisposable
     {
         var stripe = StripeOf(key);
         PendingRequest? waiter;
-        bool wasTimedOut = false;
+        bool wasTimedOut;
         lock (stripe.Gate)
         {
-            if (stripe.Pending.Remove(key, out waiter))
-            {
-                // Answered below.
-            }
-            else if (stripe.TimedOut.Remove(key))
-            {
-                wasTimedOut = true;
-                Interlocked.Decrement(ref _timedOutCount);
-            }
+            // A late reply clears its key's mark: a second copy of it is unknown, not late.
+            wasTimedOut = !stripe.Pending.Remove(key, out waiter) && stripe.TimedOut.Remove(key);
         }
         if (waiter is not null) return Claimed(waiter, response);
         if (wasTimedOut) _metrics.LateResponse();
