@@ -21,7 +21,7 @@ public sealed class PendingTableTests
         string longText = new('x', 300);
         var request = TestSupport.Authorization("000001").Set(43, new string('N', 40)).Set(48, longText);
         Assert.Equal(MuxStatus.Answered, mux.TryRegister(request, TimeSpan.FromSeconds(5), out string? key, out var pending));
-        Assert.True(key!.Length > 128);
+        Assert.True(key!.Length > MuxKey.StackKeyChars);
         var reply = Reply(request).Set(43, new string('N', 40)).Set(48, longText);
         Assert.True(mux.Deliver(Decoded(reply)));
         var result = await pending!.AsValueTask();

@@ -27,10 +27,6 @@ public sealed class NetworkMetrics(string name)
 
     internal void ConnectionRefused() => Interlocked.Increment(ref _connectionsRefused);
 
-    internal void FrameIn(long bytes) => FramesIn(1, bytes);
-
-    internal void FrameOut(long bytes) => FramesOut(1, bytes);
-
     /// <summary>Counts a batch of received frames at once: the counters are shared by every connection (one cache line bounced between cores per update).</summary>
     internal void FramesIn(int frames, long bytes)
     {

@@ -62,7 +62,7 @@ public sealed class LateResponseEventArgs(string key, IsoMessage response, bool 
 /// value-task source: no <see cref="TaskCompletionSource{TResult}"/> and <see cref="Task"/> per request.
 /// Its value task may be awaited once.
 /// </summary>
-public sealed class PendingRequest(string key, long deadlineMs, IsoMessage request, long timeoutMs) : IValueTaskSource<MuxResult>, IThreadPoolWorkItem
+internal sealed class PendingRequest(string key, long deadlineMs, IsoMessage request, long timeoutMs) : IValueTaskSource<MuxResult>, IThreadPoolWorkItem
 {
     // Continuations run on the thread pool, never on the completing thread (the read loop or the sweeper):
     // the request is itself the work item that completes it there (nothing allocated to schedule it).
@@ -223,7 +223,7 @@ public sealed class IsoMux : IDisposable
     private Stripe StripeOf(ReadOnlySpan<char> key) => _stripes[(uint)string.GetHashCode(key) % StripeCount];
 
     /// <summary>Registers a request; on refusal <paramref name="pending"/> is null and the status says why.</summary>
-    public MuxStatus TryRegister(IsoMessage request, TimeSpan timeout, out string? key, out PendingRequest? pending)
+    internal MuxStatus TryRegister(IsoMessage request, TimeSpan timeout, out string? key, out PendingRequest? pending)
     {
         pending = null;
         key = Key.ForRequest(request);
@@ -263,7 +263,7 @@ public sealed class IsoMux : IDisposable
     }
 
     /// <summary>Forgets a request that was not sent or whose caller gave up.</summary>
-    public void Cancel(PendingRequest pending)
+    internal void Cancel(PendingRequest pending)
     {
         if (TryRemove(pending)) Interlocked.Decrement(ref _count);
         pending.TrySetCanceled();
