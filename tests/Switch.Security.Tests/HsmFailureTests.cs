@@ -93,10 +93,12 @@ public sealed class HsmFailureTests
     public async Task An_HSM_that_dies_mid_session_fails_the_calls_in_flight_and_recovers_when_it_returns()
     {
         var lmk = Lmk.Generate();
-        var sim = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions()) { ResponseDelayMs = 500 };
+        // The answer would take 10 s and the client waits 30 s: only the HSM's death can fail the call (a short
+        // delay let a loaded machine deliver the answer before the simulator was stopped).
+        var sim = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions()) { ResponseDelayMs = 10_000 };
         sim.Start();
         int port = sim.Port;
-        await using var module = new PayShieldSecurityModule(new PayShieldClient(new PayShieldClientOptions { Port = port, RequestTimeoutMs = 3000 }), lmk);
+        await using var module = new PayShieldSecurityModule(new PayShieldClient(new PayShieldClientOptions { Port = port, RequestTimeoutMs = 30_000 }), lmk);
         using var key = await module.KeyAsync(KeyType.Zak, "C99DC32C25B6260190036CD97EDB88DD");
         Task<string> inFlight = module.KeyCheckValueAsync(key).AsTask();
         await Task.Delay(100);

@@ -156,6 +156,7 @@ public sealed class PayShieldClient : IAsyncDisposable
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _writer, _reader;
         private volatile bool _alive = true;
+        private int _disposed;
 
         public Connection(Socket socket, PayShieldClient owner)
         {
@@ -173,8 +174,13 @@ public sealed class PayShieldClient : IAsyncDisposable
             if (!_outgoing.Writer.TryWrite(message)) throw new HsmUnavailableException("payshield: connection closed");
         }
 
+        /// <summary>
+        /// Closes once: the client's own disposal and a reconnect replacing a broken connection can both
+        /// dispose it at the same moment (the second call returns at once).
+        /// </summary>
         public async ValueTask DisposeAsync()
         {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
             _alive = false;
             _outgoing.Writer.TryComplete();
             await _stop.CancelAsync().ConfigureAwait(false);
