@@ -34,7 +34,10 @@ public sealed class HsmFailureTests
     {
         await using var f = PayShieldFixture.Start();
         using var zak = await f.Module.KeyAsync(KeyType.Zak, "C99DC32C25B6260190036CD97EDB88DD");
-        var module = new ResilientSecurityModule(f.Module, new HsmResilienceOptions { TimeoutMs = 100, FailuresToOpen = 3, OpenMs = 500 });
+        // Warmed up through the bare module first (connection and code paths ready): on a loaded CI machine a
+        // first call can take longer than the timeout under test.
+        Assert.True(await f.Module.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Data, Mac));
+        var module = new ResilientSecurityModule(f.Module, new HsmResilienceOptions { TimeoutMs = 300, FailuresToOpen = 3, OpenMs = 500 });
         Assert.True(await module.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Data, Mac));
 
         f.Simulator.ResponseDelayMs = 2000;
@@ -47,7 +50,7 @@ public sealed class HsmFailureTests
         long handled = f.Simulator.CommandsHandled;
         var watch = Stopwatch.StartNew();
         var fast = await Assert.ThrowsAsync<HsmUnavailableException>(async () => await module.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Data, Mac));
-        // A call through to the simulator would take its 2000 ms delay (and the 100 ms timeout first); failing
+        // A call through to the simulator would take its 2000 ms delay (and the 300 ms timeout first); failing
         // fast means well under that, with room for a loaded CI machine. The simulator's count proves no call went through.
         Assert.True(watch.ElapsedMilliseconds < 1000, $"open circuit took {watch.ElapsedMilliseconds} ms");
         Assert.Contains("circuit open", fast.Message, StringComparison.Ordinal);
