@@ -66,6 +66,25 @@ public sealed class MuxTests
     }
 
     [Fact]
+    public async Task A_late_reply_handler_that_throws_does_not_take_the_connection_down()
+    {
+        var handler = new AcceptorTests.DelayingHandler(slowStan: "000510", TimeSpan.FromMilliseconds(400));
+        await using var listener = await TestSupport.StartListenerAsync(handler: handler);
+        await using var connector = await ConnectorSupport.StartAsync(ConnectorSupport.Options(listener.LocalEndPoint));
+        var raised = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connector.Mux.LateResponse += (_, _) =>
+        {
+            raised.TrySetResult();
+            throw new InvalidOperationException("a subscriber's bug");
+        };
+        Assert.Equal(MuxStatus.TimedOut, (await connector.SendAsync(TestSupport.Authorization("000510"), TimeSpan.FromMilliseconds(100))).Status);
+        await raised.Task.WaitAsync(TestSupport.Timeout);
+        // The same connection (one per connector here) still carries requests and their replies.
+        Assert.True((await connector.SendAsync(TestSupport.Authorization("000511"))).IsAnswered);
+        Assert.Equal(1, connector.Metrics.Snapshot().ConnectionsOpened);
+    }
+
+    [Fact]
     public async Task A_key_that_just_timed_out_is_refused_so_its_late_reply_cannot_reach_a_new_caller()
     {
         var handler = new AcceptorTests.DelayingHandler(slowStan: "000600", TimeSpan.FromMilliseconds(300));

@@ -256,7 +256,16 @@ internal sealed class ConnectorChannel
             _ = _owner.AnswerPeerRequestAsync(conn, message, (byte[])_header.Clone());
             return null;
         }
-        return _owner.Mux.Match(message);
+        try
+        {
+            return _owner.Mux.Match(message);
+        }
+        catch (Exception ex)
+        {
+            // Only a LateResponse subscriber can throw here: its bug must not end the read loop (and the link).
+            _log.Error(ex, "Connector {Connector}: a LateResponse handler failed on {Mti} STAN {Stan}", _options.Name, message.Mti, message.GetString(11));
+            return null;
+        }
     }
 
     private static async Task DelayAsync(TimeSpan delay, CancellationToken stop)
