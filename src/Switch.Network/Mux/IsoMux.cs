@@ -171,6 +171,9 @@ public sealed class IsoMux : IDisposable
 
         /// <summary>Look-ups by a key written on the stack (no string per response).</summary>
         public Dictionary<string, PendingRequest>.AlternateLookup<ReadOnlySpan<char>> PendingBySpan => Pending.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        /// <summary>The timed-out marks, looked up the same way.</summary>
+        public Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> TimedOutBySpan => TimedOut.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     // Many stripes: every request adds and every response removes; with few, the read loops and the
@@ -346,43 +349,33 @@ public sealed class IsoMux : IDisposable
 
     /// <summary>
     /// Takes the request a response answers out of the table and gives it its result, leaving its completion
-    /// to the caller (see <see cref="ReplyBatch"/>); null (and <see cref="LateResponse"/> raised) when none waits.
+    /// to the caller (see <see cref="ReplyBatch"/>). Null when none waits (<see cref="LateResponse"/> raised), or
+    /// when its caller gave up at this very moment (that caller has its cancellation).
     /// </summary>
     internal PendingRequest? Match(IsoMessage response)
     {
+        // The key is written on the stack for the look-up; a string is made only for a late or unknown reply
+        // (or a key too long for the stack buffer).
         Span<char> chars = stackalloc char[MuxKey.StackKeyChars];
-        if (!Key.TryWriteResponseKey(response, chars, out int length)) return Match(response, Key.ForResponse(response));
-        ReadOnlySpan<char> key = chars[..length];
-        var stripe = StripeOf(key);
-        PendingRequest? waiter;
-        lock (stripe.Gate)
-        {
-            stripe.PendingBySpan.Remove(key, out _, out waiter);
-        }
-        if (waiter is null) return Match(response, key.ToString());
-        return Claimed(waiter, response);
-    }
-
-    private PendingRequest? Claimed(PendingRequest waiter, IsoMessage response)
-    {
-        Interlocked.Decrement(ref _count);
-        // Only a caller giving up at this very moment can have claimed it first: that caller has its cancellation.
-        return waiter.TryClaim(new MuxResult(MuxStatus.Answered, response, null, waiter.Key)) ? waiter : null;
-    }
-
-    private PendingRequest? Match(IsoMessage response, string key)
-    {
+        string? longKey = null;
+        ReadOnlySpan<char> key = Key.TryWriteResponseKey(response, chars, out int length)
+            ? chars[..length]
+            : (longKey = Key.ForResponse(response)).AsSpan();
         var stripe = StripeOf(key);
         PendingRequest? waiter;
         bool wasTimedOut;
         lock (stripe.Gate)
         {
             // A late reply clears its key's mark: a second copy of it is unknown, not late.
-            wasTimedOut = !stripe.Pending.Remove(key, out waiter) && stripe.TimedOut.Remove(key);
+            wasTimedOut = !stripe.PendingBySpan.Remove(key, out _, out waiter) && stripe.TimedOutBySpan.Remove(key);
         }
-        if (waiter is not null) return Claimed(waiter, response);
+        if (waiter is not null)
+        {
+            Interlocked.Decrement(ref _count);
+            return waiter.TryClaim(new MuxResult(MuxStatus.Answered, response, null, waiter.Key)) ? waiter : null;
+        }
         if (wasTimedOut) _metrics.LateResponse();
-        LateResponse?.Invoke(this, new LateResponseEventArgs(key, response, wasTimedOut, _connector));
+        LateResponse?.Invoke(this, new LateResponseEventArgs(longKey ?? key.ToString(), response, wasTimedOut, _connector));
         return null;
     }
 
