@@ -1,3 +1,4 @@
+using Switch.Iso8583.Vocabulary;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
@@ -307,6 +308,6 @@ internal static class SwitchPath
     private sealed class ApproveHandler : IMessageHandler
     {
         public ValueTask<IsoMessage?> HandleAsync(IsoMessage request, SessionContext session, CancellationToken ct) =>
-            ValueTask.FromResult<IsoMessage?>(MessageTypes.Respond(request, MessageTypes.Approved));
+            ValueTask.FromResult<IsoMessage?>(MessageTypes.Respond(request, ResponseCode.Approved));
     }
 }

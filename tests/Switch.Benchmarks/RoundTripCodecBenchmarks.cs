@@ -1,3 +1,4 @@
+using Switch.Iso8583.Vocabulary;
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
 using Switch.Iso8583.Message;
@@ -28,7 +29,7 @@ public class RoundTripCodecBenchmarks
         _request = NetworkBench.Request(1, 42);
         _requestBytes = _spec.Encode(_request);
         var served = _spec.Decode(_requestBytes, DecodeMode.Strict);
-        _responseBytes = _spec.Encode(MessageTypes.Respond(served, MessageTypes.Approved));
+        _responseBytes = _spec.Encode(MessageTypes.Respond(served, ResponseCode.Approved));
     }
 
     /// <summary>Connector: encodes the 0200.</summary>
@@ -45,7 +46,7 @@ public class RoundTripCodecBenchmarks
     {
         var request = _spec.Decode(_requestBytes, DecodeMode.Strict).Detach();
         _writer.ResetWrittenCount();
-        return _spec.Encode(MessageTypes.Respond(request, MessageTypes.Approved), _writer);
+        return _spec.Encode(MessageTypes.Respond(request, ResponseCode.Approved), _writer);
     }
 
     /// <summary>Connector: decodes the 0210 (strict, detached).</summary>

@@ -1,3 +1,4 @@
+using Switch.Iso8583.Vocabulary;
 using System.Net.Sockets;
 using Switch.Iso8583.Message;
 using Switch.Network.Acceptor;
@@ -151,7 +152,7 @@ public sealed class AcceptorTests
                 _started.TrySetResult();
                 await Task.Delay(delay, ct);
             }
-            return MessageTypes.Respond(request, MessageTypes.Approved);
+            return MessageTypes.Respond(request, ResponseCode.Approved);
         }
     }
 
@@ -168,7 +169,7 @@ public sealed class AcceptorTests
         {
             Interlocked.Increment(ref _started);
             await _open.Task.WaitAsync(ct);
-            return MessageTypes.Respond(request, MessageTypes.Approved);
+            return MessageTypes.Respond(request, ResponseCode.Approved);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Switch.Common.Configuration;
 using Switch.Network.Config;
 
 namespace Switch.Network.Tests;

@@ -1,3 +1,4 @@
+using Switch.Iso8583.Vocabulary;
 using Switch.Iso8583.Message;
 using Switch.Network.Acceptor;
 using Switch.Network.Management;
@@ -170,7 +171,7 @@ public sealed class MuxTests
     public void A_decoded_response_key_read_from_wire_bytes_equals_the_key_from_field_text()
     {
         var request = TestSupport.Authorization("000123", "TERM 001");
-        var built = MessageTypes.Respond(request, MessageTypes.Approved);
+        var built = MessageTypes.Respond(request, ResponseCode.Approved);
         var decoded = TestSupport.Spec.Decode((ReadOnlyMemory<byte>)TestSupport.Spec.Encode(built));
         string fromWire = MuxKey.Default.ForResponse(decoded);
         Assert.Equal(MuxKey.Default.ForRequest(request), fromWire);
@@ -182,10 +183,10 @@ public sealed class MuxTests
     [Fact]
     public void The_key_uses_the_response_class_mti()
     {
-        Assert.Equal("0210", MessageTypes.ResponseMti("0200"));
-        Assert.Equal("0430", MessageTypes.ResponseMti("0420"));
-        Assert.Equal("0810", MessageTypes.ResponseMti("0800"));
-        Assert.Null(MessageTypes.ResponseMti("0210"));
+        Assert.Equal("0210", Mti.ResponseOf("0200"));
+        Assert.Equal("0430", Mti.ResponseOf("0420"));
+        Assert.Equal("0810", Mti.ResponseOf("0800"));
+        Assert.Null(Mti.ResponseOf("0210"));
     }
 
     /// <summary>Holds every request until <c>count</c> have arrived, then answers them in a shuffled order.</summary>
@@ -210,7 +211,7 @@ public sealed class MuxTests
             {
                 var order = release.OrderBy(_ => Random.Shared.Next()).ToList();
                 AnsweredOutOfOrder = !order.Select(h => h.Request[11]).SequenceEqual(release.Select(h => h.Request[11]));
-                foreach (var (req, tcs) in order) tcs.TrySetResult(MessageTypes.Respond(req, MessageTypes.Approved));
+                foreach (var (req, tcs) in order) tcs.TrySetResult(MessageTypes.Respond(req, ResponseCode.Approved));
             }
             return new ValueTask<IsoMessage?>(reply.Task);
         }

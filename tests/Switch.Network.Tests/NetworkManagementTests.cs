@@ -1,3 +1,4 @@
+using Switch.Iso8583.Vocabulary;
 using System.Net;
 using System.Net.Sockets;
 using Serilog;
@@ -39,7 +40,7 @@ public sealed class NetworkManagementTests
         await using var peer = RawClient.Wrap(socket);
         var signOn = await peer.ReadMessageAsync();
         Assert.Equal("001", signOn?[70]);
-        await peer.SendMessageAsync(MessageTypes.Respond(signOn!, MessageTypes.Approved));
+        await peer.SendMessageAsync(MessageTypes.Respond(signOn!, ResponseCode.Approved));
         Assert.True(await connector.WaitUsableAsync(TestSupport.Timeout, CancellationToken.None));
         await peer.SendMessageAsync(TestSupport.Echo("424242"));
         var answer = await peer.ReadMessageAsync();
@@ -90,7 +91,7 @@ public sealed class NetworkManagementTests
     private sealed class SilentOnEchoHandler : IMessageHandler
     {
         public ValueTask<IsoMessage?> HandleAsync(IsoMessage request, SessionContext session, CancellationToken ct) =>
-            ValueTask.FromResult(request[70] == MessageTypes.EchoTest ? null : (IsoMessage?)MessageTypes.Respond(request, MessageTypes.Approved));
+            ValueTask.FromResult(request[70] == MessageTypes.EchoTest ? null : (IsoMessage?)MessageTypes.Respond(request, ResponseCode.Approved));
     }
 
     private sealed class RecordingHandler : IMessageHandler
@@ -108,7 +109,7 @@ public sealed class NetworkManagementTests
         public ValueTask<IsoMessage?> HandleAsync(IsoMessage request, SessionContext session, CancellationToken ct)
         {
             lock (_codes) _codes.Add(request[70] ?? "");
-            return ValueTask.FromResult<IsoMessage?>(MessageTypes.Respond(request, MessageTypes.Approved));
+            return ValueTask.FromResult<IsoMessage?>(MessageTypes.Respond(request, ResponseCode.Approved));
         }
     }
 

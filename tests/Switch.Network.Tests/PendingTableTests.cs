@@ -1,3 +1,4 @@
+using Switch.Iso8583.Vocabulary;
 using Switch.Iso8583.Message;
 using Switch.Network.Management;
 using Switch.Network.Metrics;
@@ -8,7 +9,7 @@ namespace Switch.Network.Tests;
 /// <summary>The MUX's pending table on its own (no sockets): keys, time-outs, late replies and their bounds.</summary>
 public sealed class PendingTableTests
 {
-    private static IsoMessage Reply(IsoMessage request) => MessageTypes.Respond(request, MessageTypes.Approved);
+    private static IsoMessage Reply(IsoMessage request) => MessageTypes.Respond(request, ResponseCode.Approved);
 
     /// <summary>A reply as the connector sees it: decoded from bytes, so the key is read from wire bytes.</summary>
     private static IsoMessage Decoded(IsoMessage message) => TestSupport.Spec.Decode((ReadOnlyMemory<byte>)TestSupport.Spec.Encode(message));

@@ -1,3 +1,4 @@
+using Switch.Iso8583.Vocabulary;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
@@ -200,6 +201,6 @@ internal sealed class ApprovingHandler : IMessageHandler
     {
         if (request.Mti == "0800") return new NetworkManagementHandler().HandleAsync(request, session, ct);
         _perSession.AddOrUpdate(session.SessionId, 1, (_, n) => n + 1);
-        return ValueTask.FromResult<IsoMessage?>(MessageTypes.Respond(request, MessageTypes.Approved));
+        return ValueTask.FromResult<IsoMessage?>(MessageTypes.Respond(request, ResponseCode.Approved));
     }
 }

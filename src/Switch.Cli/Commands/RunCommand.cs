@@ -1,3 +1,4 @@
+using Switch.Common.Configuration;
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Serilog;

@@ -1,3 +1,4 @@
+using Switch.Iso8583.Vocabulary;
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
@@ -204,14 +205,14 @@ internal sealed class AcceptorSession
     }
 
     private static IsoMessage? FailureResponse(IsoMessage request) =>
-        MessageTypes.IsRequest(request.Mti) ? MessageTypes.Respond(request, MessageTypes.SystemMalfunction) : null;
+        Mti.ExpectsResponse(request.Mti) ? MessageTypes.Respond(request, ResponseCode.SystemMalfunction) : null;
 
     /// <summary>Answers an undecodable message with DE 39 = 30 when its MTI is a readable request; otherwise closes.</summary>
     private async ValueTask<bool> RejectAsync(ReadOnlySequence<byte> bytes, IsoFormatException ex, CancellationToken hardStop)
     {
         _metrics.MalformedFrame();
         string? mti = MessageTypes.TryReadMti(_conn.Spec, bytes);
-        string? responseMti = MessageTypes.ResponseMti(mti);
+        string? responseMti = Mti.ResponseOf(mti);
         if (responseMti is null)
         {
             _log.Warning("Undecodable message (MTI {Mti}) from {Remote} on session {SessionId}: field {Field} at offset {Offset}: {Reason}; closing",
@@ -222,7 +223,7 @@ internal sealed class AcceptorSession
         _log.Warning("Format error in {Mti} from {Remote} on session {SessionId}: field {Field} at offset {Offset}: {Reason}; answering {ResponseMti} DE39=30",
             mti, Context.RemoteEndPoint, Context.SessionId, ex.Field, ex.Offset, ex.Reason, responseMti);
         _metrics.Reject();
-        var reject = _conn.Spec.NewMessage(responseMti).Set(39, MessageTypes.FormatError);
+        var reject = _conn.Spec.NewMessage(responseMti).Set(39, ResponseCode.FormatError);
         _conn.Format.Header.WriteReply(_header, _replyHeader);
         await WriteInBatchAsync(reject, _replyHeader, hardStop).ConfigureAwait(false);
         return true;

@@ -1,3 +1,4 @@
+using Switch.Common.Configuration;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;

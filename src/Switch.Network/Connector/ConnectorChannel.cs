@@ -1,3 +1,4 @@
+using Switch.Iso8583.Vocabulary;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.IO.Pipelines;
@@ -251,7 +252,7 @@ internal sealed class ConnectorChannel
                 _options.Name, Host, Port, ex.Field, ex.Offset, ex.Reason);
             return null;
         }
-        if (MessageTypes.IsRequest(message.Mti))
+        if (Mti.ExpectsResponse(message.Mti))
         {
             _ = _owner.AnswerPeerRequestAsync(conn, message, (byte[])_header.Clone());
             return null;

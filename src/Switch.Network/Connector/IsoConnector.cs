@@ -1,3 +1,4 @@
+using Switch.Iso8583.Vocabulary;
 using System.Globalization;
 using Serilog;
 using Switch.Iso8583;
@@ -225,7 +226,7 @@ public sealed class IsoConnector : IAsyncDisposable
         var result = await SendOnAsync(channel, request, TimeSpan.FromMilliseconds(_options.NetworkManagement.ResponseTimeoutMs), ct).ConfigureAwait(false);
         if (!result.IsAnswered) return (false, result.Error ?? result.Status.ToString());
         string? rc = result.Response!.GetString(39);
-        return rc == MessageTypes.Approved ? (true, "") : (false, $"answered with DE39={rc}");
+        return rc == ResponseCode.Approved ? (true, "") : (false, $"answered with DE39={rc}");
     }
 
     /// <summary>Answers a request the peer started (e.g. the issuer's own echo test).</summary>

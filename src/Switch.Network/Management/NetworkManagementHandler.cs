@@ -1,3 +1,4 @@
+using Switch.Iso8583.Vocabulary;
 using Switch.Iso8583.Message;
 using Switch.Network.Acceptor;
 
@@ -16,10 +17,10 @@ public sealed class NetworkManagementHandler(IMessageHandler? next = null) : IMe
         if (MessageTypes.IsNetworkManagementRequest(request))
         {
             // Any DE 70 code gets an answer: an unknown code is still proof the link is alive.
-            return ValueTask.FromResult<IsoMessage?>(MessageTypes.Respond(request, MessageTypes.Approved));
+            return ValueTask.FromResult<IsoMessage?>(MessageTypes.Respond(request, ResponseCode.Approved));
         }
         if (next is not null) return next.HandleAsync(request, session, ct);
-        IsoMessage? decline = MessageTypes.IsRequest(request.Mti) ? MessageTypes.Respond(request, MessageTypes.SwitchInoperative) : null;
+        IsoMessage? decline = Mti.ExpectsResponse(request.Mti) ? MessageTypes.Respond(request, ResponseCode.IssuerOrSwitchInoperative) : null;
         return ValueTask.FromResult(decline);
     }
 }

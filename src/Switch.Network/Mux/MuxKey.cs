@@ -1,3 +1,4 @@
+using Switch.Iso8583.Vocabulary;
 using System.Text;
 using Switch.Iso8583.Codecs;
 using Switch.Iso8583.Message;
@@ -32,7 +33,7 @@ public sealed class MuxKey
     {
         string? mti = request.Mti;
         // The response MTI (request + 10) is written straight into the key: one string per request.
-        return MessageTypes.IsRequest(mti) ? Build(mti!, request, responseClass: true) : null;
+        return Mti.ExpectsResponse(mti) ? Build(mti!, request, responseClass: true) : null;
     }
 
     /// <summary>The key of a received response.</summary>
@@ -96,7 +97,7 @@ public sealed class MuxKey
         int length = Write(mti, message, responseClass, chars);
         if (length >= 0) return new string(chars[..length]);
         // Longer than the stack buffer (long DE 32/37 values in a wide key): built field by field.
-        var key = new StringBuilder(responseClass ? MessageTypes.ResponseMti(mti) : mti, 2 * StackKeyChars);
+        var key = new StringBuilder(responseClass ? Mti.ResponseOf(mti) : mti, 2 * StackKeyChars);
         foreach (int field in _fields) key.Append('|').Append(message.GetString(field));
         return key.ToString();
     }

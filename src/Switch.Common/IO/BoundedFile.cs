@@ -1,0 +1,83 @@
+namespace Switch.Common.IO;
+
+/// <summary>A file that could not be read within its limit, or is not a regular file; the message names the file.</summary>
+public sealed class BoundedFileException(string path, string problem) : IOException($"{path}: {problem}")
+{
+    /// <summary>The file named by the caller.</summary>
+    public string PathName { get; } = path;
+
+    /// <summary>What is wrong, as a sentence.</summary>
+    public string Problem { get; } = problem;
+}
+
+/// <summary>
+/// Reads whole files with a size limit that holds: at most limit + 1 bytes are ever read through a stream, so
+/// /dev/zero, /proc files (reported size 0) and growing files cannot exhaust memory, and anything that is not a
+/// regular file (FIFO, device, directory, socket) is refused before it is opened, so a read never blocks forever.
+/// </summary>
+public static class BoundedFile
+{
+    /// <summary>Reads the file's bytes; throws <see cref="BoundedFileException"/> when it is too large, missing or not a regular file.</summary>
+    public static byte[] ReadAllBytes(string path, int bytesMax)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytesMax);
+        RequireRegularFile(path);
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            return ReadBounded(stream, path, bytesMax);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new BoundedFileException(path, "permission denied");
+        }
+        catch (IOException ex) when (ex is not BoundedFileException)
+        {
+            throw new BoundedFileException(path, $"cannot be read ({ex.GetType().Name})");
+        }
+    }
+
+    /// <summary>Reads the file as UTF-8 text (a leading byte-order mark is dropped); invalid UTF-8 is reported with its byte offset.</summary>
+    public static string ReadAllText(string path, int bytesMax)
+    {
+        byte[] bytes = ReadAllBytes(path, bytesMax);
+        return DecodeUtf8(bytes, path);
+    }
+
+    /// <summary>Strict UTF-8 decode naming the first invalid byte's offset.</summary>
+    public static string DecodeUtf8(ReadOnlySpan<byte> bytes, string source)
+    {
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) bytes = bytes[3..];
+        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out int read, out _, replaceInvalidSequences: false);
+        if (status != System.Buffers.OperationStatus.Done)
+            throw new BoundedFileException(source, $"invalid UTF-8 at byte offset {read}");
+        return System.Text.Encoding.UTF8.GetString(bytes);
+    }
+
+    private static void RequireRegularFile(string path)
+    {
+        if (Directory.Exists(path)) throw new BoundedFileException(path, "is a directory, not a file");
+        if (!File.Exists(path)) throw new BoundedFileException(path, "no such file");
+        // Opening a FIFO blocks until a writer appears and a device never ends: refuse both before opening.
+        if (!UnixFileKind.IsRegularFile(path))
+            throw new BoundedFileException(path, "is not a regular file (a device, FIFO or socket cannot be read as a file)");
+    }
+
+    private static byte[] ReadBounded(Stream stream, string path, int bytesMax)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[Math.Min(81920, bytesMax + 1)];
+        long total = 0;
+        while (true)
+        {
+            int want = (int)Math.Min(chunk.Length, bytesMax + 1L - total);
+            if (want == 0) break;
+            int n = stream.Read(chunk, 0, want);
+            if (n == 0) break;
+            buffer.Write(chunk, 0, n);
+            total += n;
+        }
+        if (total > bytesMax) throw new BoundedFileException(path, $"larger than the limit of {bytesMax} bytes");
+        return buffer.ToArray();
+    }
+}
