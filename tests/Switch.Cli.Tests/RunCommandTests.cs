@@ -29,7 +29,13 @@ public sealed class RunCommandTests
             """);
         using var process = Start(config, inlineCompletions);
         var stdout = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (stdout) stdout.AppendLine(e.Data); };
+        var clock = Stopwatch.StartNew();
+        long stoppedAt = -1;
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (stdout) stdout.AppendLine(e.Data);
+            if (e.Data?.Contains("Stopped", StringComparison.Ordinal) == true) Interlocked.CompareExchange(ref stoppedAt, clock.ElapsedMilliseconds, -1);
+        };
         process.BeginOutputReadLine();
         var stderr = process.StandardError.ReadToEndAsync();
         try
@@ -48,8 +54,10 @@ public sealed class RunCommandTests
         {
             Interrupt(process);
         }
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)), "switch run did not stop after SIGINT");
-        process.WaitForExit();
+        using var exitWait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await process.WaitForExitAsync(exitWait.Token);
+        long exitedAt = clock.ElapsedMilliseconds;
+        Console.Error.WriteLine($"EXITTIMING stopped={stoppedAt} exited={exitedAt}");
         File.Delete(config);
         Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}; stdout: {stdout}; stderr: {await stderr}");
         lock (stdout) Assert.Contains("Stopped", stdout.ToString(), StringComparison.Ordinal);

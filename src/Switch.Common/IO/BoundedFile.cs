@@ -33,7 +33,7 @@ public static class BoundedFile
         }
         catch (IOException ex) when (ex is not BoundedFileException)
         {
-            throw new BoundedFileException(path, $"cannot be read ({ex.GetType().Name})");
+            throw new BoundedFileException(path, $"cannot be read: {ex.Message}");
         }
     }
 
@@ -47,26 +47,31 @@ public static class BoundedFile
     /// <summary>Strict UTF-8 decode naming the first invalid byte's offset.</summary>
     public static string DecodeUtf8(ReadOnlySpan<byte> bytes, string source)
     {
-        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) bytes = bytes[3..];
-        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out int read, out _, replaceInvalidSequences: false);
+        int bom = bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+        bytes = bytes[bom..];
+        var chars = new char[bytes.Length];
+        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out int read, out int written, replaceInvalidSequences: false);
+        // The offset is the file's, byte-order mark included, so an editor's "go to byte" lands on it.
         if (status != System.Buffers.OperationStatus.Done)
-            throw new BoundedFileException(source, $"invalid UTF-8 at byte offset {read}");
-        return System.Text.Encoding.UTF8.GetString(bytes);
+            throw new BoundedFileException(source, $"invalid UTF-8 at byte offset {bom + read}");
+        return new string(chars, 0, written);
     }
 
     private static void RequireRegularFile(string path)
     {
-        if (Directory.Exists(path)) throw new BoundedFileException(path, "is a directory, not a file");
-        if (!File.Exists(path)) throw new BoundedFileException(path, "no such file");
         // Opening a FIFO blocks until a writer appears and a device never ends: refuse both before opening.
-        if (!UnixFileKind.IsRegularFile(path))
-            throw new BoundedFileException(path, "is not a regular file (a device, FIFO or socket cannot be read as a file)");
+        switch (UnixFileKind.Of(path))
+        {
+            case FileKind.Directory: throw new BoundedFileException(path, "is a directory, not a file");
+            case FileKind.Missing: throw new BoundedFileException(path, "no such file");
+            case FileKind.Special: throw new BoundedFileException(path, "is not a regular file (a device, FIFO or socket cannot be read as a file)");
+        }
     }
 
     private static byte[] ReadBounded(Stream stream, string path, int bytesMax)
     {
         var buffer = new MemoryStream();
-        var chunk = new byte[Math.Min(81920, bytesMax + 1)];
+        var chunk = new byte[(int)Math.Min(81920, bytesMax + 1L)];
         long total = 0;
         while (true)
         {
