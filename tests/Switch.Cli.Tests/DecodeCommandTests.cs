@@ -15,14 +15,14 @@ public sealed class DecodeCommandTests
     [Fact]
     public void Binary_sample_given_as_hex_decodes_to_the_expected_json()
     {
-        string hex = CliRunner.SampleHex("iso87binary-0200.hex");
+        string hex = TestFiles.SampleHex("iso87binary-0200.hex");
         Assert.Equal(SampleJson, CliRunner.AssertSuccess(CliRunner.Run("iso8583", "decode", "--spec", "iso8583-1987-binary", "--hex", hex)));
     }
 
     [Fact]
     public void Ascii_sample_given_as_a_hex_file_decodes_to_the_expected_json()
     {
-        var r = CliRunner.Run("iso8583", "decode", "--spec", "iso8583-1987-ascii", "--file", CliRunner.Sample("iso87ascii-0200.hex"));
+        var r = CliRunner.Run("iso8583", "decode", "--spec", "iso8583-1987-ascii", "--file", TestFiles.Sample("iso87ascii-0200.hex"));
         Assert.Equal(SampleJson, CliRunner.AssertSuccess(r));
     }
 
@@ -32,8 +32,8 @@ public sealed class DecodeCommandTests
         string path = Path.Combine(Path.GetTempPath(), $"switch-cli-{Guid.NewGuid():N}.bin");
         try
         {
-            File.WriteAllBytes(path, Convert.FromHexString(CliRunner.SampleHex("iso87binary-0200.hex")));
-            var r = CliRunner.Run("iso8583", "decode", "--spec", CliRunner.Packager("iso87binary.xml"), "--file", path);
+            File.WriteAllBytes(path, Convert.FromHexString(TestFiles.SampleHex("iso87binary-0200.hex")));
+            var r = CliRunner.Run("iso8583", "decode", "--spec", TestFiles.Packager("iso87binary.xml"), "--file", path);
             Assert.Equal(SampleJson, CliRunner.AssertSuccess(r));
         }
         finally
@@ -55,9 +55,9 @@ public sealed class DecodeCommandTests
             + "\"48\":{\"fields\":{\"1\":\"ABC\",\"2\":\"0042\",\"3\":\"hi\"}},"
             + "\"62\":{\"fields\":{\"1\":\"Y\",\"2\":\"123456789012345\"}},"
             + "\"127\":{\"header\":\"0A0B\",\"fields\":{\"2\":\"HELLO\",\"3\":\"x\",\"4\":{\"fields\":{\"1\":\"AB\",\"2\":\"CD\"}}}}}}";
-        var r = CliRunner.Run("iso8583", "decode", "--spec", CliRunner.Packager("nested.xml"), "--hex", hex);
+        var r = CliRunner.Run("iso8583", "decode", "--spec", TestFiles.Packager("nested.xml"), "--hex", hex);
         Assert.Equal(json, CliRunner.AssertSuccess(r));
-        Assert.Equal(hex, CliRunner.AssertSuccess(CliRunner.RunWithStdin(json, "iso8583", "encode", "--spec", CliRunner.Packager("nested.xml"))));
+        Assert.Equal(hex, CliRunner.AssertSuccess(CliRunner.RunWithStdin(json, "iso8583", "encode", "--spec", TestFiles.Packager("nested.xml"))));
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class DecodeCommandTests
     [Fact]
     public void Hex_input_may_contain_whitespace_and_lowercase()
     {
-        string hex = CliRunner.SampleHex("iso87binary-0200.hex").ToLowerInvariant();
+        string hex = TestFiles.SampleHex("iso87binary-0200.hex").ToLowerInvariant();
         string spaced = string.Join(' ', Enumerable.Range(0, hex.Length / 8).Select(i => hex.Substring(i * 8, 8))) + " " + hex[(hex.Length / 8 * 8)..];
         Assert.Equal(SampleJson, CliRunner.AssertSuccess(CliRunner.Run("iso8583", "decode", "--spec", "iso8583-1987-binary", "--hex", spaced)));
     }

@@ -17,7 +17,7 @@ public sealed class DescribeCommandTests
     [Fact]
     public void Packager_with_sub_fields_lists_them_with_dotted_numbers()
     {
-        string table = CliRunner.AssertSuccess(CliRunner.Run("iso8583", "describe", "--spec", CliRunner.Packager("nested.xml")));
+        string table = CliRunner.AssertSuccess(CliRunner.Run("iso8583", "describe", "--spec", TestFiles.Packager("nested.xml")));
         Assert.Contains("header", table, StringComparison.Ordinal);
         Assert.Contains("127.4.1", table, StringComparison.Ordinal);
         Assert.Contains("62.2", table, StringComparison.Ordinal);

@@ -8,7 +8,7 @@ public sealed class EncodeCommandTests
     [InlineData("iso8583-1987-ascii", "iso87ascii-0200.hex")]
     public void Encoding_the_decoded_json_gives_back_the_sample_bytes(string spec, string sample)
     {
-        string hex = CliRunner.SampleHex(sample);
+        string hex = TestFiles.SampleHex(sample);
         string json = CliRunner.AssertSuccess(CliRunner.Run("iso8583", "decode", "--spec", spec, "--hex", hex));
         Assert.Equal(hex, CliRunner.AssertSuccess(CliRunner.RunWithStdin(json, "iso8583", "encode", "--spec", spec)));
     }
@@ -16,8 +16,8 @@ public sealed class EncodeCommandTests
     [Fact]
     public void Encoding_the_documented_json_gives_the_jpos_bytes()
     {
-        string hex = CliRunner.SampleHex("iso87binary-0200.hex");
-        string output = CliRunner.AssertSuccess(CliRunner.RunWithStdin(DecodeCommandTests.SampleJson + "\n", "iso8583", "encode", "--spec", CliRunner.Packager("iso87binary.xml")));
+        string hex = TestFiles.SampleHex("iso87binary-0200.hex");
+        string output = CliRunner.AssertSuccess(CliRunner.RunWithStdin(DecodeCommandTests.SampleJson + "\n", "iso8583", "encode", "--spec", TestFiles.Packager("iso87binary.xml")));
         Assert.Equal(hex, output);
         Assert.Equal(output.ToUpperInvariant(), output);
     }

@@ -3,7 +3,7 @@ namespace Switch.Cli.Tests;
 /// <summary>Bad input: exit 1 and exactly one line on stderr naming what is wrong and where; never a stack trace.</summary>
 public sealed class ErrorContractTests
 {
-    private static string BinaryHex => CliRunner.SampleHex("iso87binary-0200.hex");
+    private static string BinaryHex => TestFiles.SampleHex("iso87binary-0200.hex");
 
     private static string Decode(string spec, string hex) =>
         CliRunner.AssertOneLineError(CliRunner.Run("iso8583", "decode", "--spec", spec, "--hex", hex));
@@ -55,7 +55,7 @@ public sealed class ErrorContractTests
     {
         // Field 127's payload (5 bytes) holds its 2-byte header and only 3 of its 8 bitmap bytes.
         string hex = "010203" + "30323030" + "8000000000000000" + "0000000000000002" + "0005" + "0A0B" + "700000";
-        string line = Decode(CliRunner.Packager("nested.xml"), hex);
+        string line = Decode(TestFiles.Packager("nested.xml"), hex);
         Assert.Contains("field 127", line, StringComparison.Ordinal);
         Assert.Contains("offset", line, StringComparison.Ordinal);
     }
@@ -91,7 +91,7 @@ public sealed class ErrorContractTests
     [Fact]
     public void Both_hex_and_file_is_an_error()
     {
-        CliRunner.AssertOneLineError(CliRunner.Run("iso8583", "decode", "--spec", "iso8583-1987-binary", "--hex", "0200", "--file", CliRunner.Sample("iso87binary-0200.hex")));
+        CliRunner.AssertOneLineError(CliRunner.Run("iso8583", "decode", "--spec", "iso8583-1987-binary", "--hex", "0200", "--file", TestFiles.Sample("iso87binary-0200.hex")));
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class ErrorContractTests
     [Fact]
     public void Unknown_packager_class_names_the_class_and_line()
     {
-        string line = CliRunner.AssertOneLineError(CliRunner.Run("iso8583", "describe", "--spec", CliRunner.Packager("unknown-class.xml")));
+        string line = CliRunner.AssertOneLineError(CliRunner.Run("iso8583", "describe", "--spec", TestFiles.Packager("unknown-class.xml")));
         Assert.Contains("IFX_MYSTERY", line, StringComparison.Ordinal);
         Assert.Contains("line 10", line, StringComparison.Ordinal);
     }

@@ -24,8 +24,8 @@ public sealed class RunCommandTests
         int port = FreePort();
         string config = Path.Combine(Path.GetTempPath(), $"switch-run-{Guid.NewGuid():N}.json");
         File.WriteAllText(config, $$"""
-            { "listeners": [ { "name": "terminals", "bind": "127.0.0.1", "port": {{port}}, "spec": "iso8583-1987-binary",
-              "framing": { "length": "binary2", "header": "none" } } ], "connectors": [] }
+            { "network": { "listeners": [ { "name": "terminals", "bind": "127.0.0.1", "port": {{port}}, "spec": "iso8583-1987-binary",
+              "framing": { "length": "binary2", "header": "none" } } ], "connectors": [] } }
             """);
         using var process = Start(config, inlineCompletions);
         var stdout = new StringBuilder();

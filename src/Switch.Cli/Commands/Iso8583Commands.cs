@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Switch.Common.IO;
 using Switch.Iso8583;
 using Switch.Iso8583.Message;
 using Switch.Iso8583.Spec;
@@ -11,7 +12,7 @@ namespace Switch.Cli.Commands;
 public static class Iso8583Commands
 {
     /// <summary>Largest input accepted from a file or stdin (a message is at most 64 KiB; hex doubles it).</summary>
-    private const int MaxInputBytes = 1024 * 1024;
+    private const int InputBytesMax = 1024 * 1024;
 
     /// <summary>Builds the <c>iso8583</c> verb group.</summary>
     public static Command Create()
@@ -101,10 +102,15 @@ public static class Iso8583Commands
     {
         if (hex is null == file is null) throw new CliException("give exactly one of --hex and --file");
         if (hex is not null) return [HexInput.Parse(hex, "--hex")];
-        var info = new FileInfo(file!);
-        if (!info.Exists) throw new CliException($"--file: {file} does not exist");
-        if (info.Length > MaxInputBytes) throw new CliException($"--file: {file} is larger than {MaxInputBytes} bytes");
-        byte[] raw = File.ReadAllBytes(file!);
+        byte[] raw;
+        try
+        {
+            raw = BoundedFile.ReadAllBytes(file!, InputBytesMax);
+        }
+        catch (BoundedFileException ex)
+        {
+            throw new CliException($"--file: {ex.Message}");
+        }
         string ext = Path.GetExtension(file!).ToLowerInvariant();
         if (ext is ".hex" or ".txt") return [HexInput.Parse(System.Text.Encoding.Latin1.GetString(raw), $"--file {file}")];
         if (ext is ".bin" or ".raw" or ".dat" || !HexInput.IsHexText(raw)) return [raw];
@@ -124,12 +130,12 @@ public static class Iso8583Commands
     private static string ReadStdin()
     {
         using var stdin = Console.OpenStandardInput();
-        var buffer = new byte[MaxInputBytes + 1];
+        var buffer = new byte[InputBytesMax + 1];
         int total = 0, n;
         while ((n = stdin.Read(buffer, total, buffer.Length - total)) > 0)
         {
             total += n;
-            if (total > MaxInputBytes) throw new CliException($"stdin: input larger than {MaxInputBytes} bytes");
+            if (total > InputBytesMax) throw new CliException($"stdin: input larger than {InputBytesMax} bytes");
         }
         if (total == 0) throw new CliException("stdin: expected the message as JSON, got nothing");
         // Editors on some systems write a UTF-8 byte-order mark; it is not part of the JSON.

@@ -1,7 +1,8 @@
-using Switch.Common.Configuration;
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Serilog;
+using Switch.Cli.Hosting;
+using Switch.Common.Configuration;
 using Switch.Network.Acceptor;
 using Switch.Network.Config;
 using Switch.Network.Connector;
@@ -24,22 +25,22 @@ public static class RunCommand
         cmd.SetAction(r =>
         {
             string path = r.GetValue(config) ?? DefaultConfigPath;
-            var network = LoadConfig(path);
+            var settings = LoadConfig(path);
             if (r.GetValue(check))
             {
-                Console.Out.WriteLine($"{path}: OK ({network.Listeners.Count} listeners, {network.Connectors.Count} connectors)");
+                Console.Out.WriteLine($"{path}: OK ({settings.Summary()})");
                 return 0;
             }
-            return RunAsync(network).GetAwaiter().GetResult();
+            return RunAsync(settings.Network).GetAwaiter().GetResult();
         });
         return cmd;
     }
 
-    private static NetworkConfig LoadConfig(string path)
+    private static HostSettings LoadConfig(string path)
     {
         try
         {
-            return NetworkConfigLoader.Load(path);
+            return HostSettings.Load(path, Environment.GetEnvironmentVariables());
         }
         catch (ConfigException ex)
         {
