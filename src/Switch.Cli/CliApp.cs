@@ -38,7 +38,7 @@ public static class CliApp
         }
         catch (Exception ex) when (CliErrors.IsUserError(ex))
         {
-            return CliErrors.Fail(ex.Message);
+            return CliErrors.Fail(CliErrors.Describe(ex));
         }
         catch (Exception ex)
         {

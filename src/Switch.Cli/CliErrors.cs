@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using Switch.Common.Configuration;
 using Switch.Iso8583;
 
 namespace Switch.Cli;
@@ -11,8 +13,19 @@ public static class CliErrors
 {
     /// <summary>Errors caused by the input rather than by a bug.</summary>
     public static bool IsUserError(Exception ex) =>
-        ex is CliException or IsoFormatException or JsonException or IOException
-            or UnauthorizedAccessException or FormatException or ArgumentException;
+        ex is CliException or IsoFormatException or JsonException or IOException or ConfigException
+            or UnauthorizedAccessException or FormatException or ArgumentException or DecoderFallbackException
+            || IsJsonTextError(ex);
+
+    /// <summary>
+    /// System.Text.Json reports some bad input (invalid UTF-8 inside a string, a token of the wrong kind) as an
+    /// InvalidOperationException; in this program every JSON it reads is the operator's input.
+    /// </summary>
+    private static bool IsJsonTextError(Exception ex) =>
+        ex is InvalidOperationException && ex.Source?.StartsWith("System.Text.Json", StringComparison.Ordinal) == true;
+
+    /// <summary>The message the operator sees for a user error.</summary>
+    public static string Describe(Exception ex) => IsJsonTextError(ex) ? $"invalid JSON input: {ex.Message}" : ex.Message;
 
     /// <summary>Prints one line on stderr and returns exit code 1.</summary>
     public static int Fail(string message)

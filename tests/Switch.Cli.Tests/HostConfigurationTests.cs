@@ -1,0 +1,268 @@
+using System.Collections;
+using Switch.Cli.Hosting;
+using Switch.Common.Configuration;
+
+namespace Switch.Cli.Tests;
+
+/// <summary>
+/// The host's configuration file: one section per area, strict JSON with positioned errors, environment overrides
+/// (SWITCH__section__key__0__key) applied before the areas validate, and every error naming file (or variable), key and problem.
+/// </summary>
+public sealed class HostConfigurationTests : IDisposable
+{
+    private const string Listener = """
+        { "name": "terminals", "bind": "127.0.0.1", "port": 8583, "spec": "iso8583-1987-binary",
+          "framing": { "length": "binary2", "header": "none", "frameBytesMax": 8192 },
+          "limits": { "connectionsMax": 20 } }
+        """;
+
+    private static readonly string Config = $$"""
+        {
+          // comments are allowed
+          "network": {
+            "listeners": [ {{Listener}} ],
+            "connectors": [],
+          }
+        }
+        """;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("switch-host-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static Hashtable Env(params (string Name, string Value)[] variables)
+    {
+        var env = new Hashtable();
+        foreach (var (name, value) in variables) env[name] = value;
+        return env;
+    }
+
+    private string Write(string text)
+    {
+        string path = Path.Combine(_dir, $"switch-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private HostSettings Load(string text, params (string Name, string Value)[] variables) => HostSettings.Load(Write(text), Env(variables));
+
+    private ConfigException Fails(string text, params (string Name, string Value)[] variables) =>
+        Assert.Throws<ConfigException>(() => Load(text, variables));
+
+    [Fact]
+    public void The_network_section_binds_with_comments_and_trailing_commas()
+    {
+        var settings = Load(Config);
+        var listener = Assert.Single(settings.Network.Listeners);
+        Assert.Equal(8583, listener.Port);
+        Assert.Equal(20, listener.Limits.MaxConnections);
+        Assert.Equal("network: 1 listeners, 0 connectors", settings.Summary());
+    }
+
+    [Fact]
+    public void A_file_without_a_network_section_has_no_listeners()
+    {
+        Assert.Empty(Load("{}").Network.Listeners);
+    }
+
+    [Fact]
+    public void Bad_json_is_reported_with_its_line_and_position()
+    {
+        var ex = Fails("{\n  \"network\": {\n    \"listeners\": [ }\n}");
+        Assert.EndsWith(".json", ex.File, StringComparison.Ordinal);
+        Assert.Equal("line 3, position 20", ex.Key);
+        Assert.StartsWith("is not valid JSON: ", ex.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_empty_file_is_not_valid_json()
+    {
+        var ex = Fails("");
+        Assert.Equal("line 1, position 1", ex.Key);
+    }
+
+    [Fact]
+    public void A_duplicate_key_is_refused_with_its_key_and_line()
+    {
+        var ex = Fails("{ \"network\": { \"listeners\": [ { \"name\": \"a\",\n \"name\": \"b\" } ] } }");
+        Assert.Equal("network.listeners[0].name", ex.Key);
+        Assert.Equal("is given twice in one object (again at line 2, position 2)", ex.Problem);
+    }
+
+    [Fact]
+    public void A_duplicate_section_is_refused()
+    {
+        var ex = Fails("{ \"network\": {}, \"network\": {} }");
+        Assert.Equal("network", ex.Key);
+        Assert.Contains("twice", ex.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_section_is_refused_naming_the_known_ones()
+    {
+        var ex = Fails("{ \"network\": {}, \"netwrok\": {} }");
+        Assert.Equal("netwrok", ex.Key);
+        Assert.Equal("is not a section of the configuration (known sections: network)", ex.Problem);
+    }
+
+    [Fact]
+    public void A_document_that_is_not_an_object_is_refused()
+    {
+        Assert.Equal("(root)", Fails("[]").Key);
+    }
+
+    [Fact]
+    public void A_validation_error_names_the_file_and_the_full_key()
+    {
+        var ex = Fails(Config.Replace("8583", "70000", StringComparison.Ordinal));
+        Assert.Equal("network.listeners[0].port", ex.Key);
+        Assert.Equal("70000 is outside 0..65535", ex.Problem);
+        Assert.EndsWith(".json", ex.File, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Limit_names_end_in_max_and_the_old_names_are_refused()
+    {
+        var ex = Fails(Config.Replace("connectionsMax", "maxConnections", StringComparison.Ordinal));
+        Assert.Equal("network.listeners[0].limits.maxConnections", ex.Key);
+        Assert.StartsWith("is not a known key", ex.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_limit_error_names_the_key_as_the_file_writes_it()
+    {
+        var ex = Fails(Config.Replace("\"frameBytesMax\": 8192", "\"frameBytesMax\": 3", StringComparison.Ordinal));
+        Assert.Equal("network.listeners[0].framing.frameBytesMax", ex.Key);
+    }
+
+    [Fact]
+    public void An_override_sets_a_number()
+    {
+        var settings = Load(Config, ("SWITCH__network__listeners__0__port", "9000"));
+        Assert.Equal(9000, settings.Network.Listeners[0].Port);
+        Assert.Equal("SWITCH__network__listeners__0__port", settings.Configuration.Overridden["network.listeners[0].port"]);
+    }
+
+    [Fact]
+    public void An_override_sets_text_without_quotes()
+    {
+        var settings = Load(Config, ("SWITCH__network__listeners__0__bind", "0.0.0.0"));
+        Assert.Equal("0.0.0.0", settings.Network.Listeners[0].Bind);
+    }
+
+    [Fact]
+    public void An_override_may_set_a_key_the_file_leaves_to_its_default()
+    {
+        var settings = Load(Config, ("SWITCH__network__listeners__0__limits__idleTimeoutMs", "1000"));
+        Assert.Equal(1000, settings.Network.Listeners[0].Limits.IdleTimeoutMs);
+    }
+
+    [Fact]
+    public void Variables_without_the_double_underscore_prefix_are_not_overrides()
+    {
+        var settings = Load(Config, ("SWITCH_HSM_HOST", "127.0.0.1"), ("SWITCH_network__listeners__0__port", "x"));
+        Assert.Equal(8583, settings.Network.Listeners[0].Port);
+    }
+
+    [Fact]
+    public void An_override_that_is_not_a_number_where_the_file_has_one_names_the_variable()
+    {
+        var ex = Fails(Config, ("SWITCH__network__listeners__0__port", "ninety"));
+        Assert.Equal("SWITCH__network__listeners__0__port", ex.File);
+        Assert.Equal("network.listeners[0].port", ex.Key);
+        Assert.Equal("'ninety' is not a number (the file's value is one)", ex.Problem);
+    }
+
+    [Fact]
+    public void An_override_whose_value_fails_validation_names_the_variable()
+    {
+        var ex = Fails(Config, ("SWITCH__network__listeners__0__port", "70000"));
+        Assert.Equal("SWITCH__network__listeners__0__port", ex.File);
+        Assert.Equal("network.listeners[0].port", ex.Key);
+        Assert.Equal("70000 is outside 0..65535", ex.Problem);
+    }
+
+    [Fact]
+    public void An_override_of_a_list_index_the_file_does_not_have_is_an_error()
+    {
+        var ex = Fails(Config, ("SWITCH__network__listeners__3__port", "9000"));
+        Assert.Equal("SWITCH__network__listeners__3__port", ex.File);
+        Assert.Equal("network.listeners[3]", ex.Key);
+        Assert.Contains("not in the configuration file", ex.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_override_through_a_key_the_file_does_not_have_is_an_error()
+    {
+        var ex = Fails(Config, ("SWITCH__network__listeners__0__tls__enabled", "true"));
+        Assert.Equal("network.listeners[0].tls", ex.Key);
+        Assert.Contains("not in the configuration file", ex.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_override_of_a_key_no_option_has_is_refused_by_the_area()
+    {
+        var ex = Fails(Config, ("SWITCH__network__listeners__0__prot", "9000"));
+        Assert.Equal("SWITCH__network__listeners__0__prot", ex.File);
+        Assert.Equal("network.listeners[0].prot", ex.Key);
+        Assert.Equal("is not a known key", ex.Problem);
+    }
+
+    [Fact]
+    public void An_override_of_an_unknown_section_is_an_error()
+    {
+        var ex = Fails(Config, ("SWITCH__routing__table", "x"));
+        Assert.Equal("SWITCH__routing__table", ex.File);
+        Assert.Equal("routing", ex.Key);
+    }
+
+    [Theory]
+    [InlineData("SWITCH__network__listeners", "[]")]
+    [InlineData("SWITCH__network__listeners__0__framing", "x")]
+    [InlineData("SWITCH__network__listeners__0__port", "{\"a\":1}")]
+    [InlineData("SWITCH__network", "x")]
+    [InlineData("SWITCH__network____port", "1")]
+    public void An_override_replaces_one_value_never_an_object_or_list(string variable, string value)
+    {
+        var ex = Fails(Config, (variable, value));
+        Assert.Equal(variable, ex.File);
+    }
+
+    [Fact]
+    public void A_file_of_exactly_the_limit_is_read_and_one_byte_more_is_refused()
+    {
+        string body = "{ \"network\": {} }";
+        string exact = body + new string(' ', HostConfiguration.FileBytesMax - body.Length);
+        Assert.Empty(HostSettings.Load(Write(exact), Env()).Network.Listeners);
+        string over = exact + " ";
+        var ex = Assert.Throws<ConfigException>(() => HostSettings.Load(Write(over), Env()));
+        Assert.Equal("(file)", ex.Key);
+        Assert.Equal($"larger than the limit of {HostConfiguration.FileBytesMax} bytes", ex.Problem);
+    }
+
+    [Fact]
+    public void Invalid_utf8_is_reported_with_its_byte_offset()
+    {
+        string path = Path.Combine(_dir, "bad.json");
+        File.WriteAllBytes(path, [(byte)'{', (byte)'"', 0xFF, (byte)'"', (byte)':', (byte)'1', (byte)'}']);
+        var ex = Assert.Throws<ConfigException>(() => HostSettings.Load(path, Env()));
+        Assert.Equal("invalid UTF-8 at byte offset 2", ex.Problem);
+    }
+
+    [Theory]
+    [InlineData("/dev/zero")]
+    [InlineData("/dev/urandom")]
+    public void A_device_is_refused_as_a_configuration_file(string device)
+    {
+        if (!File.Exists(device)) return;
+        var ex = Assert.Throws<ConfigException>(() => HostSettings.Load(device, Env()));
+        Assert.Contains("not a regular file", ex.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_file_is_refused()
+    {
+        var ex = Assert.Throws<ConfigException>(() => HostSettings.Load(Path.Combine(_dir, "none.json"), Env()));
+        Assert.Equal("no such file", ex.Problem);
+    }
+}
