@@ -106,6 +106,32 @@ public sealed class HostConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Nesting_deeper_than_64_levels_is_refused_with_its_position()
+    {
+        var ex = Assert.Throws<ConfigException>(() => HostConfiguration.Parse("{ \"network\": " + new string('[', 100) + new string(']', 100) + " }", "f.json", Env()));
+        Assert.StartsWith("line 1, position ", ex.Key, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Random_text_is_refused_with_a_configuration_error_never_a_crash()
+    {
+        var random = new Random(8583);
+        const string alphabet = "{}[]\":,/*\n 0123456789.-+eEtruefalsn\\\"networklisteners";
+        for (int i = 0; i < 2000; i++)
+        {
+            var text = new string(Enumerable.Range(0, random.Next(0, 60)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+            try
+            {
+                HostConfiguration.Parse(text, "f.json", Env(("SWITCH__network__listeners__0__port", "1")));
+            }
+            catch (ConfigException)
+            {
+                // The expected outcome for almost every input; anything else fails the test.
+            }
+        }
+    }
+
+    [Fact]
     public void A_document_that_is_not_an_object_is_refused()
     {
         Assert.Equal("(root)", Fails("[]").Key);
