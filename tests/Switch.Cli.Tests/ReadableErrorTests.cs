@@ -51,6 +51,20 @@ public sealed partial class ReadableErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Invalid_utf8_on_stdin_names_the_byte_offset()
+    {
+        using var process = Process.Start(CliRunner.StartInfo(["iso8583", "encode", "--spec", "iso8583-1987-binary"]))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.BaseStream.WriteAsync(new byte[] { (byte)'{', (byte)'"', 0xC3, (byte)'"', (byte)'}' });
+        process.StandardInput.Close();
+        using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(exit.Token);
+        string line = CliRunner.AssertOneLineError(new CliRunner.Result(process.ExitCode, await stdout, await stderr));
+        Assert.Equal("error: stdin: invalid UTF-8 at byte offset 2", line);
+    }
+
+    [Fact]
     public void Json_syntax_errors_on_stdin_are_told_in_words()
     {
         string line = CliRunner.AssertOneLineError(CliRunner.RunWithStdin("{\"mti\": }", "iso8583", "encode", "--spec", "iso8583-1987-binary"));

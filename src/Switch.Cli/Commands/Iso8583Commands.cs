@@ -138,15 +138,14 @@ public static class Iso8583Commands
             if (total > InputBytesMax) throw new CliException($"stdin: input larger than {InputBytesMax} bytes");
         }
         if (total == 0) throw new CliException("stdin: expected the message as JSON, got nothing");
-        // Editors on some systems write a UTF-8 byte-order mark; it is not part of the JSON.
-        int start = total >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0;
+        // Editors on some systems write a UTF-8 byte-order mark; it is not part of the JSON (DecodeUtf8 drops it).
         try
         {
-            return new UTF8Encoding(false, true).GetString(buffer, start, total - start);
+            return BoundedFile.DecodeUtf8(buffer.AsSpan(0, total), "stdin");
         }
-        catch (DecoderFallbackException)
+        catch (BoundedFileException ex)
         {
-            throw new CliException("stdin: input is not valid UTF-8");
+            throw new CliException(ex.Message);
         }
     }
 }
