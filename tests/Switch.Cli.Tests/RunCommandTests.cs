@@ -71,16 +71,7 @@ public sealed class RunCommandTests
 
     private static Process Start(string config, string? inlineCompletions)
     {
-        Assert.True(File.Exists(CliRunner.Executable), $"the CLI is not built at {CliRunner.Executable}");
-        var info = new ProcessStartInfo(CliRunner.Executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("run");
-        info.ArgumentList.Add("--config");
-        info.ArgumentList.Add(config);
+        var info = CliRunner.StartInfo(["run", "--config", config]);
         info.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");
         if (inlineCompletions is not null) info.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = inlineCompletions;
         return Process.Start(info)!;
