@@ -3,6 +3,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using Switch.Network.Framing;
+using Switch.Transport.Framing;
 
 namespace Switch.Network.Tests;
 

@@ -5,7 +5,10 @@ using System.Net.Sockets;
 using Serilog;
 using Switch.Iso8583;
 using Switch.Iso8583.Message;
+using Switch.Iso8583.Spec;
 using Switch.Network.Framing;
+using Switch.Transport.Framing;
+using Switch.Transport.Sockets;
 using Switch.Network.Management;
 using Switch.Network.Metrics;
 
@@ -19,6 +22,7 @@ namespace Switch.Network.Acceptor;
 internal sealed class AcceptorSession
 {
     private readonly FramedConnection _conn;
+    private readonly MessageSpec _spec;
     private readonly IMessageHandler _handler;
     private readonly NetworkMetrics _metrics;
     private readonly ILogger _log;
@@ -28,10 +32,11 @@ internal sealed class AcceptorSession
     private readonly byte[] _replyHeader;
     private bool _gateHeld;
 
-    public AcceptorSession(FramedConnection conn, SessionContext context, IMessageHandler handler, NetworkMetrics metrics,
+    public AcceptorSession(FramedConnection conn, MessageSpec spec, SessionContext context, IMessageHandler handler, NetworkMetrics metrics,
         ILogger log, int maxInFlight, int drainTimeoutMs)
     {
         _conn = conn;
+        _spec = spec;
         Context = context;
         _handler = handler;
         _metrics = metrics;
@@ -142,7 +147,7 @@ internal sealed class AcceptorSession
         IsoMessage request;
         try
         {
-            request = _conn.Spec.Decode(bytes, DecodeMode.Strict);
+            request = _spec.Decode(bytes, DecodeMode.Strict);
             // A single-segment message points into the pipe, which is reused after AdvanceTo.
             if (bytes.IsSingleSegment) request.Detach();
         }
@@ -178,7 +183,7 @@ internal sealed class AcceptorSession
         try
         {
             IsoMessage? response = await SettleAsync(pending, request).ConfigureAwait(false);
-            if (response is not null) await _conn.SendAsync(response, replyHeader, hardStop).ConfigureAwait(false);
+            if (response is not null) await IsoFrames.SendAsync(_conn, _spec, response, replyHeader, hardStop).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IsoFormatException or FrameFormatException or InvalidOperationException)
         {
@@ -211,7 +216,7 @@ internal sealed class AcceptorSession
     private async ValueTask<bool> RejectAsync(ReadOnlySequence<byte> bytes, IsoFormatException ex, CancellationToken hardStop)
     {
         _metrics.MalformedFrame();
-        string? mti = MessageTypes.TryReadMti(_conn.Spec, bytes);
+        string? mti = MessageTypes.TryReadMti(_spec, bytes);
         string? responseMti = Mti.ResponseOf(mti);
         if (responseMti is null)
         {
@@ -223,7 +228,7 @@ internal sealed class AcceptorSession
         _log.Warning("Format error in {Mti} from {Remote} on session {SessionId}: field {Field} at offset {Offset}: {Reason}; answering {ResponseMti} DE39=30",
             mti, Context.RemoteEndPoint, Context.SessionId, ex.Field, ex.Offset, ex.Reason, responseMti);
         _metrics.Reject();
-        var reject = _conn.Spec.NewMessage(responseMti).Set(39, ResponseCode.FormatError);
+        var reject = _spec.NewMessage(responseMti).Set(39, ResponseCode.FormatError);
         _conn.Format.Header.WriteReply(_header, _replyHeader);
         await WriteInBatchAsync(reject, _replyHeader, hardStop).ConfigureAwait(false);
         return true;
@@ -239,7 +244,7 @@ internal sealed class AcceptorSession
         }
         try
         {
-            _conn.WriteMessage(response, replyHeader);
+            IsoFrames.Write(_conn, _spec, response, replyHeader);
         }
         catch (Exception ex) when (ex is IsoFormatException or FrameFormatException)
         {

@@ -5,7 +5,8 @@ using System.Net.Sockets;
 using Serilog;
 using Switch.Iso8583.Spec;
 using Switch.Network.Config;
-using Switch.Network.Framing;
+using Switch.Transport.Framing;
+using Switch.Transport.Sockets;
 using Switch.Network.Metrics;
 using Switch.Network.Tls;
 
@@ -159,12 +160,12 @@ public sealed class IsoListener : IAsyncDisposable
             client.NoDelay = true;
             client.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             conn = _tls is null
-                ? FramedConnection.FromSocket(client, _format, _spec, Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs)
+                ? FramedConnection.FromSocket(client, _format, Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs)
                 : await OpenTlsAsync(client, remote).ConfigureAwait(false);
             if (conn is null) return;
             Metrics.ConnectionOpened();
             var context = new SessionContext(Name, id, remote);
-            var session = new AcceptorSession(conn, context, _handler, Metrics, _log, _options.Limits.MaxInFlightPerConnection, _options.Limits.DrainTimeoutMs);
+            var session = new AcceptorSession(conn, _spec, context, _handler, Metrics, _log, _options.Limits.MaxInFlightPerConnection, _options.Limits.DrainTimeoutMs);
             var run = session.RunAsync(_hardStop.Token);
             _sessions[id] = (session, run);
             // A connection accepted just as shutdown began missed StopAsync's sweep over the sessions.
@@ -212,7 +213,7 @@ public sealed class IsoListener : IAsyncDisposable
         }
         _log.Information("TLS {Protocol} {Cipher} with {Remote}, client certificate {Subject}", ssl.SslProtocol, ssl.NegotiatedCipherSuite,
             remote, ssl.RemoteCertificate?.Subject ?? "none");
-        return FramedConnection.FromTlsStream(client, ssl, _format, _spec, Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
+        return FramedConnection.FromTlsStream(client, ssl, _format, Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
     }
 
     /// <summary>

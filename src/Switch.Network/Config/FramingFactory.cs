@@ -1,5 +1,6 @@
 using Switch.Iso8583.Spec;
 using Switch.Network.Framing;
+using Switch.Transport.Framing;
 
 namespace Switch.Network.Config;
 

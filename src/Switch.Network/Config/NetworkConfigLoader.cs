@@ -166,7 +166,7 @@ public static class NetworkConfigLoader
                 throw new ConfigException(v.File, $"{at}.outgoingHeaderHex", "is not hex");
             }
             if (bytes.Length != headerBytes) v.Fail($"{at}.outgoingHeaderHex", $"must be {headerBytes} bytes ({headerBytes * 2} hex digits) for header '{f.Header}'");
-            if (f.Header == "tpdu" && bytes[0] != Framing.FrameHeader.TpduId) v.Fail($"{at}.outgoingHeaderHex", "a TPDU starts with 60");
+            if (f.Header == "tpdu" && bytes[0] != Switch.Transport.Framing.FrameHeader.TpduId) v.Fail($"{at}.outgoingHeaderHex", "a TPDU starts with 60");
         }
         if (spec is not null && f.MaxFrameBytes > spec.MaxMessageBytes + headerBytes)
             v.Fail($"{at}.maxFrameBytes", $"{f.MaxFrameBytes} exceeds the spec's maximum message of {spec.MaxMessageBytes} bytes");

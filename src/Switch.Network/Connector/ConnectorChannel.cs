@@ -7,7 +7,8 @@ using Switch.Iso8583;
 using Switch.Iso8583.Message;
 using Switch.Network.Acceptor;
 using Switch.Network.Config;
-using Switch.Network.Framing;
+using Switch.Transport.Framing;
+using Switch.Transport.Sockets;
 using Switch.Network.Management;
 using Switch.Network.Mux;
 using Switch.Network.Tls;
@@ -113,7 +114,7 @@ internal sealed class ConnectorChannel
             await Task.Yield();
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             if (_options.Tls is not { Enabled: true } tls)
-                return FramedConnection.FromSocket(socket, _owner.Format, _owner.Spec, _owner.Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
+                return FramedConnection.FromSocket(socket, _owner.Format, _owner.Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
             var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
             try
             {
@@ -124,7 +125,7 @@ internal sealed class ConnectorChannel
                 await ssl.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
-            return FramedConnection.FromTlsStream(socket, ssl, _owner.Format, _owner.Spec, _owner.Metrics,
+            return FramedConnection.FromTlsStream(socket, ssl, _owner.Format, _owner.Metrics,
                 _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
@@ -241,7 +242,7 @@ internal sealed class ConnectorChannel
         IsoMessage message;
         try
         {
-            message = conn.Spec.Decode(bytes, DecodeMode.Strict);
+            message = _owner.Spec.Decode(bytes, DecodeMode.Strict);
             if (bytes.IsSingleSegment) message.Detach();
         }
         catch (IsoFormatException ex)

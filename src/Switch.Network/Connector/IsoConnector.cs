@@ -8,6 +8,8 @@ using Switch.Iso8583.Spec;
 using Switch.Network.Acceptor;
 using Switch.Network.Config;
 using Switch.Network.Framing;
+using Switch.Transport.Framing;
+using Switch.Transport.Sockets;
 using Switch.Network.Management;
 using Switch.Network.Metrics;
 using Switch.Network.Mux;
@@ -166,7 +168,7 @@ public sealed class IsoConnector : IAsyncDisposable
         bool queued;
         try
         {
-            queued = conn is not null && conn.Enqueue(request, _outgoingHeader);
+            queued = conn is not null && IsoFrames.Enqueue(conn, Spec, request, _outgoingHeader);
         }
         catch (Exception ex) when (ex is IsoFormatException or FrameFormatException)
         {
@@ -238,7 +240,7 @@ public sealed class IsoConnector : IAsyncDisposable
             if (response is null) return;
             var header = new byte[receivedHeader.Length];
             Format.Header.WriteReply(receivedHeader, header);
-            await conn.SendAsync(response, header, _stop.Token).ConfigureAwait(false);
+            await IsoFrames.SendAsync(conn, Spec, response, header, _stop.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IsoFormatException or FrameFormatException)
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Switch.Iso8583;
 using Switch.Iso8583.Spec;
+using Switch.Transport.Framing;
 
 namespace Switch.Network.Framing;
 

@@ -1,10 +1,12 @@
+using Switch.Transport.Sockets;
+
 namespace Switch.Network.Metrics;
 
 /// <summary>
 /// Counters of one listener or connector, read by the future Prometheus exporter through
 /// <see cref="Snapshot"/>. Updated with interlocked adds: cheap enough for every frame.
 /// </summary>
-public sealed class NetworkMetrics(string name)
+public sealed class NetworkMetrics(string name) : IFrameCounters
 {
     private long _connectionsOpened;
     private long _connectionsClosed;
@@ -44,6 +46,10 @@ public sealed class NetworkMetrics(string name)
     }
 
     internal void Timeout() => Interlocked.Increment(ref _timeouts);
+
+    void IFrameCounters.FramesOut(int frames, long bytes) => FramesOut(frames, bytes);
+
+    void IFrameCounters.Timeout() => Timeout();
 
     internal void Reject() => Interlocked.Increment(ref _rejects);
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Switch.Network.Framing;
+namespace Switch.Transport.Framing;
 
 /// <summary>Finds frame boundaries in a byte stream and writes the length prefix of outgoing frames.</summary>
 public interface ILengthFramer

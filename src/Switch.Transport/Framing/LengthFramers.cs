@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace Switch.Network.Framing;
+namespace Switch.Transport.Framing;
 
 /// <summary>Shared read logic of the framers whose prefix is a fixed number of bytes holding the length.</summary>
 public abstract class PrefixLengthFramer : ILengthFramer

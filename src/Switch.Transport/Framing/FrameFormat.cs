@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Switch.Network.Framing;
+namespace Switch.Transport.Framing;
 
 /// <summary>A connection's complete framing: length prefix rule plus header rule, with one maximum frame size.</summary>
 public sealed class FrameFormat(ILengthFramer length, FrameHeader header)
