@@ -219,8 +219,8 @@ public sealed class TlsConfigFileTests : IDisposable
         Environment.SetEnvironmentVariable(env, "wrong");
         string pfx = Write("server.pfx", TestCertificates.Issue(ca, "localhost", server: true).Export(X509ContentType.Pkcs12, "right"));
         string json = $$$"""{"listeners":[{"name":"pos","tls":{"enabled":true,"certificatePath":"{{{pfx}}}","certificatePasswordEnv":"{{{env}}}"}}]}""";
-        var ex = Assert.Throws<ConfigException>(() => NetworkConfigLoader.Parse(json, "switch.json"));
-        Assert.Equal("listeners[0].tls.certificatePath", ex.Key);
+        var ex = Assert.Throws<ConfigException>(() => TestSupport.Parse(json));
+        Assert.Equal("network.listeners[0].tls.certificatePath", ex.Key);
     }
 
     [Fact]
@@ -229,8 +229,8 @@ public sealed class TlsConfigFileTests : IDisposable
         var ca = TestCertificates.CreateCa("File CA");
         string pfx = Write("server.pfx", TestCertificates.Issue(ca, "localhost", server: true).Export(X509ContentType.Pkcs12, "x"));
         string json = $$$"""{"listeners":[{"name":"pos","tls":{"enabled":true,"certificatePath":"{{{pfx}}}","certificatePasswordEnv":"SWITCH_TEST_UNSET_VARIABLE"}}]}""";
-        var ex = Assert.Throws<ConfigException>(() => NetworkConfigLoader.Parse(json, "switch.json"));
-        Assert.Equal("listeners[0].tls.certificatePasswordEnv", ex.Key);
+        var ex = Assert.Throws<ConfigException>(() => TestSupport.Parse(json));
+        Assert.Equal("network.listeners[0].tls.certificatePasswordEnv", ex.Key);
     }
 
     [Fact]
@@ -238,7 +238,7 @@ public sealed class TlsConfigFileTests : IDisposable
     {
         string pem = Write("empty.pem", "not a certificate"u8.ToArray());
         string json = $$$"""{"connectors":[{"name":"iss","endpoints":["h:1"],"tls":{"enabled":true,"caCertificatePath":"{{{pem}}}"}}]}""";
-        var ex = Assert.Throws<ConfigException>(() => NetworkConfigLoader.Parse(json, "switch.json"));
-        Assert.Equal("connectors[0].tls.caCertificatePath", ex.Key);
+        var ex = Assert.Throws<ConfigException>(() => TestSupport.Parse(json));
+        Assert.Equal("network.connectors[0].tls.caCertificatePath", ex.Key);
     }
 }

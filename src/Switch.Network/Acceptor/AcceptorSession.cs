@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Serilog;
 using Switch.Iso8583;
 using Switch.Iso8583.Message;
+using Switch.Common.Masking;
 using Switch.Iso8583.Spec;
 using Switch.Network.Framing;
 using Switch.Transport.Framing;
@@ -89,13 +90,19 @@ internal sealed class AcceptorSession
             }
             var buffer = result.Buffer;
             bool progressed = false, stop = false;
-            int frames = 0;
+            int frames = 0, keepAlives = 0;
             long frameBytes = 0;
             try
             {
                 while (!stop && _conn.Format.TryReadMessage(ref buffer, _header, out var message))
                 {
                     progressed = true;
+                    if (message.IsEmpty)
+                    {
+                        // A zero-length keep-alive (jPOS ChannelAdaptor when idle): its arrival already reset the idle clock.
+                        keepAlives++;
+                        continue;
+                    }
                     frames++;
                     frameBytes += message.Length + _conn.Format.OverheadBytes;
                     stop = !await WaitForSlotAsync(hardStop).ConfigureAwait(false) || !await DispatchAsync(message, hardStop).ConfigureAwait(false);
@@ -112,6 +119,7 @@ internal sealed class AcceptorSession
             {
                 _conn.AdvanceTo(buffer.Start, buffer.End, partialFrameLeft: !buffer.IsEmpty, progressed);
                 _metrics.FramesIn(frames, frameBytes);
+                _metrics.KeepAlives(keepAlives);
             }
             await ReleaseGateAsync(hardStop).ConfigureAwait(false);
             if (stop) return;
@@ -155,6 +163,12 @@ internal sealed class AcceptorSession
         {
             _inFlight.Release();
             return await RejectAsync(bytes, ex, hardStop).ConfigureAwait(false);
+        }
+        if (Mti.IsResponse(request.Mti))
+        {
+            _inFlight.Release();
+            DropResponse(request);
+            return true;
         }
         _conn.Format.Header.WriteReply(_header, _replyHeader);
         ValueTask<IsoMessage?> pending;
@@ -286,6 +300,29 @@ internal sealed class AcceptorSession
             }
         }
         if (InFlight > 0) _log.Warning("Session {SessionId} closed with {InFlight} requests unanswered", Context.SessionId, InFlight);
+    }
+
+    /// <summary>
+    /// A response sent to a listener has no request here to answer (a listener matches nothing): it is dropped, but
+    /// logged (PAN masked) and counted, so a peer that answers on the wrong link is seen.
+    /// </summary>
+    private void DropResponse(IsoMessage response)
+    {
+        _metrics.ResponseDropped();
+        _log.Warning("Listener {Listener} dropped response {Mti} STAN {Stan} PAN {Pan} from {Remote} on session {SessionId}: a listener answers requests and has no request of its own to match it to",
+            Context.Listener, response.Mti, SafeStan(response), SafePan(response), Context.RemoteEndPoint, Context.SessionId);
+    }
+
+    private static string SafePan(IsoMessage message)
+    {
+        try
+        {
+            return PanMask.Mask(message.GetString(2));
+        }
+        catch (IsoFormatException)
+        {
+            return "";
+        }
     }
 
     private static string? SafeStan(IsoMessage message)

@@ -40,7 +40,7 @@ internal sealed class ConnectorChannel
         Index = index;
         _log = log.ForContext("Endpoint", $"{host}:{port}").ForContext("Channel", index);
         _header = new byte[owner.Format.Header.Length];
-        _backoff = new Backoff(options.Reconnect.InitialDelayMs, options.Reconnect.MaxDelayMs);
+        _backoff = new Backoff(options.Reconnect.InitialDelayMs, options.Reconnect.DelayMsMax);
     }
 
     public string Host { get; }
@@ -201,7 +201,7 @@ internal sealed class ConnectorChannel
             }
             var buffer = result.Buffer;
             bool progressed = false;
-            int frames = 0;
+            int frames = 0, keepAlives = 0;
             long frameBytes = 0;
             // The callers answered by this read continue together (one work item; their next requests leave together).
             var answered = new ReplyBatch();
@@ -210,6 +210,11 @@ internal sealed class ConnectorChannel
                 while (conn.Format.TryReadMessage(ref buffer, _header, out var bytes))
                 {
                     progressed = true;
+                    if (bytes.IsEmpty)
+                    {
+                        keepAlives++;
+                        continue;
+                    }
                     frames++;
                     frameBytes += bytes.Length + conn.Format.OverheadBytes;
                     answered.Add(OnMessage(conn, bytes));
@@ -226,6 +231,7 @@ internal sealed class ConnectorChannel
             {
                 conn.AdvanceTo(buffer.Start, buffer.End, partialFrameLeft: !buffer.IsEmpty, progressed);
                 _owner.Metrics.FramesIn(frames, frameBytes);
+                _owner.Metrics.KeepAlives(keepAlives);
                 answered.Dispatch();
             }
             if (result.IsCompleted)

@@ -35,16 +35,16 @@ public sealed class IsoConnector : IAsyncDisposable
     private int _stan;
 
     /// <summary>Creates a connector from validated options; <paramref name="peerHandler"/> answers requests the peer sends (default: network management).</summary>
-    public IsoConnector(ConnectorOptions options, ILogger? logger = null, IMessageHandler? peerHandler = null)
+    public IsoConnector(ConnectorOptions options, SpecRegistry specs, ILogger? logger = null, IMessageHandler? peerHandler = null)
     {
         _options = options;
         _log = (logger ?? Log.Logger).ForContext<IsoConnector>().ForContext("Connector", options.Name);
-        Spec = SpecCatalog.Resolve(options.Spec);
+        Spec = specs.Resolve(options.Spec);
         Format = FramingFactory.Create(options.Framing, Spec);
         _outgoingHeader = Format.Header.Length == 0 ? [] : Convert.FromHexString(options.Framing.OutgoingHeaderHex ?? "");
         Metrics = new NetworkMetrics(options.Name);
         // A timed-out key stays blocked for twice the timeout: a late reply then cannot reach a new request.
-        Mux = new IsoMux(new MuxKey(options.Mux.KeyFields), options.Mux.MaxPending, Metrics, options.Name, lateWindowMs: 2 * options.Mux.TimeoutMs);
+        Mux = new IsoMux(new MuxKey(options.Mux.KeyFields), options.Mux.PendingMax, Metrics, options.Name, lateWindowMs: 2 * options.Mux.TimeoutMs);
         Mux.RequestTimedOut = LogTimeout;
         _peerHandler = peerHandler ?? new NetworkManagementHandler();
         _channels = options.Endpoints
@@ -162,6 +162,20 @@ public sealed class IsoConnector : IAsyncDisposable
     /// <summary>Registers, queues and awaits; only the wait is asynchronous (one state machine per request).</summary>
     internal ValueTask<MuxResult> SendOnAsync(ConnectorChannel channel, IsoMessage request, TimeSpan timeout, CancellationToken ct)
     {
+        if (!ReferenceEquals(request.Spec, Spec))
+        {
+            // A message of another spec (another listener's dialect) is re-encoded into this one before it is keyed,
+            // so its key is built the way the reply's will be; refused at once when a field does not convert.
+            try
+            {
+                request = SpecConversion.To(request, Spec);
+            }
+            catch (IsoFormatException ex)
+            {
+                return ValueTask.FromResult(new MuxResult(MuxStatus.SendFailed, null,
+                    $"request {request.Mti} of spec {request.Spec.Name} cannot be re-encoded in spec {Spec.Name} of connector {Name}: {ex.Message}", null));
+            }
+        }
         var status = Mux.TryRegister(request, timeout, out string? key, out var pending);
         if (pending is null) return ValueTask.FromResult(new MuxResult(status, null, Refusal(status, request, key), key));
         var conn = channel.Connection;
@@ -170,8 +184,9 @@ public sealed class IsoConnector : IAsyncDisposable
         {
             queued = conn is not null && IsoFrames.Enqueue(conn, Spec, request, _outgoingHeader);
         }
-        catch (Exception ex) when (ex is IsoFormatException or FrameFormatException)
+        catch (Exception ex) when (ex is IsoFormatException or FrameFormatException or ArgumentException or InvalidOperationException)
         {
+            // Never thrown to the caller, and the pending entry goes at once (it would otherwise wait for its timeout).
             Mux.Cancel(pending);
             return ValueTask.FromResult(new MuxResult(MuxStatus.SendFailed, null, $"request cannot be encoded: {ex.Message}", key));
         }
@@ -180,21 +195,10 @@ public sealed class IsoConnector : IAsyncDisposable
             Mux.Cancel(pending);
             return ValueTask.FromResult(new MuxResult(MuxStatus.SendFailed, null, $"connection to {channel.Host}:{channel.Port} is closing", key));
         }
-        // Without a token the caller awaits the pending request itself: no state machine per request.
-        return ct.CanBeCanceled ? AwaitResponseAsync(pending, ct) : pending.AsValueTask();
-    }
-
-    private async ValueTask<MuxResult> AwaitResponseAsync(PendingRequest pending, CancellationToken ct)
-    {
-        try
-        {
-            return await pending.AsValueTask().AsTask().WaitAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            Mux.Cancel(pending);
-            throw;
-        }
+        // The caller awaits the pending request itself (no state machine, task or timer per request); a token
+        // cancels it through a registration on the request, which removes it from the table at once.
+        if (ct.CanBeCanceled) pending.CancelWhen(Mux, ct);
+        return pending.AsValueTask();
     }
 
     /// <summary>A request timed out; a late answer can still arrive: the core must reverse it (the LateResponse event carries it).</summary>
@@ -211,7 +215,7 @@ public sealed class IsoConnector : IAsyncDisposable
     private string Refusal(MuxStatus status, IsoMessage request, string? key) => status switch
     {
         MuxStatus.DuplicateInFlight => $"a request with key {key} is already in flight on connector {Name}; refusing rather than mixing replies",
-        MuxStatus.PendingTableFull => $"connector {Name} has {Mux.MaxPending} requests pending (the maximum)",
+        MuxStatus.PendingTableFull => $"connector {Name} has {Mux.PendingMax} requests pending (the maximum)",
         MuxStatus.NotARequest => $"MTI {request.Mti} is not a request",
         MuxStatus.KeyRecentlyTimedOut => $"a request with key {key} timed out recently on connector {Name}; its late reply could be taken for this one's",
         _ => status.ToString(),

@@ -11,12 +11,15 @@ internal static class IsoFrames
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
 
-    /// <summary>Encodes into this thread's scratch buffer; the bytes stay valid until the next encode on the same thread.</summary>
+    /// <summary>
+    /// Encodes into this thread's scratch buffer (a message of another spec is re-encoded into this one, or refused
+    /// with <see cref="Switch.Iso8583.IsoFormatException"/>); the bytes stay valid until the next encode on the same thread.
+    /// </summary>
     private static ReadOnlySpan<byte> Encode(MessageSpec spec, IsoMessage message)
     {
         var scratch = t_scratch ??= new ArrayBufferWriter<byte>(512);
         scratch.ResetWrittenCount();
-        spec.Encode(message, scratch);
+        spec.Encode(SpecConversion.To(message, spec), scratch);
         return scratch.WrittenSpan;
     }
 

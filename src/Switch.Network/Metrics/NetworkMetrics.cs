@@ -19,6 +19,8 @@ public sealed class NetworkMetrics(string name) : IFrameCounters
     private long _rejects;
     private long _malformedFrames;
     private long _lateResponses;
+    private long _keepAlives;
+    private long _responsesDropped;
 
     /// <summary>Name of the listener or connector.</summary>
     public string Name { get; } = name;
@@ -57,13 +59,22 @@ public sealed class NetworkMetrics(string name) : IFrameCounters
 
     internal void LateResponse() => Interlocked.Increment(ref _lateResponses);
 
+    /// <summary>Counts zero-length frames taken as keep-alives (one add per read that had any).</summary>
+    internal void KeepAlives(int frames)
+    {
+        if (frames != 0) Interlocked.Add(ref _keepAlives, frames);
+    }
+
+    internal void ResponseDropped() => Interlocked.Increment(ref _responsesDropped);
+
     /// <summary>A consistent-enough copy of every counter (each read atomically, not all at one instant).</summary>
     public NetworkMetricsSnapshot Snapshot()
     {
         long opened = Volatile.Read(ref _connectionsOpened), closed = Volatile.Read(ref _connectionsClosed);
         return new NetworkMetricsSnapshot(Name, opened, closed, opened - closed, Volatile.Read(ref _connectionsRefused),
             Volatile.Read(ref _framesIn), Volatile.Read(ref _framesOut), Volatile.Read(ref _bytesIn), Volatile.Read(ref _bytesOut),
-            Volatile.Read(ref _timeouts), Volatile.Read(ref _rejects), Volatile.Read(ref _malformedFrames), Volatile.Read(ref _lateResponses));
+            Volatile.Read(ref _timeouts), Volatile.Read(ref _rejects), Volatile.Read(ref _malformedFrames), Volatile.Read(ref _lateResponses),
+            Volatile.Read(ref _keepAlives), Volatile.Read(ref _responsesDropped));
     }
 }
 
@@ -81,4 +92,6 @@ public sealed record NetworkMetricsSnapshot(
     long Timeouts,
     long Rejects,
     long MalformedFrames,
-    long LateResponses);
+    long LateResponses,
+    long KeepAlives,
+    long ResponsesDropped);

@@ -70,6 +70,12 @@ internal sealed class PendingRequest(string key, long deadlineMs, IsoMessage req
     private MuxResult? _result;
     private int _completed;
 
+    // Cancellation by the caller's token, registered on the request itself (no task or timer per request).
+    // State: 0 none, 1 registered, 2 completed (whichever of registering and completing comes second unregisters).
+    private CancellationTokenRegistration _cancellation;
+    private IsoMux? _cancelledBy;
+    private int _cancellationState;
+
     /// <summary>The matching key.</summary>
     public string Key { get; } = key;
 
@@ -102,6 +108,23 @@ internal sealed class PendingRequest(string key, long deadlineMs, IsoMessage req
         if (Interlocked.Exchange(ref _completed, 1) != 0) return false;
         _result = result;
         return true;
+    }
+
+    /// <summary>
+    /// Cancels this request through <paramref name="mux"/> (removed from the table at once, the caller's await throws
+    /// <see cref="OperationCanceledException"/>) when <paramref name="ct"/> is cancelled before it completes.
+    /// </summary>
+    internal void CancelWhen(IsoMux mux, CancellationToken ct)
+    {
+        _cancelledBy = mux;
+        var registration = ct.UnsafeRegister(static s =>
+        {
+            var pending = (PendingRequest)s!;
+            pending._cancelledBy!.Cancel(pending);
+        }, this);
+        _cancellation = registration;
+        // A completion that ran before the registration was stored could not undo it: undo it here.
+        if (Interlocked.Exchange(ref _cancellationState, 1) == 2) registration.Unregister();
     }
 
     /// <summary>The next request of the same <see cref="ReplyBatch"/>.</summary>
@@ -144,6 +167,8 @@ internal sealed class PendingRequest(string key, long deadlineMs, IsoMessage req
     /// <summary>Completes the value task: a caller already awaiting continues on this thread, now.</summary>
     internal void Complete()
     {
+        // Unregister (never waits for a running callback): a long-lived token must not collect finished requests.
+        if (Interlocked.Exchange(ref _cancellationState, 2) == 1) _cancellation.Unregister();
         if (_result is { } result) _core.SetResult(result);
         else _core.SetException(new OperationCanceledException("the request was cancelled"));
     }
@@ -189,12 +214,12 @@ public sealed class IsoMux : IDisposable
     private int _count;
 
     /// <summary>Creates a MUX with a key and a bound on pending requests.</summary>
-    public IsoMux(MuxKey key, int maxPending, NetworkMetrics metrics, string connector, int lateWindowMs = 60_000)
+    public IsoMux(MuxKey key, int pendingMax, NetworkMetrics metrics, string connector, int lateWindowMs = 60_000)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxPending, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pendingMax, 1);
         _lateWindowMs = lateWindowMs;
         Key = key;
-        MaxPending = maxPending;
+        PendingMax = pendingMax;
         _metrics = metrics;
         _connector = connector;
         // One timer for the whole table instead of one per request: timeouts fire up to one sweep late.
@@ -208,12 +233,12 @@ public sealed class IsoMux : IDisposable
     public MuxKey Key { get; }
 
     /// <summary>Most requests awaiting a response at once.</summary>
-    public int MaxPending { get; }
+    public int PendingMax { get; }
 
     /// <summary>Requests awaiting a response now.</summary>
     public int PendingCount => Volatile.Read(ref _count);
 
-    /// <summary>Size of the memory of timed-out keys (entries whose late reply already came included); at most <see cref="MaxPending"/>.</summary>
+    /// <summary>Size of the memory of timed-out keys (entries whose late reply already came included); at most <see cref="PendingMax"/>.</summary>
     public int TimedOutKeysRemembered => _timedOutOrder.Count;
 
     /// <summary>Raised (on the connection's read loop: keep it short) for a response no request waits for.</summary>
@@ -231,7 +256,7 @@ public sealed class IsoMux : IDisposable
         pending = null;
         key = Key.ForRequest(request);
         if (key is null) return MuxStatus.NotARequest;
-        if (Interlocked.Increment(ref _count) > MaxPending)
+        if (Interlocked.Increment(ref _count) > PendingMax)
         {
             Interlocked.Decrement(ref _count);
             return MuxStatus.PendingTableFull;
@@ -323,11 +348,11 @@ public sealed class IsoMux : IDisposable
 
     /// <summary>
     /// The memory of timed-out keys is bounded like the pending table: every mark has an entry in the order
-    /// queue, which keeps the newest <see cref="MaxPending"/>; the oldest go first.
+    /// queue, which keeps the newest <see cref="PendingMax"/>; the oldest go first.
     /// </summary>
     private void ForgetOldTimeouts()
     {
-        while (_timedOutOrder.Count > MaxPending && _timedOutOrder.TryDequeue(out var old))
+        while (_timedOutOrder.Count > PendingMax && _timedOutOrder.TryDequeue(out var old))
         {
             var stripe = StripeOf(old.Key);
             lock (stripe.Gate)

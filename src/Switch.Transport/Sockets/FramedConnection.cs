@@ -94,7 +94,7 @@ public sealed class FramedConnection : IAsyncDisposable
     }
 
     /// <summary>Room for a few maximum frames: enough to pipeline, small enough that a thousand connections stay cheap.</summary>
-    private static long BufferBytesMax(FrameFormat format) => Math.Max(64 * 1024, 4L * (format.OverheadBytes + format.Length.MaxFrameBytes));
+    private static long BufferBytesMax(FrameFormat format) => Math.Max(64 * 1024, 4L * (format.OverheadBytes + format.Length.FrameBytesMax));
 
     /// <summary>
     /// True while this side still owes the peer replies (requests in flight): a peer waiting for answers
@@ -217,8 +217,8 @@ public sealed class FramedConnection : IAsyncDisposable
     {
         if (_writesClosed || CloseReason is not null) return false;
         int frameBytes = Format.Header.Length + payload.Length;
-        if (frameBytes > Format.Length.MaxFrameBytes)
-            throw new FrameFormatException($"outgoing frame of {frameBytes} bytes exceeds the maximum of {Format.Length.MaxFrameBytes}");
+        if (frameBytes > Format.Length.FrameBytesMax)
+            throw new FrameFormatException($"outgoing frame of {frameBytes} bytes exceeds the maximum of {Format.Length.FrameBytesMax}");
         lock (_outboundLock)
         {
             // Framed straight into the shared buffer: no array or queue node per request.
