@@ -116,6 +116,81 @@ public sealed class TlsTests
         return policy;
     }
 
+    private static async Task<(Switch.Network.Acceptor.IsoListener Listener, CollectingLogSink Log)> StartLoggedTlsListenerAsync(bool requireClientCert)
+    {
+        var options = TestSupport.ListenerOptions();
+        options.Tls = new TlsOptions { Enabled = true, Certificate = ServerCert, TrustedCa = [Ca], RequireClientCertificate = requireClientCert };
+        var (logger, sink) = CollectingLogSink.Create();
+        var listener = new Switch.Network.Acceptor.IsoListener(options, TestSupport.Specs, new ApprovingHandler(), logger);
+        listener.Start();
+        await Task.Yield();
+        return (listener, sink);
+    }
+
+    private static async Task<string> HandshakeFailureAsync(CollectingLogSink log)
+    {
+        string? line = null;
+        await WaitFor.ConditionAsync(() => (line = log.Messages().FirstOrDefault(m => m.Contains("TLS handshake with", StringComparison.Ordinal))) is not null);
+        // A sentence naming the peer and what failed, never a bare runtime resource key.
+        Assert.DoesNotContain("net_", line, StringComparison.Ordinal);
+        Assert.Matches(@"TLS handshake with .*127\.0\.0\.1:\d+.* failed: \S+ \S+ \S+", line);
+        return line!;
+    }
+
+    [Fact]
+    public async Task A_refused_client_certificate_is_logged_as_not_signed_by_the_pinned_ca_with_the_peer_address()
+    {
+        var (listener, log) = await StartLoggedTlsListenerAsync(requireClientCert: true);
+        await using (listener)
+        {
+            await using var connector = await StartTlsConnectorAsync(listener.LocalEndPoint, UntrustedClientCert, expectUsable: false);
+            string line = await HandshakeFailureAsync(log);
+            Assert.Contains("client certificate 'CN=intruder'", line, StringComparison.Ordinal);
+            Assert.Contains("is not signed by the pinned CA", line, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_client_without_a_certificate_is_logged_as_sending_none()
+    {
+        var (listener, log) = await StartLoggedTlsListenerAsync(requireClientCert: true);
+        await using (listener)
+        {
+            await using var connector = await StartTlsConnectorAsync(listener.LocalEndPoint, clientCert: null, expectUsable: false);
+            Assert.Contains("the client sent no certificate", await HandshakeFailureAsync(log), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_plain_tcp_peer_on_a_tls_listener_is_logged_as_a_failed_handshake_in_words()
+    {
+        var (listener, log) = await StartLoggedTlsListenerAsync(requireClientCert: false);
+        await using (listener)
+        {
+            await using var raw = await RawClient.ConnectAsync(listener.LocalEndPoint);
+            await raw.SendMessageAsync(TestSupport.Echo("000001"));
+            await raw.ClosedByPeerAsync(TestSupport.Timeout);
+            string line = await HandshakeFailureAsync(log);
+            Assert.Contains("on listener test", line, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_connector_logs_an_untrusted_server_certificate_naming_the_endpoint_and_the_pinned_ca()
+    {
+        await using var listener = await StartTlsListenerAsync(requireClientCert: false, UntrustedServerCert);
+        var options = ConnectorSupport.Options(listener.LocalEndPoint);
+        options.Reconnect.InitialDelayMs = 200;
+        options.Tls = new TlsOptions { Enabled = true, TrustedCa = [Ca], TargetHost = "localhost" };
+        TestSupport.Validate(new NetworkConfig { Connectors = [options] });
+        var (logger, log) = CollectingLogSink.Create();
+        await using var connector = new IsoConnector(options, TestSupport.Specs, logger);
+        connector.Start();
+        string line = await HandshakeFailureAsync(log);
+        Assert.Contains($"127.0.0.1:{listener.LocalEndPoint.Port}", line, StringComparison.Ordinal);
+        Assert.Contains("server certificate 'CN=localhost' (issued by 'CN=Untrusted CA') is not signed by the pinned CA", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_plain_tcp_client_cannot_talk_to_a_tls_listener()
     {

@@ -207,7 +207,8 @@ public sealed class IsoListener : IAsyncDisposable
         catch (Exception ex) when (ex is OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException or SocketException)
         {
             Metrics.ConnectionRefused();
-            _log.Warning("TLS handshake with {Remote} on {Listener} failed: {Error}", remote, Name, ex.Message);
+            _log.Warning("TLS handshake with {Remote:l} on listener {Listener:l} failed: {Reason:l}", remote, Name,
+                TlsFactory.DescribeFailure(ssl, ex, _options.Limits.PartialFrameTimeoutMs));
             await ssl.DisposeAsync().ConfigureAwait(false);
             return null;
         }

@@ -120,10 +120,13 @@ internal sealed class ConnectorChannel
             {
                 await ssl.AuthenticateAsClientAsync(TlsFactory.ClientOptions(tls, Host), deadline.Token).ConfigureAwait(false);
             }
-            catch
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException or SocketException)
             {
+                if (!stop.IsCancellationRequested)
+                    _log.Warning("Connector {Connector:l}: TLS handshake with {Host:l}:{Port} failed: {Reason:l}", _options.Name, Host, Port,
+                        TlsFactory.DescribeFailure(ssl, ex, _options.Reconnect.ConnectTimeoutMs));
                 await ssl.DisposeAsync().ConfigureAwait(false);
-                throw;
+                return null;
             }
             return FramedConnection.FromTlsStream(socket, ssl, _owner.Format, _owner.Metrics,
                 _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
@@ -132,7 +135,12 @@ internal sealed class ConnectorChannel
         {
             socket.Dispose();
             if (!stop.IsCancellationRequested)
-                _log.Warning("Connector {Connector} cannot connect to {Host}:{Port}: {Error}", _options.Name, Host, Port, ex.Message);
+                _log.Warning("Connector {Connector} cannot connect to {Host}:{Port}: {Error}", _options.Name, Host, Port, ex switch
+                {
+                    OperationCanceledException => $"no connection within {_options.Reconnect.ConnectTimeoutMs} ms (reconnect.connectTimeoutMs)",
+                    SocketException se => $"the TCP connect failed ({se.SocketErrorCode})",
+                    _ => ex.Message,
+                });
             return null;
         }
     }
