@@ -2,7 +2,7 @@ using Switch.Iso8583.Vocabulary;
 using System.Globalization;
 using Serilog;
 using Switch.Iso8583;
-using Switch.Iso8583.Masking;
+using Switch.Common.Masking;
 using Switch.Iso8583.Message;
 using Switch.Iso8583.Spec;
 using Switch.Network.Acceptor;
@@ -176,8 +176,16 @@ public sealed class IsoConnector : IAsyncDisposable
                     $"request {request.Mti} of spec {request.Spec.Name} cannot be re-encoded in spec {Spec.Name} of connector {Name}: {ex.Message}", null));
             }
         }
+        if (ct.IsCancellationRequested) return ValueTask.FromCanceled<MuxResult>(ct);
         var status = Mux.TryRegister(request, timeout, out string? key, out var pending);
         if (pending is null) return ValueTask.FromResult(new MuxResult(status, null, Refusal(status, request, key), key));
+        // Registered before the request leaves, so no reply can complete it first. The caller awaits the pending request
+        // itself (no state machine, task or timer per request); the token removes it from the table at once.
+        if (ct.CanBeCanceled)
+        {
+            pending.CancelWhen(Mux, ct);
+            if (pending.IsCompleted) return pending.AsValueTask();
+        }
         var conn = channel.Connection;
         bool queued;
         try
@@ -195,9 +203,6 @@ public sealed class IsoConnector : IAsyncDisposable
             Mux.Cancel(pending);
             return ValueTask.FromResult(new MuxResult(MuxStatus.SendFailed, null, $"connection to {channel.Host}:{channel.Port} is closing", key));
         }
-        // The caller awaits the pending request itself (no state machine, task or timer per request); a token
-        // cancels it through a registration on the request, which removes it from the table at once.
-        if (ct.CanBeCanceled) pending.CancelWhen(Mux, ct);
         return pending.AsValueTask();
     }
 
@@ -210,7 +215,7 @@ public sealed class IsoConnector : IAsyncDisposable
     }
 
     private static string? MaskedPan(IsoMessage message) =>
-        message.Has(2) ? SensitiveDataMasker.MaskPan(message.GetString(2)) : null;
+        message.Has(2) ? PanMask.Mask(message.GetString(2)) : null;
 
     private string Refusal(MuxStatus status, IsoMessage request, string? key) => status switch
     {

@@ -70,11 +70,17 @@ internal sealed class PendingRequest(string key, long deadlineMs, IsoMessage req
     private MuxResult? _result;
     private int _completed;
 
-    // Cancellation by the caller's token, registered on the request itself (no task or timer per request).
-    // State: 0 none, 1 registered, 2 completed (whichever of registering and completing comes second unregisters).
-    private CancellationTokenRegistration _cancellation;
-    private IsoMux? _cancelledBy;
-    private int _cancellationState;
+    // Cancellation by the caller's token, registered on the request itself (no task or timer per request); the
+    // holder exists only for requests sent with a token, so the others stay as small as before.
+    private TokenCancellation? _cancellation;
+
+    /// <summary>A request's registration on its caller's token. State: 0 registering, 1 registered, 2 completed.</summary>
+    private sealed class TokenCancellation(IsoMux mux)
+    {
+        public readonly IsoMux Mux = mux;
+        public CancellationTokenRegistration Registration;
+        public int State;
+    }
 
     /// <summary>The matching key.</summary>
     public string Key { get; } = key;
@@ -116,15 +122,17 @@ internal sealed class PendingRequest(string key, long deadlineMs, IsoMessage req
     /// </summary>
     internal void CancelWhen(IsoMux mux, CancellationToken ct)
     {
-        _cancelledBy = mux;
+        var cancellation = new TokenCancellation(mux);
+        // Published before registering: the callback (which may run at once) and the completion both read it.
+        Volatile.Write(ref _cancellation, cancellation);
         var registration = ct.UnsafeRegister(static s =>
         {
             var pending = (PendingRequest)s!;
-            pending._cancelledBy!.Cancel(pending);
+            pending._cancellation!.Mux.Cancel(pending);
         }, this);
-        _cancellation = registration;
+        cancellation.Registration = registration;
         // A completion that ran before the registration was stored could not undo it: undo it here.
-        if (Interlocked.Exchange(ref _cancellationState, 1) == 2) registration.Unregister();
+        if (Interlocked.Exchange(ref cancellation.State, 1) == 2) registration.Unregister();
     }
 
     /// <summary>The next request of the same <see cref="ReplyBatch"/>.</summary>
@@ -168,7 +176,8 @@ internal sealed class PendingRequest(string key, long deadlineMs, IsoMessage req
     internal void Complete()
     {
         // Unregister (never waits for a running callback): a long-lived token must not collect finished requests.
-        if (Interlocked.Exchange(ref _cancellationState, 2) == 1) _cancellation.Unregister();
+        if (Volatile.Read(ref _cancellation) is { } cancellation && Interlocked.Exchange(ref cancellation.State, 2) == 1)
+            cancellation.Registration.Unregister();
         if (_result is { } result) _core.SetResult(result);
         else _core.SetException(new OperationCanceledException("the request was cancelled"));
     }
