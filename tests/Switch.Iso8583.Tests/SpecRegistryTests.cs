@@ -79,6 +79,23 @@ public sealed class SpecRegistryTests : IDisposable
     }
 
     [Fact]
+    public void A_device_is_refused_before_it_is_read()
+    {
+        // /dev/zero reports size 0 and never ends: an unbounded read would exhaust memory at start-up.
+        var ex = Assert.Throws<IsoFormatException>(() => new SpecRegistry().Resolve("/dev/zero"));
+        Assert.Contains("not a regular file", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_spec_file_over_the_limit_is_refused()
+    {
+        string file = Path.Combine(_dir, "huge.json");
+        using (var stream = File.Create(file)) stream.SetLength(SpecRegistry.SpecFileBytesMax + 1);
+        var ex = Assert.Throws<IsoFormatException>(() => new SpecRegistry().Resolve(file));
+        Assert.Contains($"larger than the limit of {SpecRegistry.SpecFileBytesMax} bytes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_invalid_spec_file_is_refused_and_not_remembered()
     {
         string file = Write("broken.json", "{ \"name\": ");

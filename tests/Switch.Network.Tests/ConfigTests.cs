@@ -67,6 +67,7 @@ public sealed class ConfigTests
     [InlineData("""{"listeners":[{"name":"pos","framing":{"length":"ascii4","frameBytesMax":20000}}]}""", "listeners[0].framing.frameBytesMax")]
     [InlineData("""{"listeners":[{"name":"pos","framing":{"zeroLengthFrames":"ignore"}}]}""", "listeners[0].framing.zeroLengthFrames")]
     [InlineData("""{"listeners":[{"name":"pos","spec":"no-such-spec"}]}""", "listeners[0].spec")]
+    [InlineData("""{"listeners":[{"name":"pos","spec":"/dev/zero"}]}""", "listeners[0].spec")]
     [InlineData("""{"listeners":[{"name":"pos","bind":"localhost"}]}""", "listeners[0].bind")]
     [InlineData("""{"listeners":[{"name":"pos","limits":{"idleTimeoutMs":0}}]}""", "listeners[0].limits.idleTimeoutMs")]
     [InlineData("""{"listeners":[{"name":"pos","limits":{"connectionsMax":0}}]}""", "listeners[0].limits.connectionsMax")]
