@@ -176,6 +176,29 @@ public sealed class TlsTests
     }
 
     [Fact]
+    public async Task A_client_offering_only_a_cbc_suite_is_logged_as_agreeing_on_no_protocol_or_suite()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var cbcOnly = new System.Net.Security.CipherSuitesPolicy([System.Net.Security.TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256]);
+        var (listener, log) = await StartLoggedTlsListenerAsync(requireClientCert: false);
+        await using (listener)
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(listener.LocalEndPoint);
+            await using var ssl = new System.Net.Security.SslStream(tcp.GetStream());
+            using var cts = new CancellationTokenSource(TestSupport.Timeout);
+            await Assert.ThrowsAnyAsync<Exception>(() => ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12,
+                CipherSuitesPolicy = cbcOnly,
+                CertificateChainPolicy = TrustTestCa(),
+            }, cts.Token));
+            Assert.Contains("agree on no protocol or cipher suite", await HandshakeFailureAsync(log), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_connector_logs_an_untrusted_server_certificate_naming_the_endpoint_and_the_pinned_ca()
     {
         await using var listener = await StartTlsListenerAsync(requireClientCert: false, UntrustedServerCert);
