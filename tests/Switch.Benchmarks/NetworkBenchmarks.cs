@@ -1,3 +1,4 @@
+using Switch.Common.Configuration;
 using Switch.Iso8583.Vocabulary;
 using System.Buffers.Binary;
 using System.Diagnostics;
@@ -19,7 +20,8 @@ namespace Switch.Benchmarks;
 /// through framer + codec + MUX (connector to acceptor), side by side with a raw socket echo of the
 /// same frames under the same load shape. A plain timed harness (not BenchmarkDotNet): the quantity
 /// is throughput and latency of a running system, not the cost of one call.
-/// Usage: network [--seconds S] [--warmup S] [--rounds R] [--shapes 1x1,64x1,64x16] [--only raw|switch]
+/// Usage: network [--seconds S] [--warmup S] [--rounds R] [--shapes 1x1,64x1,64x16] [--only raw|switch] [--token]
+/// (--token: the switch path's callers pass a cancellable token to SendAsync, as the pipeline will)
 /// </summary>
 public static class NetworkBench
 {
@@ -31,10 +33,11 @@ public static class NetworkBench
         double seconds = Arg(args, "--seconds", 5);
         double warmup = Arg(args, "--warmup", 2);
         string? only = ArgText(args, "--only");
+        PassToken = args.Contains("--token");
         int rounds = (int)Arg(args, "--rounds", 1);
         var shapes = (ArgText(args, "--shapes") ?? "1x1,64x1,64x16").Split(',')
             .Select(s => s.Split('x')).Select(p => (N: int.Parse(p[0], CultureInfo.InvariantCulture), K: int.Parse(p[1], CultureInfo.InvariantCulture))).ToArray();
-        Console.WriteLine($"# inline socket completions: {Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") ?? "unset"}; cores: {Environment.ProcessorCount}; {seconds}s per run after {warmup}s warm-up; median of {rounds} rounds");
+        Console.WriteLine($"# inline socket completions: {Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") ?? "unset"}; token: {PassToken}; cores: {Environment.ProcessorCount}; {seconds}s per run after {warmup}s warm-up; median of {rounds} rounds");
         Console.WriteLine("| shape (N x K) | path | round trips/s | p50 us | p99 us | CPU us/rt | alloc B/rt | switch/raw |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var (n, k) in shapes)
@@ -54,6 +57,9 @@ public static class NetworkBench
         }
         return 0;
     }
+
+    /// <summary>True when the switch path's callers pass a cancellable token (the stop token) to SendAsync.</summary>
+    internal static bool PassToken { get; private set; }
 
     private static Result? Median(List<Result> results) =>
         results.Count == 0 ? null : results.OrderBy(r => r.Rate).ElementAt(results.Count / 2);
@@ -258,6 +264,9 @@ internal static class RawEcho
 /// <summary>The measured path: connector (framer + codec + MUX) to an acceptor (framer + codec + handler) and back.</summary>
 internal static class SwitchPath
 {
+    /// <summary>One registry for the listener and the connector, as the host builds one.</summary>
+    private static readonly SpecRegistry Specs = new();
+
     public static async Task<NetworkBench.Result> RunAsync(int connections, int inFlight, double warmup, double seconds)
     {
         Serilog.Log.Logger = Serilog.Core.Logger.None;
@@ -265,9 +274,9 @@ internal static class SwitchPath
         {
             Name = "bench",
             Port = 0,
-            Limits = new LimitOptions { MaxInFlightPerConnection = Math.Max(64, inFlight * 2) },
+            Limits = new LimitOptions { InFlightPerConnectionMax = Math.Max(64, inFlight * 2) },
         };
-        await using var listener = new IsoListener(listenerOptions, new ApproveHandler());
+        await using var listener = new IsoListener(listenerOptions, Specs, new ApproveHandler());
         listener.Start();
         var connectorOptions = new ConnectorOptions
         {
@@ -275,10 +284,11 @@ internal static class SwitchPath
             Endpoints = [$"127.0.0.1:{listener.LocalEndPoint.Port}"],
             ConnectionsPerEndpoint = connections,
             NetworkManagement = new NetworkManagementOptions { EchoIntervalMs = 0 },
-            Mux = new MuxOptions { MaxPending = Math.Max(1000, connections * inFlight * 2) },
+            Mux = new MuxOptions { PendingMax = Math.Max(1000, connections * inFlight * 2) },
         };
-        NetworkConfigLoader.Validate(new NetworkConfig { Listeners = [listenerOptions], Connectors = [connectorOptions] }, "benchmark");
-        await using var connector = new IsoConnector(connectorOptions);
+        var network = new NetworkConfig { Listeners = [listenerOptions], Connectors = [connectorOptions] };
+        network.Validate(new ConfigSection("benchmark", "network", default), Specs);
+        await using var connector = new IsoConnector(connectorOptions, Specs);
         connector.Start();
         while (connector.Health != EndpointHealth.SignedOn) await Task.Delay(10).ConfigureAwait(false);
         int workers = connections * inFlight;
@@ -299,7 +309,7 @@ internal static class SwitchPath
         {
             request.Set(11, (++stan % 999_999 + 1).ToString("D6", CultureInfo.InvariantCulture));
             long start = Stopwatch.GetTimestamp();
-            var result = await connector.SendAsync(request, null, CancellationToken.None).ConfigureAwait(false);
+            var result = await connector.SendAsync(request, null, NetworkBench.PassToken ? ct : CancellationToken.None).ConfigureAwait(false);
             if (!result.IsAnswered) throw new InvalidOperationException($"benchmark request failed: {result.Status} {result.Error}");
             recorder.Record(start);
         }

@@ -79,7 +79,7 @@ public sealed class AcceptorTests
     {
         var gate = new GateHandler();
         var options = TestSupport.ListenerOptions();
-        options.Limits.MaxInFlightPerConnection = 2;
+        options.Limits.InFlightPerConnectionMax = 2;
         await using var listener = await TestSupport.StartListenerAsync(options, gate);
         await using var client = await RawClient.ConnectAsync(listener.LocalEndPoint);
         for (int i = 1; i <= 5; i++) await client.SendMessageAsync(TestSupport.Authorization(i.ToString("D6")));

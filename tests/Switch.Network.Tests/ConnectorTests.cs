@@ -119,7 +119,7 @@ public sealed class ConnectorTests
         await using var listener = await TestSupport.StartListenerAsync(handler: new RefusingSignOnHandler());
         var options = ConnectorSupport.Options(listener.LocalEndPoint);
         options.Reconnect.InitialDelayMs = 500;
-        options.Reconnect.MaxDelayMs = 500;
+        options.Reconnect.DelayMsMax = 500;
         await using var connector = await ConnectorSupport.StartAsync(options, waitUsable: false);
         await Task.Delay(300);
         Assert.False(connector.IsUsable);
@@ -132,7 +132,7 @@ public sealed class ConnectorTests
         await using var listener = await TestSupport.StartListenerAsync(handler: new RefusingSignOnHandler());
         var options = ConnectorSupport.Options(listener.LocalEndPoint);
         options.Reconnect.InitialDelayMs = 50;
-        options.Reconnect.MaxDelayMs = 400;
+        options.Reconnect.DelayMsMax = 400;
         await using var connector = await ConnectorSupport.StartAsync(options, waitUsable: false);
         await Task.Delay(1500);
         // At a fixed 50 ms it would be ~30 attempts; doubling to 400 ms gives ~7.
@@ -208,7 +208,7 @@ public sealed class MultipleListenerTests
         var atm = TestSupport.ListenerOptions("atm");
         atm.Spec = "iso8583-1987-ascii";
         atm.Framing = new Switch.Network.Config.FramingOptions { Length = "ascii4", Header = "tpdu" };
-        Switch.Network.Config.NetworkConfigLoader.Validate(new Switch.Network.Config.NetworkConfig { Listeners = [pos, atm] }, "test");
+        TestSupport.Validate(new Switch.Network.Config.NetworkConfig { Listeners = [pos, atm] });
         await using var posListener = await TestSupport.StartListenerAsync(pos, new ApprovingHandler());
         await using var atmListener = await TestSupport.StartListenerAsync(atm, new ApprovingHandler());
         var posConnector = ConnectorSupport.Options(posListener.LocalEndPoint);

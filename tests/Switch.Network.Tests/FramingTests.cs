@@ -3,6 +3,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using Switch.Network.Framing;
+using Switch.Transport.Framing;
 
 namespace Switch.Network.Tests;
 
@@ -11,7 +12,7 @@ public sealed class FramingTests
 {
     public static TheoryData<string> Framers => ["binary2", "binary2-inclusive", "bcd2", "ascii4", "none"];
 
-    private static FrameFormat Format(string kind, int max = 1000, FrameHeader? header = null)
+    private static FrameFormat Format(string kind, int max = 1000, FrameHeader? header = null, bool zeroLengthIsKeepAlive = true)
     {
         header ??= FrameHeader.None;
         ILengthFramer length = kind switch
@@ -22,7 +23,7 @@ public sealed class FramingTests
             "ascii4" => new AsciiLengthFramer(max),
             _ => new SpecDelimitedFramer(TestSupport.Spec, header.Length, max),
         };
-        return new FrameFormat(length, header);
+        return new FrameFormat(length, header, zeroLengthIsKeepAlive);
     }
 
     /// <summary>Frames of real messages (the spec-delimited framer needs real ones).</summary>
@@ -96,13 +97,37 @@ public sealed class FramingTests
     [Theory]
     [InlineData("binary2", new byte[] { 0, 0 })]
     [InlineData("binary2-inclusive", new byte[] { 0, 2 })]
-    [InlineData("binary2-inclusive", new byte[] { 0, 1 })]
     [InlineData("bcd2", new byte[] { 0, 0 })]
     [InlineData("ascii4", new byte[] { (byte)'0', (byte)'0', (byte)'0', (byte)'0' })]
-    public void A_zero_length_frame_is_refused(string kind, byte[] prefix)
+    public void A_zero_length_frame_is_a_keep_alive_by_default_and_the_next_frame_follows(string kind, byte[] prefix)
     {
         var format = Format(kind);
+        var buffer = new ReadOnlySequence<byte>([.. prefix, .. Wire(format, [[7, 8, 9]])]);
+        Assert.True(format.TryReadMessage(ref buffer, [], out var keepAlive));
+        Assert.True(keepAlive.IsEmpty);
+        Assert.True(format.TryReadMessage(ref buffer, [], out var message));
+        Assert.Equal(new byte[] { 7, 8, 9 }, message.ToArray());
+        Assert.True(buffer.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData("binary2", new byte[] { 0, 0 })]
+    [InlineData("binary2-inclusive", new byte[] { 0, 2 })]
+    [InlineData("bcd2", new byte[] { 0, 0 })]
+    [InlineData("ascii4", new byte[] { (byte)'0', (byte)'0', (byte)'0', (byte)'0' })]
+    public void A_zero_length_frame_is_refused_when_the_framing_says_close(string kind, byte[] prefix)
+    {
+        var format = Format(kind, zeroLengthIsKeepAlive: false);
         var buffer = new ReadOnlySequence<byte>(prefix);
+        var ex = Assert.Throws<FrameFormatException>(() => format.TryReadMessage(ref buffer, [], out _));
+        Assert.Contains("frame length 0", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_inclusive_length_shorter_than_its_own_prefix_is_refused()
+    {
+        var format = Format("binary2-inclusive");
+        var buffer = new ReadOnlySequence<byte>([0, 1]);
         Assert.Throws<FrameFormatException>(() => format.TryReadMessage(ref buffer, [], out _));
     }
 

@@ -14,7 +14,7 @@ public sealed class MuxTests
     {
         await using var listener = await TestSupport.StartListenerAsync();
         var options = ConnectorSupport.Options(listener.LocalEndPoint);
-        options.Framing.MaxFrameBytes = 64;
+        options.Framing.FrameBytesMax = 64;
         await using var connector = await ConnectorSupport.StartAsync(options);
         var big = TestSupport.Authorization("000001").Set(43, new string('X', 40));
         var refused = await connector.SendAsync(big);
@@ -30,10 +30,10 @@ public sealed class MuxTests
         const int count = 10_000;
         var handler = new HoldAllHandler(count);
         var listenerOptions = TestSupport.ListenerOptions();
-        listenerOptions.Limits.MaxInFlightPerConnection = count;
+        listenerOptions.Limits.InFlightPerConnectionMax = count;
         await using var listener = await TestSupport.StartListenerAsync(listenerOptions, handler);
         var options = ConnectorSupport.Options(listener.LocalEndPoint);
-        options.Mux.MaxPending = count;
+        options.Mux.PendingMax = count;
         options.Mux.TimeoutMs = 60_000;
         await using var connector = await ConnectorSupport.StartAsync(options);
         var sends = Enumerable.Range(1, count).Select(async i =>
@@ -116,7 +116,7 @@ public sealed class MuxTests
         var gate = new HoldAllHandler(int.MaxValue);
         await using var listener = await TestSupport.StartListenerAsync(handler: gate);
         var options = ConnectorSupport.Options(listener.LocalEndPoint);
-        options.Mux.MaxPending = 3;
+        options.Mux.PendingMax = 3;
         options.NetworkManagement.SignOnRequired = false;
         await using var connector = await ConnectorSupport.StartAsync(options);
         var held = Enumerable.Range(1, 3).Select(i => connector.SendAsync(TestSupport.Authorization(i.ToString("D6")), TimeSpan.FromMilliseconds(500)).AsTask()).ToArray();

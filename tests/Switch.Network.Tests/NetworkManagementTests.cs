@@ -76,9 +76,9 @@ public sealed class NetworkManagementTests
         using var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(sink).CreateLogger();
         var handler = new AcceptorTests.DelayingHandler(slowStan: "000001", TimeSpan.FromMilliseconds(300));
         var listenerOptions = TestSupport.ListenerOptions();
-        await using var listener = new IsoListener(listenerOptions, handler, logger);
+        await using var listener = new IsoListener(listenerOptions, TestSupport.Specs, handler, logger);
         listener.Start();
-        await using var connector = new IsoConnector(ConnectorSupport.Options(listener.LocalEndPoint), logger);
+        await using var connector = new IsoConnector(ConnectorSupport.Options(listener.LocalEndPoint), TestSupport.Specs, logger);
         connector.Start();
         Assert.True(await connector.WaitUsableAsync(TestSupport.Timeout, CancellationToken.None));
         var result = await connector.SendAsync(TestSupport.Authorization("000001"), TimeSpan.FromMilliseconds(50));

@@ -3,6 +3,8 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
+using Switch.Common.Configuration;
 using Switch.Iso8583.Message;
 using Switch.Iso8583.Spec;
 using Switch.Network.Acceptor;
@@ -14,7 +16,23 @@ namespace Switch.Network.Tests;
 /// <summary>Builds messages, sequences and listeners for the tests.</summary>
 internal static class TestSupport
 {
-    public static readonly MessageSpec Spec = SpecCatalog.BuiltIn("iso8583-1987-binary");
+    /// <summary>The tests' one spec registry, as the host builds one at start.</summary>
+    public static readonly SpecRegistry Specs = new();
+
+    public static readonly MessageSpec Spec = Specs.Resolve("iso8583-1987-binary");
+
+    /// <summary>The host's "network" section holding <paramref name="json"/>, from file switch.json.</summary>
+    public static ConfigSection Section(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return new ConfigSection("switch.json", "network", document.RootElement.Clone());
+    }
+
+    /// <summary>Binds and validates a network section.</summary>
+    public static NetworkConfig Parse(string json, SpecRegistry? specs = null) => NetworkConfig.FromSection(Section(json), specs ?? Specs);
+
+    /// <summary>Validates options built in code, as the host's section would be.</summary>
+    public static void Validate(NetworkConfig config) => config.Validate(Section("{}"), Specs);
 
     /// <summary>Every socket operation in a test is bounded by this.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
@@ -59,8 +77,8 @@ internal static class TestSupport
     public static async Task<IsoListener> StartListenerAsync(ListenerOptions? options = null, IMessageHandler? handler = null)
     {
         options ??= ListenerOptions();
-        NetworkConfigLoader.Validate(new NetworkConfig { Listeners = [options] }, "test");
-        var listener = new IsoListener(options, handler ?? new NetworkManagementHandler());
+        Validate(new NetworkConfig { Listeners = [options] });
+        var listener = new IsoListener(options, Specs, handler ?? new NetworkManagementHandler());
         listener.Start();
         await Task.Yield();
         return listener;
@@ -174,7 +192,7 @@ internal static class ConnectorSupport
     {
         Name = "issuer",
         Endpoints = endpoints.Select(e => $"{e.Address}:{e.Port}").ToList(),
-        Reconnect = new ReconnectOptions { InitialDelayMs = 20, MaxDelayMs = 200, ConnectTimeoutMs = 2000 },
+        Reconnect = new ReconnectOptions { InitialDelayMs = 20, DelayMsMax = 200, ConnectTimeoutMs = 2000 },
         NetworkManagement = new NetworkManagementOptions { EchoIntervalMs = 0, ResponseTimeoutMs = 2000 },
         Mux = new MuxOptions { TimeoutMs = 5000 },
         Limits = new LimitOptions { IdleTimeoutMs = 30_000, PartialFrameTimeoutMs = 5_000 },
@@ -182,8 +200,8 @@ internal static class ConnectorSupport
 
     public static async Task<Switch.Network.Connector.IsoConnector> StartAsync(Switch.Network.Config.ConnectorOptions options, bool waitUsable = true)
     {
-        NetworkConfigLoader.Validate(new NetworkConfig { Connectors = [options] }, "test");
-        var connector = new Switch.Network.Connector.IsoConnector(options);
+        TestSupport.Validate(new NetworkConfig { Connectors = [options] });
+        var connector = new Switch.Network.Connector.IsoConnector(options, TestSupport.Specs);
         connector.Start();
         if (waitUsable) Assert.True(await connector.WaitUsableAsync(TestSupport.Timeout, CancellationToken.None), "connector never became usable");
         return connector;

@@ -116,6 +116,104 @@ public sealed class TlsTests
         return policy;
     }
 
+    private static async Task<(Switch.Network.Acceptor.IsoListener Listener, CollectingLogSink Log)> StartLoggedTlsListenerAsync(bool requireClientCert)
+    {
+        var options = TestSupport.ListenerOptions();
+        options.Tls = new TlsOptions { Enabled = true, Certificate = ServerCert, TrustedCa = [Ca], RequireClientCertificate = requireClientCert };
+        var (logger, sink) = CollectingLogSink.Create();
+        var listener = new Switch.Network.Acceptor.IsoListener(options, TestSupport.Specs, new ApprovingHandler(), logger);
+        listener.Start();
+        await Task.Yield();
+        return (listener, sink);
+    }
+
+    private static async Task<string> HandshakeFailureAsync(CollectingLogSink log)
+    {
+        string? line = null;
+        await WaitFor.ConditionAsync(() => (line = log.Messages().FirstOrDefault(m => m.Contains("TLS handshake with", StringComparison.Ordinal))) is not null);
+        // A sentence naming the peer and what failed, never a bare runtime resource key.
+        Assert.DoesNotContain("net_", line, StringComparison.Ordinal);
+        Assert.Matches(@"TLS handshake with .*127\.0\.0\.1:\d+.* failed: \S+ \S+ \S+", line);
+        return line!;
+    }
+
+    [Fact]
+    public async Task A_refused_client_certificate_is_logged_as_not_signed_by_the_pinned_ca_with_the_peer_address()
+    {
+        var (listener, log) = await StartLoggedTlsListenerAsync(requireClientCert: true);
+        await using (listener)
+        {
+            await using var connector = await StartTlsConnectorAsync(listener.LocalEndPoint, UntrustedClientCert, expectUsable: false);
+            string line = await HandshakeFailureAsync(log);
+            Assert.Contains("client certificate 'CN=intruder'", line, StringComparison.Ordinal);
+            Assert.Contains("is not signed by the pinned CA", line, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_client_without_a_certificate_is_logged_as_sending_none()
+    {
+        var (listener, log) = await StartLoggedTlsListenerAsync(requireClientCert: true);
+        await using (listener)
+        {
+            await using var connector = await StartTlsConnectorAsync(listener.LocalEndPoint, clientCert: null, expectUsable: false);
+            Assert.Contains("the client sent no certificate", await HandshakeFailureAsync(log), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_plain_tcp_peer_on_a_tls_listener_is_logged_as_a_failed_handshake_in_words()
+    {
+        var (listener, log) = await StartLoggedTlsListenerAsync(requireClientCert: false);
+        await using (listener)
+        {
+            await using var raw = await RawClient.ConnectAsync(listener.LocalEndPoint);
+            await raw.SendMessageAsync(TestSupport.Echo("000001"));
+            await raw.ClosedByPeerAsync(TestSupport.Timeout);
+            string line = await HandshakeFailureAsync(log);
+            Assert.Contains("on listener test", line, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_client_offering_only_a_cbc_suite_is_logged_as_agreeing_on_no_protocol_or_suite()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var cbcOnly = new System.Net.Security.CipherSuitesPolicy([System.Net.Security.TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256]);
+        var (listener, log) = await StartLoggedTlsListenerAsync(requireClientCert: false);
+        await using (listener)
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(listener.LocalEndPoint);
+            await using var ssl = new System.Net.Security.SslStream(tcp.GetStream());
+            using var cts = new CancellationTokenSource(TestSupport.Timeout);
+            await Assert.ThrowsAnyAsync<Exception>(() => ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12,
+                CipherSuitesPolicy = cbcOnly,
+                CertificateChainPolicy = TrustTestCa(),
+            }, cts.Token));
+            Assert.Contains("agree on no protocol or cipher suite", await HandshakeFailureAsync(log), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_connector_logs_an_untrusted_server_certificate_naming_the_endpoint_and_the_pinned_ca()
+    {
+        await using var listener = await StartTlsListenerAsync(requireClientCert: false, UntrustedServerCert);
+        var options = ConnectorSupport.Options(listener.LocalEndPoint);
+        options.Reconnect.InitialDelayMs = 200;
+        options.Tls = new TlsOptions { Enabled = true, TrustedCa = [Ca], TargetHost = "localhost" };
+        TestSupport.Validate(new NetworkConfig { Connectors = [options] });
+        var (logger, log) = CollectingLogSink.Create();
+        await using var connector = new IsoConnector(options, TestSupport.Specs, logger);
+        connector.Start();
+        string line = await HandshakeFailureAsync(log);
+        Assert.Contains($"127.0.0.1:{listener.LocalEndPoint.Port}", line, StringComparison.Ordinal);
+        Assert.Contains("server certificate 'CN=localhost' (issued by 'CN=Untrusted CA') is not signed by the pinned CA", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_plain_tcp_client_cannot_talk_to_a_tls_listener()
     {
@@ -219,8 +317,8 @@ public sealed class TlsConfigFileTests : IDisposable
         Environment.SetEnvironmentVariable(env, "wrong");
         string pfx = Write("server.pfx", TestCertificates.Issue(ca, "localhost", server: true).Export(X509ContentType.Pkcs12, "right"));
         string json = $$$"""{"listeners":[{"name":"pos","tls":{"enabled":true,"certificatePath":"{{{pfx}}}","certificatePasswordEnv":"{{{env}}}"}}]}""";
-        var ex = Assert.Throws<ConfigException>(() => NetworkConfigLoader.Parse(json, "switch.json"));
-        Assert.Equal("listeners[0].tls.certificatePath", ex.Key);
+        var ex = Assert.Throws<ConfigException>(() => TestSupport.Parse(json));
+        Assert.Equal("network.listeners[0].tls.certificatePath", ex.Key);
     }
 
     [Fact]
@@ -229,8 +327,8 @@ public sealed class TlsConfigFileTests : IDisposable
         var ca = TestCertificates.CreateCa("File CA");
         string pfx = Write("server.pfx", TestCertificates.Issue(ca, "localhost", server: true).Export(X509ContentType.Pkcs12, "x"));
         string json = $$$"""{"listeners":[{"name":"pos","tls":{"enabled":true,"certificatePath":"{{{pfx}}}","certificatePasswordEnv":"SWITCH_TEST_UNSET_VARIABLE"}}]}""";
-        var ex = Assert.Throws<ConfigException>(() => NetworkConfigLoader.Parse(json, "switch.json"));
-        Assert.Equal("listeners[0].tls.certificatePasswordEnv", ex.Key);
+        var ex = Assert.Throws<ConfigException>(() => TestSupport.Parse(json));
+        Assert.Equal("network.listeners[0].tls.certificatePasswordEnv", ex.Key);
     }
 
     [Fact]
@@ -238,7 +336,7 @@ public sealed class TlsConfigFileTests : IDisposable
     {
         string pem = Write("empty.pem", "not a certificate"u8.ToArray());
         string json = $$$"""{"connectors":[{"name":"iss","endpoints":["h:1"],"tls":{"enabled":true,"caCertificatePath":"{{{pem}}}"}}]}""";
-        var ex = Assert.Throws<ConfigException>(() => NetworkConfigLoader.Parse(json, "switch.json"));
-        Assert.Equal("connectors[0].tls.caCertificatePath", ex.Key);
+        var ex = Assert.Throws<ConfigException>(() => TestSupport.Parse(json));
+        Assert.Equal("network.connectors[0].tls.caCertificatePath", ex.Key);
     }
 }

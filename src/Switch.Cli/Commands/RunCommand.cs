@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Switch.Iso8583.Spec;
 using System.Runtime.InteropServices;
 using Serilog;
 using Switch.Cli.Hosting;
@@ -31,7 +32,7 @@ public static class RunCommand
                 Console.Out.WriteLine($"{path}: OK ({settings.Summary()})");
                 return 0;
             }
-            return RunAsync(settings.Network).GetAwaiter().GetResult();
+            return RunAsync(settings.Network, settings.Specs).GetAwaiter().GetResult();
         });
         return cmd;
     }
@@ -48,7 +49,7 @@ public static class RunCommand
         }
     }
 
-    private static async Task<int> RunAsync(NetworkConfig network)
+    private static async Task<int> RunAsync(NetworkConfig network, SpecRegistry specs)
     {
         // Socket completions stay on the thread pool (the runtime's default): with the session running
         // straight in the receive completion, inline completions cost more CPU per round trip at every
@@ -65,7 +66,7 @@ public static class RunCommand
         var connectors = new List<IsoConnector>();
         try
         {
-            StartAll(network, log, listeners, connectors);
+            StartAll(network, specs, log, listeners, connectors);
         }
         catch (System.Net.Sockets.SocketException ex)
         {
@@ -87,11 +88,11 @@ public static class RunCommand
     }
 
     /// <summary>Starts every listener, then every connector; what started is in the lists when one fails.</summary>
-    private static void StartAll(NetworkConfig network, ILogger log, List<IsoListener> listeners, List<IsoConnector> connectors)
+    private static void StartAll(NetworkConfig network, SpecRegistry specs, ILogger log, List<IsoListener> listeners, List<IsoConnector> connectors)
     {
         foreach (var options in network.Listeners)
         {
-            var listener = new IsoListener(options, new NetworkManagementHandler(), log);
+            var listener = new IsoListener(options, specs, new NetworkManagementHandler(), log);
             try
             {
                 listener.Start();
@@ -104,7 +105,7 @@ public static class RunCommand
         }
         foreach (var options in network.Connectors)
         {
-            var connector = new IsoConnector(options, log);
+            var connector = new IsoConnector(options, specs, log);
             connector.Start();
             connectors.Add(connector);
         }

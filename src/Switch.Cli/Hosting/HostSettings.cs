@@ -1,4 +1,5 @@
 using Switch.Common.Configuration;
+using Switch.Iso8583.Spec;
 using Switch.Network.Config;
 
 namespace Switch.Cli.Hosting;
@@ -6,11 +7,15 @@ namespace Switch.Cli.Hosting;
 /// <summary>Every area's options, bound and validated from the host's configuration before anything starts.</summary>
 public sealed class HostSettings
 {
-    private HostSettings(HostConfiguration configuration, NetworkConfig network)
+    private HostSettings(HostConfiguration configuration, SpecRegistry specs, NetworkConfig network)
     {
         Configuration = configuration;
+        Specs = specs;
         Network = network;
     }
+
+    /// <summary>The one spec registry every listener, connector and the pipeline share.</summary>
+    public SpecRegistry Specs { get; }
 
     /// <summary>The configuration the settings came from.</summary>
     public HostConfiguration Configuration { get; }
@@ -25,8 +30,9 @@ public sealed class HostSettings
         try
         {
             // One line per area: each binds its own section and reports through section.Error.
-            var network = NetworkSection.Bind(configuration.Section("network"));
-            return new HostSettings(configuration, network);
+            var specs = new SpecRegistry();
+            var network = NetworkConfig.FromSection(configuration.Section("network"), specs);
+            return new HostSettings(configuration, specs, network);
         }
         catch (ConfigException ex)
         {

@@ -5,7 +5,11 @@ using System.Net.Sockets;
 using Serilog;
 using Switch.Iso8583;
 using Switch.Iso8583.Message;
+using Switch.Common.Masking;
+using Switch.Iso8583.Spec;
 using Switch.Network.Framing;
+using Switch.Transport.Framing;
+using Switch.Transport.Sockets;
 using Switch.Network.Management;
 using Switch.Network.Metrics;
 
@@ -19,6 +23,7 @@ namespace Switch.Network.Acceptor;
 internal sealed class AcceptorSession
 {
     private readonly FramedConnection _conn;
+    private readonly MessageSpec _spec;
     private readonly IMessageHandler _handler;
     private readonly NetworkMetrics _metrics;
     private readonly ILogger _log;
@@ -28,10 +33,11 @@ internal sealed class AcceptorSession
     private readonly byte[] _replyHeader;
     private bool _gateHeld;
 
-    public AcceptorSession(FramedConnection conn, SessionContext context, IMessageHandler handler, NetworkMetrics metrics,
+    public AcceptorSession(FramedConnection conn, MessageSpec spec, SessionContext context, IMessageHandler handler, NetworkMetrics metrics,
         ILogger log, int maxInFlight, int drainTimeoutMs)
     {
         _conn = conn;
+        _spec = spec;
         Context = context;
         _handler = handler;
         _metrics = metrics;
@@ -84,13 +90,19 @@ internal sealed class AcceptorSession
             }
             var buffer = result.Buffer;
             bool progressed = false, stop = false;
-            int frames = 0;
+            int frames = 0, keepAlives = 0;
             long frameBytes = 0;
             try
             {
                 while (!stop && _conn.Format.TryReadMessage(ref buffer, _header, out var message))
                 {
                     progressed = true;
+                    if (message.IsEmpty)
+                    {
+                        // A zero-length keep-alive (jPOS ChannelAdaptor when idle): its arrival already reset the idle clock.
+                        keepAlives++;
+                        continue;
+                    }
                     frames++;
                     frameBytes += message.Length + _conn.Format.OverheadBytes;
                     stop = !await WaitForSlotAsync(hardStop).ConfigureAwait(false) || !await DispatchAsync(message, hardStop).ConfigureAwait(false);
@@ -107,6 +119,7 @@ internal sealed class AcceptorSession
             {
                 _conn.AdvanceTo(buffer.Start, buffer.End, partialFrameLeft: !buffer.IsEmpty, progressed);
                 _metrics.FramesIn(frames, frameBytes);
+                _metrics.KeepAlives(keepAlives);
             }
             await ReleaseGateAsync(hardStop).ConfigureAwait(false);
             if (stop) return;
@@ -142,7 +155,7 @@ internal sealed class AcceptorSession
         IsoMessage request;
         try
         {
-            request = _conn.Spec.Decode(bytes, DecodeMode.Strict);
+            request = _spec.Decode(bytes, DecodeMode.Strict);
             // A single-segment message points into the pipe, which is reused after AdvanceTo.
             if (bytes.IsSingleSegment) request.Detach();
         }
@@ -150,6 +163,12 @@ internal sealed class AcceptorSession
         {
             _inFlight.Release();
             return await RejectAsync(bytes, ex, hardStop).ConfigureAwait(false);
+        }
+        if (Mti.IsResponse(request.Mti))
+        {
+            _inFlight.Release();
+            DropResponse(request);
+            return true;
         }
         _conn.Format.Header.WriteReply(_header, _replyHeader);
         ValueTask<IsoMessage?> pending;
@@ -178,7 +197,7 @@ internal sealed class AcceptorSession
         try
         {
             IsoMessage? response = await SettleAsync(pending, request).ConfigureAwait(false);
-            if (response is not null) await _conn.SendAsync(response, replyHeader, hardStop).ConfigureAwait(false);
+            if (response is not null) await IsoFrames.SendAsync(_conn, _spec, response, replyHeader, hardStop).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IsoFormatException or FrameFormatException or InvalidOperationException)
         {
@@ -211,7 +230,7 @@ internal sealed class AcceptorSession
     private async ValueTask<bool> RejectAsync(ReadOnlySequence<byte> bytes, IsoFormatException ex, CancellationToken hardStop)
     {
         _metrics.MalformedFrame();
-        string? mti = MessageTypes.TryReadMti(_conn.Spec, bytes);
+        string? mti = MessageTypes.TryReadMti(_spec, bytes);
         string? responseMti = Mti.ResponseOf(mti);
         if (responseMti is null)
         {
@@ -223,7 +242,7 @@ internal sealed class AcceptorSession
         _log.Warning("Format error in {Mti} from {Remote} on session {SessionId}: field {Field} at offset {Offset}: {Reason}; answering {ResponseMti} DE39=30",
             mti, Context.RemoteEndPoint, Context.SessionId, ex.Field, ex.Offset, ex.Reason, responseMti);
         _metrics.Reject();
-        var reject = _conn.Spec.NewMessage(responseMti).Set(39, ResponseCode.FormatError);
+        var reject = _spec.NewMessage(responseMti).Set(39, ResponseCode.FormatError);
         _conn.Format.Header.WriteReply(_header, _replyHeader);
         await WriteInBatchAsync(reject, _replyHeader, hardStop).ConfigureAwait(false);
         return true;
@@ -239,7 +258,7 @@ internal sealed class AcceptorSession
         }
         try
         {
-            _conn.WriteMessage(response, replyHeader);
+            IsoFrames.Write(_conn, _spec, response, replyHeader);
         }
         catch (Exception ex) when (ex is IsoFormatException or FrameFormatException)
         {
@@ -281,6 +300,29 @@ internal sealed class AcceptorSession
             }
         }
         if (InFlight > 0) _log.Warning("Session {SessionId} closed with {InFlight} requests unanswered", Context.SessionId, InFlight);
+    }
+
+    /// <summary>
+    /// A response sent to a listener has no request here to answer (a listener matches nothing): it is dropped, but
+    /// logged (PAN masked) and counted, so a peer that answers on the wrong link is seen.
+    /// </summary>
+    private void DropResponse(IsoMessage response)
+    {
+        _metrics.ResponseDropped();
+        _log.Warning("Listener {Listener} dropped response {Mti} STAN {Stan} PAN {Pan} from {Remote} on session {SessionId}: a listener answers requests and has no request of its own to match it to",
+            Context.Listener, response.Mti, SafeStan(response), SafePan(response), Context.RemoteEndPoint, Context.SessionId);
+    }
+
+    private static string SafePan(IsoMessage message)
+    {
+        try
+        {
+            return PanMask.Mask(message.GetString(2));
+        }
+        catch (IsoFormatException)
+        {
+            return "";
+        }
     }
 
     private static string? SafeStan(IsoMessage message)

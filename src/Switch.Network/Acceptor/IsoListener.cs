@@ -5,7 +5,8 @@ using System.Net.Sockets;
 using Serilog;
 using Switch.Iso8583.Spec;
 using Switch.Network.Config;
-using Switch.Network.Framing;
+using Switch.Transport.Framing;
+using Switch.Transport.Sockets;
 using Switch.Network.Metrics;
 using Switch.Network.Tls;
 
@@ -36,12 +37,12 @@ public sealed class IsoListener : IAsyncDisposable
     private Timer? _sweeper;
     private int _open;
 
-    /// <summary>Creates a listener; <see cref="Start"/> binds it. Options must be validated.</summary>
-    public IsoListener(ListenerOptions options, IMessageHandler handler, ILogger? logger = null)
+    /// <summary>Creates a listener; <see cref="Start"/> binds it. Options must be validated; its spec is the registry's object.</summary>
+    public IsoListener(ListenerOptions options, SpecRegistry specs, IMessageHandler handler, ILogger? logger = null)
     {
         _options = options;
         _handler = handler;
-        _spec = SpecCatalog.Resolve(options.Spec);
+        _spec = specs.Resolve(options.Spec);
         _format = FramingFactory.Create(options.Framing, _spec);
         _tls = options.Tls is { Enabled: true } tls ? TlsFactory.ServerOptions(tls) : null;
         _log = (logger ?? Log.Logger).ForContext<IsoListener>().ForContext("Listener", options.Name);
@@ -127,16 +128,16 @@ public sealed class IsoListener : IAsyncDisposable
     private bool TryAdmit(IPAddress ip, out string? refusal)
     {
         refusal = null;
-        if (Interlocked.Increment(ref _open) > _options.Limits.MaxConnections)
+        if (Interlocked.Increment(ref _open) > _options.Limits.ConnectionsMax)
         {
             Interlocked.Decrement(ref _open);
-            refusal = $"listener at its maximum of {_options.Limits.MaxConnections} connections";
+            refusal = $"listener at its maximum of {_options.Limits.ConnectionsMax} connections";
             return false;
         }
-        if (_perIp.AddOrUpdate(ip, 1, static (_, n) => n + 1) > _options.Limits.MaxConnectionsPerIp)
+        if (_perIp.AddOrUpdate(ip, 1, static (_, n) => n + 1) > _options.Limits.ConnectionsPerIpMax)
         {
             Release(ip);
-            refusal = $"address at its maximum of {_options.Limits.MaxConnectionsPerIp} connections";
+            refusal = $"address at its maximum of {_options.Limits.ConnectionsPerIpMax} connections";
             return false;
         }
         return true;
@@ -159,12 +160,12 @@ public sealed class IsoListener : IAsyncDisposable
             client.NoDelay = true;
             client.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             conn = _tls is null
-                ? FramedConnection.FromSocket(client, _format, _spec, Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs)
+                ? FramedConnection.FromSocket(client, _format, Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs)
                 : await OpenTlsAsync(client, remote).ConfigureAwait(false);
             if (conn is null) return;
             Metrics.ConnectionOpened();
             var context = new SessionContext(Name, id, remote);
-            var session = new AcceptorSession(conn, context, _handler, Metrics, _log, _options.Limits.MaxInFlightPerConnection, _options.Limits.DrainTimeoutMs);
+            var session = new AcceptorSession(conn, _spec, context, _handler, Metrics, _log, _options.Limits.InFlightPerConnectionMax, _options.Limits.DrainTimeoutMs);
             var run = session.RunAsync(_hardStop.Token);
             _sessions[id] = (session, run);
             // A connection accepted just as shutdown began missed StopAsync's sweep over the sessions.
@@ -206,13 +207,14 @@ public sealed class IsoListener : IAsyncDisposable
         catch (Exception ex) when (ex is OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException or SocketException)
         {
             Metrics.ConnectionRefused();
-            _log.Warning("TLS handshake with {Remote} on {Listener} failed: {Error}", remote, Name, ex.Message);
+            _log.Warning("TLS handshake with {Remote:l} on listener {Listener:l} failed: {Reason:l}", remote, Name,
+                TlsFactory.DescribeFailure(ssl, ex, _options.Limits.PartialFrameTimeoutMs));
             await ssl.DisposeAsync().ConfigureAwait(false);
             return null;
         }
         _log.Information("TLS {Protocol} {Cipher} with {Remote}, client certificate {Subject}", ssl.SslProtocol, ssl.NegotiatedCipherSuite,
             remote, ssl.RemoteCertificate?.Subject ?? "none");
-        return FramedConnection.FromTlsStream(client, ssl, _format, _spec, Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
+        return FramedConnection.FromTlsStream(client, ssl, _format, Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
     }
 
     /// <summary>

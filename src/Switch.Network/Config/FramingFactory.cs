@@ -1,5 +1,6 @@
 using Switch.Iso8583.Spec;
 using Switch.Network.Framing;
+using Switch.Transport.Framing;
 
 namespace Switch.Network.Config;
 
@@ -11,6 +12,9 @@ public static class FramingFactory
 
     /// <summary>Accepted values of framing.header.</summary>
     public static readonly IReadOnlyList<string> HeaderKinds = ["none", "tpdu", "fixed"];
+
+    /// <summary>Accepted values of framing.zeroLengthFrames.</summary>
+    public static readonly IReadOnlyList<string> ZeroLengthFrameKinds = ["keep-alive", "close"];
 
     /// <summary>Header bytes the options describe.</summary>
     public static int HeaderBytes(FramingOptions options) => options.Header switch
@@ -31,13 +35,13 @@ public static class FramingFactory
         };
         ILengthFramer length = options.Length switch
         {
-            "binary2" => new BinaryLengthFramer(options.MaxFrameBytes),
-            "binary2-inclusive" => new BinaryLengthFramer(options.MaxFrameBytes, lengthIncludesPrefix: true),
-            "bcd2" => new BcdLengthFramer(options.MaxFrameBytes),
-            "ascii4" => new AsciiLengthFramer(options.MaxFrameBytes),
-            "none" => new SpecDelimitedFramer(spec, header.Length, options.MaxFrameBytes),
+            "binary2" => new BinaryLengthFramer(options.FrameBytesMax),
+            "binary2-inclusive" => new BinaryLengthFramer(options.FrameBytesMax, lengthIncludesPrefix: true),
+            "bcd2" => new BcdLengthFramer(options.FrameBytesMax),
+            "ascii4" => new AsciiLengthFramer(options.FrameBytesMax),
+            "none" => new SpecDelimitedFramer(spec, header.Length, options.FrameBytesMax),
             _ => throw new ArgumentException($"unknown framing length '{options.Length}'", nameof(options)),
         };
-        return new FrameFormat(length, header);
+        return new FrameFormat(length, header, zeroLengthIsKeepAlive: options.ZeroLengthFrames != "close");
     }
 }

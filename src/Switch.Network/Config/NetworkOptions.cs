@@ -3,16 +3,6 @@ using System.Text.Json.Serialization;
 
 namespace Switch.Network.Config;
 
-/// <summary>The network part of switch.json: the listeners and connectors (other sections belong to other areas).</summary>
-public sealed class NetworkConfig
-{
-    /// <summary>Server sockets that terminals and acquirers connect to.</summary>
-    public List<ListenerOptions> Listeners { get; set; } = [];
-
-    /// <summary>Outbound connections to issuers, acquirers and schemes.</summary>
-    public List<ConnectorOptions> Connectors { get; set; } = [];
-}
-
 /// <summary>How frames are delimited on a connection.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed class FramingOptions
@@ -29,8 +19,14 @@ public sealed class FramingOptions
     /// <summary>Header sent on requests this side starts (connectors), as hex, e.g. TPDU "6000010000".</summary>
     public string? OutgoingHeaderHex { get; set; }
 
+    /// <summary>
+    /// keep-alive (default): a frame of length 0 is counted and ignored, as a jPOS ChannelAdaptor sends one when idle;
+    /// close: it closes the connection as a malformed frame.
+    /// </summary>
+    public string ZeroLengthFrames { get; set; } = "keep-alive";
+
     /// <summary>Largest frame accepted or sent, header included.</summary>
-    public int MaxFrameBytes { get; set; } = 8192;
+    public int FrameBytesMax { get; set; } = 8192;
 }
 
 /// <summary>Resource limits of a listener; every one has a safe default.</summary>
@@ -38,10 +34,10 @@ public sealed class FramingOptions
 public sealed class LimitOptions
 {
     /// <summary>Open connections on the listener; more are accepted and closed at once.</summary>
-    public int MaxConnections { get; set; } = 2000;
+    public int ConnectionsMax { get; set; } = 2000;
 
     /// <summary>Open connections from one remote IP address.</summary>
-    public int MaxConnectionsPerIp { get; set; } = 1000;
+    public int ConnectionsPerIpMax { get; set; } = 1000;
 
     /// <summary>A connection that sends nothing for this long is closed (half-open peers).</summary>
     public int IdleTimeoutMs { get; set; } = 300_000;
@@ -50,7 +46,7 @@ public sealed class LimitOptions
     public int PartialFrameTimeoutMs { get; set; } = 10_000;
 
     /// <summary>Requests of one connection being handled at once; the connection is not read beyond this.</summary>
-    public int MaxInFlightPerConnection { get; set; } = 64;
+    public int InFlightPerConnectionMax { get; set; } = 64;
 
     /// <summary>At shutdown, how long in-flight requests may finish before connections are closed.</summary>
     public int DrainTimeoutMs { get; set; } = 5_000;
@@ -144,7 +140,7 @@ public sealed class MuxOptions
     public int TimeoutMs { get; set; } = 30_000;
 
     /// <summary>Requests awaiting a response at once; more are refused.</summary>
-    public int MaxPending { get; set; } = 10_000;
+    public int PendingMax { get; set; } = 10_000;
 }
 
 /// <summary>Reconnection policy: capped exponential backoff with jitter.</summary>
@@ -155,7 +151,7 @@ public sealed class ReconnectOptions
     public int InitialDelayMs { get; set; } = 250;
 
     /// <summary>Cap of the doubling delay.</summary>
-    public int MaxDelayMs { get; set; } = 30_000;
+    public int DelayMsMax { get; set; } = 30_000;
 
     /// <summary>Connect attempt timeout.</summary>
     public int ConnectTimeoutMs { get; set; } = 5_000;

@@ -7,7 +7,8 @@ using Switch.Iso8583;
 using Switch.Iso8583.Message;
 using Switch.Network.Acceptor;
 using Switch.Network.Config;
-using Switch.Network.Framing;
+using Switch.Transport.Framing;
+using Switch.Transport.Sockets;
 using Switch.Network.Management;
 using Switch.Network.Mux;
 using Switch.Network.Tls;
@@ -39,7 +40,7 @@ internal sealed class ConnectorChannel
         Index = index;
         _log = log.ForContext("Endpoint", $"{host}:{port}").ForContext("Channel", index);
         _header = new byte[owner.Format.Header.Length];
-        _backoff = new Backoff(options.Reconnect.InitialDelayMs, options.Reconnect.MaxDelayMs);
+        _backoff = new Backoff(options.Reconnect.InitialDelayMs, options.Reconnect.DelayMsMax);
     }
 
     public string Host { get; }
@@ -113,25 +114,33 @@ internal sealed class ConnectorChannel
             await Task.Yield();
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             if (_options.Tls is not { Enabled: true } tls)
-                return FramedConnection.FromSocket(socket, _owner.Format, _owner.Spec, _owner.Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
+                return FramedConnection.FromSocket(socket, _owner.Format, _owner.Metrics, _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
             var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
             try
             {
                 await ssl.AuthenticateAsClientAsync(TlsFactory.ClientOptions(tls, Host), deadline.Token).ConfigureAwait(false);
             }
-            catch
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException or SocketException)
             {
+                if (!stop.IsCancellationRequested)
+                    _log.Warning("Connector {Connector:l}: TLS handshake with {Host:l}:{Port} failed: {Reason:l}", _options.Name, Host, Port,
+                        TlsFactory.DescribeFailure(ssl, ex, _options.Reconnect.ConnectTimeoutMs));
                 await ssl.DisposeAsync().ConfigureAwait(false);
-                throw;
+                return null;
             }
-            return FramedConnection.FromTlsStream(socket, ssl, _owner.Format, _owner.Spec, _owner.Metrics,
+            return FramedConnection.FromTlsStream(socket, ssl, _owner.Format, _owner.Metrics,
                 _options.Limits.IdleTimeoutMs, _options.Limits.PartialFrameTimeoutMs);
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
         {
             socket.Dispose();
             if (!stop.IsCancellationRequested)
-                _log.Warning("Connector {Connector} cannot connect to {Host}:{Port}: {Error}", _options.Name, Host, Port, ex.Message);
+                _log.Warning("Connector {Connector} cannot connect to {Host}:{Port}: {Error}", _options.Name, Host, Port, ex switch
+                {
+                    OperationCanceledException => $"no connection within {_options.Reconnect.ConnectTimeoutMs} ms (reconnect.connectTimeoutMs)",
+                    SocketException se => $"the TCP connect failed ({se.SocketErrorCode})",
+                    _ => ex.Message,
+                });
             return null;
         }
     }
@@ -200,7 +209,7 @@ internal sealed class ConnectorChannel
             }
             var buffer = result.Buffer;
             bool progressed = false;
-            int frames = 0;
+            int frames = 0, keepAlives = 0;
             long frameBytes = 0;
             // The callers answered by this read continue together (one work item; their next requests leave together).
             var answered = new ReplyBatch();
@@ -209,6 +218,11 @@ internal sealed class ConnectorChannel
                 while (conn.Format.TryReadMessage(ref buffer, _header, out var bytes))
                 {
                     progressed = true;
+                    if (bytes.IsEmpty)
+                    {
+                        keepAlives++;
+                        continue;
+                    }
                     frames++;
                     frameBytes += bytes.Length + conn.Format.OverheadBytes;
                     answered.Add(OnMessage(conn, bytes));
@@ -225,6 +239,7 @@ internal sealed class ConnectorChannel
             {
                 conn.AdvanceTo(buffer.Start, buffer.End, partialFrameLeft: !buffer.IsEmpty, progressed);
                 _owner.Metrics.FramesIn(frames, frameBytes);
+                _owner.Metrics.KeepAlives(keepAlives);
                 answered.Dispatch();
             }
             if (result.IsCompleted)
@@ -241,7 +256,7 @@ internal sealed class ConnectorChannel
         IsoMessage message;
         try
         {
-            message = conn.Spec.Decode(bytes, DecodeMode.Strict);
+            message = _owner.Spec.Decode(bytes, DecodeMode.Strict);
             if (bytes.IsSingleSegment) message.Detach();
         }
         catch (IsoFormatException ex)

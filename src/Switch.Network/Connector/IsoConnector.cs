@@ -2,12 +2,14 @@ using Switch.Iso8583.Vocabulary;
 using System.Globalization;
 using Serilog;
 using Switch.Iso8583;
-using Switch.Iso8583.Masking;
+using Switch.Common.Masking;
 using Switch.Iso8583.Message;
 using Switch.Iso8583.Spec;
 using Switch.Network.Acceptor;
 using Switch.Network.Config;
 using Switch.Network.Framing;
+using Switch.Transport.Framing;
+using Switch.Transport.Sockets;
 using Switch.Network.Management;
 using Switch.Network.Metrics;
 using Switch.Network.Mux;
@@ -33,16 +35,16 @@ public sealed class IsoConnector : IAsyncDisposable
     private int _stan;
 
     /// <summary>Creates a connector from validated options; <paramref name="peerHandler"/> answers requests the peer sends (default: network management).</summary>
-    public IsoConnector(ConnectorOptions options, ILogger? logger = null, IMessageHandler? peerHandler = null)
+    public IsoConnector(ConnectorOptions options, SpecRegistry specs, ILogger? logger = null, IMessageHandler? peerHandler = null)
     {
         _options = options;
         _log = (logger ?? Log.Logger).ForContext<IsoConnector>().ForContext("Connector", options.Name);
-        Spec = SpecCatalog.Resolve(options.Spec);
+        Spec = specs.Resolve(options.Spec);
         Format = FramingFactory.Create(options.Framing, Spec);
         _outgoingHeader = Format.Header.Length == 0 ? [] : Convert.FromHexString(options.Framing.OutgoingHeaderHex ?? "");
         Metrics = new NetworkMetrics(options.Name);
         // A timed-out key stays blocked for twice the timeout: a late reply then cannot reach a new request.
-        Mux = new IsoMux(new MuxKey(options.Mux.KeyFields), options.Mux.MaxPending, Metrics, options.Name, lateWindowMs: 2 * options.Mux.TimeoutMs);
+        Mux = new IsoMux(new MuxKey(options.Mux.KeyFields), options.Mux.PendingMax, Metrics, options.Name, lateWindowMs: 2 * options.Mux.TimeoutMs);
         Mux.RequestTimedOut = LogTimeout;
         _peerHandler = peerHandler ?? new NetworkManagementHandler();
         _channels = options.Endpoints
@@ -160,16 +162,39 @@ public sealed class IsoConnector : IAsyncDisposable
     /// <summary>Registers, queues and awaits; only the wait is asynchronous (one state machine per request).</summary>
     internal ValueTask<MuxResult> SendOnAsync(ConnectorChannel channel, IsoMessage request, TimeSpan timeout, CancellationToken ct)
     {
+        if (!ReferenceEquals(request.Spec, Spec))
+        {
+            // A message of another spec (another listener's dialect) is re-encoded into this one before it is keyed,
+            // so its key is built the way the reply's will be; refused at once when a field does not convert.
+            try
+            {
+                request = SpecConversion.To(request, Spec);
+            }
+            catch (IsoFormatException ex)
+            {
+                return ValueTask.FromResult(new MuxResult(MuxStatus.SendFailed, null,
+                    $"request {request.Mti} of spec {request.Spec.Name} cannot be re-encoded in spec {Spec.Name} of connector {Name}: {ex.Message}", null));
+            }
+        }
+        if (ct.IsCancellationRequested) return ValueTask.FromCanceled<MuxResult>(ct);
         var status = Mux.TryRegister(request, timeout, out string? key, out var pending);
         if (pending is null) return ValueTask.FromResult(new MuxResult(status, null, Refusal(status, request, key), key));
+        // Registered before the request leaves, so no reply can complete it first. The caller awaits the pending request
+        // itself (no state machine, task or timer per request); the token removes it from the table at once.
+        if (ct.CanBeCanceled)
+        {
+            pending.CancelWhen(Mux, ct);
+            if (pending.IsCompleted) return pending.AsValueTask();
+        }
         var conn = channel.Connection;
         bool queued;
         try
         {
-            queued = conn is not null && conn.Enqueue(request, _outgoingHeader);
+            queued = conn is not null && IsoFrames.Enqueue(conn, Spec, request, _outgoingHeader);
         }
-        catch (Exception ex) when (ex is IsoFormatException or FrameFormatException)
+        catch (Exception ex) when (ex is IsoFormatException or FrameFormatException or ArgumentException or InvalidOperationException)
         {
+            // Never thrown to the caller, and the pending entry goes at once (it would otherwise wait for its timeout).
             Mux.Cancel(pending);
             return ValueTask.FromResult(new MuxResult(MuxStatus.SendFailed, null, $"request cannot be encoded: {ex.Message}", key));
         }
@@ -178,21 +203,7 @@ public sealed class IsoConnector : IAsyncDisposable
             Mux.Cancel(pending);
             return ValueTask.FromResult(new MuxResult(MuxStatus.SendFailed, null, $"connection to {channel.Host}:{channel.Port} is closing", key));
         }
-        // Without a token the caller awaits the pending request itself: no state machine per request.
-        return ct.CanBeCanceled ? AwaitResponseAsync(pending, ct) : pending.AsValueTask();
-    }
-
-    private async ValueTask<MuxResult> AwaitResponseAsync(PendingRequest pending, CancellationToken ct)
-    {
-        try
-        {
-            return await pending.AsValueTask().AsTask().WaitAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            Mux.Cancel(pending);
-            throw;
-        }
+        return pending.AsValueTask();
     }
 
     /// <summary>A request timed out; a late answer can still arrive: the core must reverse it (the LateResponse event carries it).</summary>
@@ -204,12 +215,12 @@ public sealed class IsoConnector : IAsyncDisposable
     }
 
     private static string? MaskedPan(IsoMessage message) =>
-        message.Has(2) ? SensitiveDataMasker.MaskPan(message.GetString(2)) : null;
+        message.Has(2) ? PanMask.Mask(message.GetString(2)) : null;
 
     private string Refusal(MuxStatus status, IsoMessage request, string? key) => status switch
     {
         MuxStatus.DuplicateInFlight => $"a request with key {key} is already in flight on connector {Name}; refusing rather than mixing replies",
-        MuxStatus.PendingTableFull => $"connector {Name} has {Mux.MaxPending} requests pending (the maximum)",
+        MuxStatus.PendingTableFull => $"connector {Name} has {Mux.PendingMax} requests pending (the maximum)",
         MuxStatus.NotARequest => $"MTI {request.Mti} is not a request",
         MuxStatus.KeyRecentlyTimedOut => $"a request with key {key} timed out recently on connector {Name}; its late reply could be taken for this one's",
         _ => status.ToString(),
@@ -238,7 +249,7 @@ public sealed class IsoConnector : IAsyncDisposable
             if (response is null) return;
             var header = new byte[receivedHeader.Length];
             Format.Header.WriteReply(receivedHeader, header);
-            await conn.SendAsync(response, header, _stop.Token).ConfigureAwait(false);
+            await IsoFrames.SendAsync(conn, Spec, response, header, _stop.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IsoFormatException or FrameFormatException)
         {

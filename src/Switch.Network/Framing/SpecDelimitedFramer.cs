@@ -1,6 +1,7 @@
 using System.Buffers;
 using Switch.Iso8583;
 using Switch.Iso8583.Spec;
+using Switch.Transport.Framing;
 
 namespace Switch.Network.Framing;
 
@@ -9,26 +10,26 @@ namespace Switch.Network.Framing;
 /// The frame is <paramref name="headerBytes"/> of fixed header followed by one message whose end is
 /// found by walking the spec's bitmap and field prefixes.
 /// </summary>
-public sealed class SpecDelimitedFramer(MessageSpec spec, int headerBytes, int maxFrameBytes) : ILengthFramer
+public sealed class SpecDelimitedFramer(MessageSpec spec, int headerBytes, int frameBytesMax) : ILengthFramer
 {
     /// <inheritdoc/>
     public int PrefixBytes => 0;
 
     /// <inheritdoc/>
-    public int MaxFrameBytes { get; } = maxFrameBytes;
+    public int FrameBytesMax { get; } = frameBytesMax;
 
     /// <inheritdoc/>
     public bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame)
     {
         frame = default;
         if (buffer.Length <= headerBytes) return false;
-        int probeBytes = (int)Math.Min(buffer.Length, MaxFrameBytes);
+        int probeBytes = (int)Math.Min(buffer.Length, FrameBytesMax);
         var probe = buffer.Slice(0, probeBytes);
         ReadOnlyMemory<byte> bytes = probe.IsSingleSegment ? probe.First : probe.ToArray();
         int length = MeasureMessage(bytes[headerBytes..]);
         if (length < 0)
         {
-            if (probeBytes >= MaxFrameBytes) throw new FrameFormatException($"no complete message within the maximum of {MaxFrameBytes} bytes");
+            if (probeBytes >= FrameBytesMax) throw new FrameFormatException($"no complete message within the maximum of {FrameBytesMax} bytes");
             return false;
         }
         frame = buffer.Slice(0, headerBytes + length);
@@ -39,8 +40,8 @@ public sealed class SpecDelimitedFramer(MessageSpec spec, int headerBytes, int m
     /// <inheritdoc/>
     public void WritePrefix(Span<byte> destination, int frameBytes)
     {
-        if (frameBytes <= 0 || frameBytes > MaxFrameBytes)
-            throw new FrameFormatException($"outgoing frame of {frameBytes} bytes is outside 1..{MaxFrameBytes}");
+        if (frameBytes <= 0 || frameBytes > FrameBytesMax)
+            throw new FrameFormatException($"outgoing frame of {frameBytes} bytes is outside 1..{FrameBytesMax}");
     }
 
     /// <summary>The message's length in bytes (the engine walks bitmap and field prefixes), or -1 when more bytes are needed.</summary>

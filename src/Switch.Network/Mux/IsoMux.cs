@@ -70,6 +70,18 @@ internal sealed class PendingRequest(string key, long deadlineMs, IsoMessage req
     private MuxResult? _result;
     private int _completed;
 
+    // Cancellation by the caller's token, registered on the request itself (no task or timer per request); the
+    // holder exists only for requests sent with a token, so the others stay as small as before.
+    private TokenCancellation? _cancellation;
+
+    /// <summary>A request's registration on its caller's token. State: 0 registering, 1 registered, 2 completed.</summary>
+    private sealed class TokenCancellation(IsoMux mux)
+    {
+        public readonly IsoMux Mux = mux;
+        public CancellationTokenRegistration Registration;
+        public int State;
+    }
+
     /// <summary>The matching key.</summary>
     public string Key { get; } = key;
 
@@ -102,6 +114,25 @@ internal sealed class PendingRequest(string key, long deadlineMs, IsoMessage req
         if (Interlocked.Exchange(ref _completed, 1) != 0) return false;
         _result = result;
         return true;
+    }
+
+    /// <summary>
+    /// Cancels this request through <paramref name="mux"/> (removed from the table at once, the caller's await throws
+    /// <see cref="OperationCanceledException"/>) when <paramref name="ct"/> is cancelled before it completes.
+    /// </summary>
+    internal void CancelWhen(IsoMux mux, CancellationToken ct)
+    {
+        var cancellation = new TokenCancellation(mux);
+        // Published before registering: the callback (which may run at once) and the completion both read it.
+        Volatile.Write(ref _cancellation, cancellation);
+        var registration = ct.UnsafeRegister(static s =>
+        {
+            var pending = (PendingRequest)s!;
+            pending._cancellation!.Mux.Cancel(pending);
+        }, this);
+        cancellation.Registration = registration;
+        // A completion that ran before the registration was stored could not undo it: undo it here.
+        if (Interlocked.Exchange(ref cancellation.State, 1) == 2) registration.Unregister();
     }
 
     /// <summary>The next request of the same <see cref="ReplyBatch"/>.</summary>
@@ -144,6 +175,9 @@ internal sealed class PendingRequest(string key, long deadlineMs, IsoMessage req
     /// <summary>Completes the value task: a caller already awaiting continues on this thread, now.</summary>
     internal void Complete()
     {
+        // Unregister (never waits for a running callback): a long-lived token must not collect finished requests.
+        if (Volatile.Read(ref _cancellation) is { } cancellation && Interlocked.Exchange(ref cancellation.State, 2) == 1)
+            cancellation.Registration.Unregister();
         if (_result is { } result) _core.SetResult(result);
         else _core.SetException(new OperationCanceledException("the request was cancelled"));
     }
@@ -189,12 +223,12 @@ public sealed class IsoMux : IDisposable
     private int _count;
 
     /// <summary>Creates a MUX with a key and a bound on pending requests.</summary>
-    public IsoMux(MuxKey key, int maxPending, NetworkMetrics metrics, string connector, int lateWindowMs = 60_000)
+    public IsoMux(MuxKey key, int pendingMax, NetworkMetrics metrics, string connector, int lateWindowMs = 60_000)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxPending, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pendingMax, 1);
         _lateWindowMs = lateWindowMs;
         Key = key;
-        MaxPending = maxPending;
+        PendingMax = pendingMax;
         _metrics = metrics;
         _connector = connector;
         // One timer for the whole table instead of one per request: timeouts fire up to one sweep late.
@@ -208,12 +242,12 @@ public sealed class IsoMux : IDisposable
     public MuxKey Key { get; }
 
     /// <summary>Most requests awaiting a response at once.</summary>
-    public int MaxPending { get; }
+    public int PendingMax { get; }
 
     /// <summary>Requests awaiting a response now.</summary>
     public int PendingCount => Volatile.Read(ref _count);
 
-    /// <summary>Size of the memory of timed-out keys (entries whose late reply already came included); at most <see cref="MaxPending"/>.</summary>
+    /// <summary>Size of the memory of timed-out keys (entries whose late reply already came included); at most <see cref="PendingMax"/>.</summary>
     public int TimedOutKeysRemembered => _timedOutOrder.Count;
 
     /// <summary>Raised (on the connection's read loop: keep it short) for a response no request waits for.</summary>
@@ -231,7 +265,7 @@ public sealed class IsoMux : IDisposable
         pending = null;
         key = Key.ForRequest(request);
         if (key is null) return MuxStatus.NotARequest;
-        if (Interlocked.Increment(ref _count) > MaxPending)
+        if (Interlocked.Increment(ref _count) > PendingMax)
         {
             Interlocked.Decrement(ref _count);
             return MuxStatus.PendingTableFull;
@@ -323,11 +357,11 @@ public sealed class IsoMux : IDisposable
 
     /// <summary>
     /// The memory of timed-out keys is bounded like the pending table: every mark has an entry in the order
-    /// queue, which keeps the newest <see cref="MaxPending"/>; the oldest go first.
+    /// queue, which keeps the newest <see cref="PendingMax"/>; the oldest go first.
     /// </summary>
     private void ForgetOldTimeouts()
     {
-        while (_timedOutOrder.Count > MaxPending && _timedOutOrder.TryDequeue(out var old))
+        while (_timedOutOrder.Count > PendingMax && _timedOutOrder.TryDequeue(out var old))
         {
             var stripe = StripeOf(old.Key);
             lock (stripe.Gate)

@@ -32,7 +32,7 @@ public sealed class MuxKey
     public string? ForRequest(IsoMessage request)
     {
         string? mti = request.Mti;
-        // The response MTI (request + 10) is written straight into the key: one string per request.
+        // The response MTI (Mti.ResponseOf) is written straight into the key: one string per request.
         return Mti.ExpectsResponse(mti) ? Build(mti!, request, responseClass: true) : null;
     }
 
@@ -110,7 +110,8 @@ public sealed class MuxKey
     {
         if (mti.Length > key.Length) return -1;
         mti.AsSpan().CopyTo(key);
-        if (responseClass) key[2] = (char)(mti[2] + 1);
+        // The answer's MTI by the one rule (function + 1, repeat digit cleared: 0421 -> 0430), as the peer answers.
+        if (responseClass && !Mti.TryWriteResponseOf(key[..mti.Length])) return -1;
         int at = mti.Length;
         foreach (int field in _fields)
         {

@@ -3,15 +3,16 @@ using System.Buffers.Binary;
 using FsCheck;
 using FsCheck.Fluent;
 using Switch.Network.Framing;
+using Switch.Transport.Framing;
 
 namespace Switch.Network.Tests;
 
 /// <summary>
-/// FAULTS F18: malformed frames (length over the maximum, length 0, truncated, bad bitmap, bad BCD,
-/// random bytes) are rejected or the connection closed with an error metric; no crash, no unbounded
-/// allocation, and other connections are untouched.
+/// FAULTS F18: malformed frames (length over the maximum, truncated, bad bitmap, bad BCD, random bytes) are
+/// rejected or the connection closed with an error metric; no crash, no unbounded allocation, and other connections
+/// are untouched. A zero-length frame is a keep-alive (jPOS ChannelAdaptor) unless the listener is set to close.
 /// </summary>
-public sealed class F18_MalformedFramesTests
+public sealed class MalformedFramesTests
 {
     private static async Task AssertServedAsync(System.Net.IPEndPoint endpoint)
     {
@@ -32,13 +33,52 @@ public sealed class F18_MalformedFramesTests
     }
 
     [Fact]
-    public async Task F18_a_zero_length_frame_closes_the_connection()
+    public async Task F18_a_zero_length_frame_is_a_keep_alive_counted_and_ignored_by_default()
     {
         await using var listener = await TestSupport.StartListenerAsync();
         await using var client = await RawClient.ConnectAsync(listener.LocalEndPoint);
+        // Keep-alives alone, then between pipelined requests: the connection stays and both requests are answered.
+        await client.SendAsync([0x00, 0x00, 0x00, 0x00]);
+        var echo = TestSupport.Binary2(TestSupport.Spec.Encode(TestSupport.Echo("000201")));
+        await client.SendAsync([.. echo, 0x00, 0x00, .. TestSupport.Binary2(TestSupport.Spec.Encode(TestSupport.Echo("000202")))]);
+        Assert.Equal("000201", (await client.ReadMessageAsync())?[11]);
+        Assert.Equal("000202", (await client.ReadMessageAsync())?[11]);
+        var metrics = listener.Metrics.Snapshot();
+        Assert.Equal(3, metrics.KeepAlives);
+        Assert.Equal(0, metrics.MalformedFrames);
+        Assert.Equal(2, metrics.FramesIn);
+    }
+
+    [Fact]
+    public async Task F18_keep_alives_hold_an_otherwise_idle_connection_open_past_its_idle_deadline()
+    {
+        var options = TestSupport.ListenerOptions();
+        options.Limits.IdleTimeoutMs = 400;
+        await using var listener = await TestSupport.StartListenerAsync(options);
+        await using var client = await RawClient.ConnectAsync(listener.LocalEndPoint);
+        for (int i = 0; i < 8; i++)
+        {
+            await client.SendAsync([0x00, 0x00]);
+            await Task.Delay(150);
+        }
+        await client.SendMessageAsync(TestSupport.Echo("000203"));
+        Assert.Equal("0810", (await client.ReadMessageAsync())?.Mti);
+        Assert.Equal(8, listener.Metrics.Snapshot().KeepAlives);
+    }
+
+    [Fact]
+    public async Task F18_a_zero_length_frame_closes_the_connection_when_the_listener_is_set_to_close()
+    {
+        var options = TestSupport.ListenerOptions();
+        options.Framing.ZeroLengthFrames = "close";
+        await using var listener = await TestSupport.StartListenerAsync(options);
+        await using var client = await RawClient.ConnectAsync(listener.LocalEndPoint);
         await client.SendAsync([0x00, 0x00]);
         Assert.True(await client.ClosedByPeerAsync(TestSupport.Timeout));
-        Assert.Equal(1, listener.Metrics.Snapshot().MalformedFrames);
+        var metrics = listener.Metrics.Snapshot();
+        Assert.Equal(1, metrics.MalformedFrames);
+        Assert.Equal(0, metrics.KeepAlives);
+        await AssertServedAsync(listener.LocalEndPoint);
     }
 
     [Fact]
@@ -197,7 +237,7 @@ public sealed class F18_MalformedFramesTests
 }
 
 /// <summary>FAULTS F18 fuzzing of the acceptor's decode path: mutated messages only ever raise format errors.</summary>
-public sealed class F18_DecodePathFuzzTests
+public sealed class DecodePathFuzzTests
 {
     [Fact]
     public void F18_two_hundred_thousand_mutated_messages_raise_only_format_errors()

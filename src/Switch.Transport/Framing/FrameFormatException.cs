@@ -1,4 +1,4 @@
-namespace Switch.Network.Framing;
+namespace Switch.Transport.Framing;
 
 /// <summary>A frame that breaks the framing rules (oversize, zero length, bad length digits, bad header); the connection is closed.</summary>
 public sealed class FrameFormatException(string reason) : Exception(reason)

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Switch.Network.Framing;
+namespace Switch.Transport.Framing;
 
 /// <summary>Finds frame boundaries in a byte stream and writes the length prefix of outgoing frames.</summary>
 public interface ILengthFramer
@@ -10,7 +10,7 @@ public interface ILengthFramer
 
     /// <summary>
     /// Takes one whole frame (without its prefix) from the front of <paramref name="buffer"/> and moves
-    /// <paramref name="buffer"/> past it; false when more bytes are needed. Throws
+    /// <paramref name="buffer"/> past it (an empty frame when the prefix announces 0); false when more bytes are needed. Throws
     /// <see cref="FrameFormatException"/> when the bytes can never form a valid frame.
     /// </summary>
     bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame);
@@ -19,5 +19,5 @@ public interface ILengthFramer
     void WritePrefix(Span<byte> destination, int frameBytes);
 
     /// <summary>Largest frame this framer accepts or writes.</summary>
-    int MaxFrameBytes { get; }
+    int FrameBytesMax { get; }
 }

@@ -1,25 +1,25 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace Switch.Network.Framing;
+namespace Switch.Transport.Framing;
 
 /// <summary>Shared read logic of the framers whose prefix is a fixed number of bytes holding the length.</summary>
 public abstract class PrefixLengthFramer : ILengthFramer
 {
-    /// <summary>Creates a framer that rejects frames larger than <paramref name="maxFrameBytes"/>.</summary>
-    protected PrefixLengthFramer(int maxFrameBytes, int prefixBytes, int prefixMaxValue)
+    /// <summary>Creates a framer that rejects frames larger than <paramref name="frameBytesMax"/>.</summary>
+    protected PrefixLengthFramer(int frameBytesMax, int prefixBytes, int prefixMaxValue)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxFrameBytes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(frameBytesMax, 1);
         PrefixBytes = prefixBytes;
         // The prefix cannot announce more than its digits hold, whatever the configuration says.
-        MaxFrameBytes = Math.Min(maxFrameBytes, prefixMaxValue);
+        FrameBytesMax = Math.Min(frameBytesMax, prefixMaxValue);
     }
 
     /// <inheritdoc/>
     public int PrefixBytes { get; }
 
     /// <inheritdoc/>
-    public int MaxFrameBytes { get; }
+    public int FrameBytesMax { get; }
 
     /// <inheritdoc/>
     public bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame)
@@ -29,8 +29,7 @@ public abstract class PrefixLengthFramer : ILengthFramer
         Span<byte> prefix = stackalloc byte[PrefixBytes];
         buffer.Slice(0, PrefixBytes).CopyTo(prefix);
         int length = ParseLength(prefix);
-        if (length <= 0) throw new FrameFormatException($"frame length {length}: a frame must carry at least one byte");
-        if (length > MaxFrameBytes) throw new FrameFormatException($"frame length {length} exceeds the maximum of {MaxFrameBytes} bytes");
+        if (length > FrameBytesMax) throw new FrameFormatException($"frame length {length} exceeds the maximum of {FrameBytesMax} bytes");
         if (buffer.Length < PrefixBytes + length) return false;
         frame = buffer.Slice(PrefixBytes, length);
         buffer = buffer.Slice(frame.End);
@@ -40,12 +39,12 @@ public abstract class PrefixLengthFramer : ILengthFramer
     /// <inheritdoc/>
     public void WritePrefix(Span<byte> destination, int frameBytes)
     {
-        if (frameBytes <= 0 || frameBytes > MaxFrameBytes)
-            throw new FrameFormatException($"outgoing frame of {frameBytes} bytes is outside 1..{MaxFrameBytes}");
+        if (frameBytes <= 0 || frameBytes > FrameBytesMax)
+            throw new FrameFormatException($"outgoing frame of {frameBytes} bytes is outside 1..{FrameBytesMax}");
         FormatLength(destination[..PrefixBytes], frameBytes);
     }
 
-    /// <summary>The frame length (payload bytes, prefix excluded) the prefix announces; throws for bad digits.</summary>
+    /// <summary>The frame length (payload bytes, prefix excluded, 0 for a keep-alive) the prefix announces; throws for bad digits.</summary>
     protected abstract int ParseLength(ReadOnlySpan<byte> prefix);
 
     /// <summary>Writes the prefix for a payload of <paramref name="frameBytes"/>.</summary>
@@ -53,8 +52,8 @@ public abstract class PrefixLengthFramer : ILengthFramer
 }
 
 /// <summary>2-byte big-endian binary length; optionally the length counts the two prefix bytes too.</summary>
-public sealed class BinaryLengthFramer(int maxFrameBytes, bool lengthIncludesPrefix = false)
-    : PrefixLengthFramer(maxFrameBytes, 2, lengthIncludesPrefix ? ushort.MaxValue - 2 : ushort.MaxValue)
+public sealed class BinaryLengthFramer(int frameBytesMax, bool lengthIncludesPrefix = false)
+    : PrefixLengthFramer(frameBytesMax, 2, lengthIncludesPrefix ? ushort.MaxValue - 2 : ushort.MaxValue)
 {
     /// <summary>True when the announced length counts the prefix itself.</summary>
     public bool LengthIncludesPrefix { get; } = lengthIncludesPrefix;
@@ -74,7 +73,7 @@ public sealed class BinaryLengthFramer(int maxFrameBytes, bool lengthIncludesPre
 }
 
 /// <summary>2-byte packed BCD length (0000–9999).</summary>
-public sealed class BcdLengthFramer(int maxFrameBytes) : PrefixLengthFramer(maxFrameBytes, 2, 9999)
+public sealed class BcdLengthFramer(int frameBytesMax) : PrefixLengthFramer(frameBytesMax, 2, 9999)
 {
     /// <inheritdoc/>
     protected override int ParseLength(ReadOnlySpan<byte> prefix)
@@ -98,7 +97,7 @@ public sealed class BcdLengthFramer(int maxFrameBytes) : PrefixLengthFramer(maxF
 }
 
 /// <summary>4 ASCII decimal digits of length (0000–9999).</summary>
-public sealed class AsciiLengthFramer(int maxFrameBytes) : PrefixLengthFramer(maxFrameBytes, 4, 9999)
+public sealed class AsciiLengthFramer(int frameBytesMax) : PrefixLengthFramer(frameBytesMax, 4, 9999)
 {
     /// <inheritdoc/>
     protected override int ParseLength(ReadOnlySpan<byte> prefix)

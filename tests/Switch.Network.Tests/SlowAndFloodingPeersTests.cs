@@ -7,7 +7,7 @@ namespace Switch.Network.Tests;
 /// FAULTS F17: slowloris, half-open and abruptly reset connections, and a connection flood past the
 /// maximum, are closed or refused by their limits while the other connections keep being served.
 /// </summary>
-public sealed class F17_SlowAndFloodingPeersTests
+public sealed class SlowAndFloodingPeersTests
 {
     private static Switch.Network.Config.ListenerOptions TightOptions()
     {
@@ -84,7 +84,7 @@ public sealed class F17_SlowAndFloodingPeersTests
     public async Task F17_connections_past_the_listener_maximum_are_refused_and_the_admitted_ones_served()
     {
         var options = TestSupport.ListenerOptions();
-        options.Limits.MaxConnections = 20;
+        options.Limits.ConnectionsMax = 20;
         await using var listener = await TestSupport.StartListenerAsync(options);
         var clients = new List<RawClient>();
         try
@@ -112,7 +112,7 @@ public sealed class F17_SlowAndFloodingPeersTests
     public async Task F17_connections_past_the_per_address_maximum_are_refused()
     {
         var options = TestSupport.ListenerOptions();
-        options.Limits.MaxConnectionsPerIp = 3;
+        options.Limits.ConnectionsPerIpMax = 3;
         await using var listener = await TestSupport.StartListenerAsync(options);
         var clients = new List<RawClient>();
         try

@@ -3,25 +3,22 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using Switch.Iso8583.Message;
-using Switch.Iso8583.Spec;
-using Switch.Network.Metrics;
+using Switch.Transport.Framing;
 
-namespace Switch.Network.Framing;
+namespace Switch.Transport.Sockets;
 
 /// <summary>
 /// One TCP (or TLS) connection seen as frames: reads with idle and partial-frame deadlines, writes
-/// whole frames under a gate so concurrent responders never interleave bytes. Shared by the
-/// acceptor's sessions and the connector's channels.
+/// whole frames under a gate so concurrent responders never interleave bytes. Knows no message format:
+/// callers hand it encoded payloads. Shared by the ISO 8583 acceptor's sessions, connector's channels and the payShield link.
 /// </summary>
 public sealed class FramedConnection : IAsyncDisposable
 {
     private readonly IDuplexPipe _pipe;
     private readonly SocketPipe _transport;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private readonly ArrayBufferWriter<byte> _encodeScratch = new(512);
     private readonly CancellationTokenSource _closing = new();
-    private readonly NetworkMetrics _metrics;
+    private readonly IFrameCounters _metrics;
     private readonly long _idleTimeoutMs;
     private readonly long _partialFrameTimeoutMs;
     private long _lastReceiveMs;
@@ -47,21 +44,18 @@ public sealed class FramedConnection : IAsyncDisposable
 
     private readonly DrainWorkItem _drainWork;
 
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_encodeScratch;
     private bool _writesClosed;
 
     // Frames written since the last flush: counted under the write gate, published once per flush.
     private int _unflushedFrames;
     private long _unflushedBytes;
 
-    private FramedConnection(IDuplexPipe pipe, SocketPipe transport, FrameFormat format, MessageSpec spec,
-        EndPoint? remote, NetworkMetrics metrics, int idleTimeoutMs, int partialFrameTimeoutMs)
+    private FramedConnection(IDuplexPipe pipe, SocketPipe transport, FrameFormat format,
+        EndPoint? remote, IFrameCounters metrics, int idleTimeoutMs, int partialFrameTimeoutMs)
     {
         _pipe = pipe;
         _transport = transport;
         Format = format;
-        Spec = spec;
         RemoteEndPoint = remote;
         _metrics = metrics;
         _idleTimeoutMs = idleTimeoutMs;
@@ -73,9 +67,6 @@ public sealed class FramedConnection : IAsyncDisposable
     /// <summary>The framing rules.</summary>
     public FrameFormat Format { get; }
 
-    /// <summary>The dialect of messages on this connection.</summary>
-    public MessageSpec Spec { get; }
-
     /// <summary>The peer's address.</summary>
     public EndPoint? RemoteEndPoint { get; }
 
@@ -86,36 +77,36 @@ public sealed class FramedConnection : IAsyncDisposable
     public CancellationToken Closing => _closing.Token;
 
     /// <summary>Wraps a connected socket in pipes whose buffers are bounded (the socket stops being read when they fill).</summary>
-    public static FramedConnection FromSocket(Socket socket, FrameFormat format, MessageSpec spec, NetworkMetrics metrics,
+    public static FramedConnection FromSocket(Socket socket, FrameFormat format, IFrameCounters metrics,
         int idleTimeoutMs, int partialFrameTimeoutMs)
     {
         var pipe = new SocketPipe(socket, tls: null, BufferBytesMax(format));
-        return new FramedConnection(pipe, pipe, format, spec, socket.RemoteEndPoint, metrics, idleTimeoutMs, partialFrameTimeoutMs);
+        return new FramedConnection(pipe, pipe, format, socket.RemoteEndPoint, metrics, idleTimeoutMs, partialFrameTimeoutMs);
     }
 
     /// <summary>Wraps an authenticated TLS stream (which owns the socket) in pipes.</summary>
-    public static FramedConnection FromTlsStream(Socket socket, SslStream stream, FrameFormat format, MessageSpec spec,
-        NetworkMetrics metrics, int idleTimeoutMs, int partialFrameTimeoutMs)
+    public static FramedConnection FromTlsStream(Socket socket, SslStream stream, FrameFormat format,
+        IFrameCounters metrics, int idleTimeoutMs, int partialFrameTimeoutMs)
     {
         var remote = socket.RemoteEndPoint;
         var pipe = new SocketPipe(socket, stream, BufferBytesMax(format));
-        return new FramedConnection(pipe, pipe, format, spec, remote, metrics, idleTimeoutMs, partialFrameTimeoutMs);
+        return new FramedConnection(pipe, pipe, format, remote, metrics, idleTimeoutMs, partialFrameTimeoutMs);
     }
 
     /// <summary>Room for a few maximum frames: enough to pipeline, small enough that a thousand connections stay cheap.</summary>
-    private static long BufferBytesMax(FrameFormat format) => Math.Max(64 * 1024, 4L * (format.OverheadBytes + format.Length.MaxFrameBytes));
+    private static long BufferBytesMax(FrameFormat format) => Math.Max(64 * 1024, 4L * (format.OverheadBytes + format.Length.FrameBytesMax));
 
     /// <summary>
     /// True while this side still owes the peer replies (requests in flight): a peer waiting for answers
     /// is not idle, and its connection is not read meanwhile (backpressure), so the idle clock must not run.
     /// </summary>
-    internal Func<bool>? OwesReplies { get; set; }
+    public Func<bool>? OwesReplies { get; set; }
 
     /// <summary>Reads more bytes; the deadlines are enforced by <see cref="CheckDeadlines"/>.</summary>
-    internal ValueTask<ReadResult> ReadAsync() => _pipe.Input.ReadAsync(_closing.Token);
+    public ValueTask<ReadResult> ReadAsync() => _pipe.Input.ReadAsync(_closing.Token);
 
     /// <summary>Marks what is left unread after a read: a partial frame starts its own deadline.</summary>
-    internal void AdvanceTo(SequencePosition consumed, SequencePosition examined, bool partialFrameLeft, bool progressed)
+    public void AdvanceTo(SequencePosition consumed, SequencePosition examined, bool partialFrameLeft, bool progressed)
     {
         _pipe.Input.AdvanceTo(consumed, examined);
         long now = Environment.TickCount64;
@@ -159,7 +150,7 @@ public sealed class FramedConnection : IAsyncDisposable
     }
 
     /// <summary>Takes the write gate; every write and flush happens inside it.</summary>
-    internal ValueTask<bool> EnterWriteAsync(CancellationToken ct)
+    public ValueTask<bool> EnterWriteAsync(CancellationToken ct)
     {
         if (_writeGate.Wait(0, CancellationToken.None)) return ValueTask.FromResult(true);
         return new ValueTask<bool>(WaitGateAsync(ct));
@@ -171,21 +162,20 @@ public sealed class FramedConnection : IAsyncDisposable
         return true;
     }
 
-    internal void ExitWrite() => _writeGate.Release();
+    /// <summary>Releases the write gate.</summary>
+    public void ExitWrite() => _writeGate.Release();
 
-    /// <summary>Encodes and frames a message into the output (inside the write gate, not yet flushed).</summary>
-    internal void WriteMessage(IsoMessage message, ReadOnlySpan<byte> header)
+    /// <summary>Frames an encoded payload into the output (inside the write gate, not yet flushed).</summary>
+    public void WriteFrame(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload)
     {
         if (_writesClosed) return;
-        _encodeScratch.ResetWrittenCount();
-        Spec.Encode(message, _encodeScratch);
-        Format.WriteFrame(_pipe.Output, header, _encodeScratch.WrittenSpan);
+        Format.WriteFrame(_pipe.Output, header, payload);
         _unflushedFrames++;
-        _unflushedBytes += Format.OverheadBytes + _encodeScratch.WrittenCount;
+        _unflushedBytes += Format.OverheadBytes + payload.Length;
     }
 
     /// <summary>Flushes written frames (inside the write gate).</summary>
-    internal async ValueTask<bool> FlushAsync(CancellationToken ct)
+    public async ValueTask<bool> FlushAsync(CancellationToken ct)
     {
         if (_writesClosed) return false;
         _metrics.FramesOut(_unflushedFrames, _unflushedBytes);
@@ -203,14 +193,14 @@ public sealed class FramedConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes one message as a frame and flushes, taking the write gate.</summary>
-    public async ValueTask<bool> SendAsync(IsoMessage message, ReadOnlyMemory<byte> header, CancellationToken ct)
+    /// <summary>Writes one payload as a frame and flushes, taking the write gate.</summary>
+    public async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> header, ReadOnlyMemory<byte> payload, CancellationToken ct)
     {
         await EnterWriteAsync(ct).ConfigureAwait(false);
         try
         {
             if (_writesClosed) return false;
-            WriteMessage(message, header.Span);
+            WriteFrame(header.Span, payload.Span);
             return await FlushAsync(ct).ConfigureAwait(false);
         }
         finally
@@ -220,22 +210,19 @@ public sealed class FramedConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Encodes a message now (errors reach the caller) and queues its frame for the connection's writer,
-    /// which sends everything queued with one flush. False when the connection is closing.
+    /// Queues a payload's frame for the connection's writer, which sends everything queued with one flush.
+    /// False when the connection is closing; throws <see cref="FrameFormatException"/> when the frame is too large.
     /// </summary>
-    public bool Enqueue(IsoMessage message, ReadOnlyMemory<byte> header)
+    public bool Enqueue(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload)
     {
         if (_writesClosed || CloseReason is not null) return false;
-        var scratch = t_encodeScratch ??= new ArrayBufferWriter<byte>(512);
-        scratch.ResetWrittenCount();
-        Spec.Encode(message, scratch);
-        int frameBytes = Format.Header.Length + scratch.WrittenCount;
-        if (frameBytes > Format.Length.MaxFrameBytes)
-            throw new FrameFormatException($"outgoing frame of {frameBytes} bytes exceeds the maximum of {Format.Length.MaxFrameBytes}");
+        int frameBytes = Format.Header.Length + payload.Length;
+        if (frameBytes > Format.Length.FrameBytesMax)
+            throw new FrameFormatException($"outgoing frame of {frameBytes} bytes exceeds the maximum of {Format.Length.FrameBytesMax}");
         lock (_outboundLock)
         {
             // Framed straight into the shared buffer: no array or queue node per request.
-            Format.WriteFrame(_outbound, header.Span, scratch.WrittenSpan);
+            Format.WriteFrame(_outbound, header, payload);
             _outboundFrames++;
         }
         // The drain goes to the global queue, behind the callers' continuations already queued on this

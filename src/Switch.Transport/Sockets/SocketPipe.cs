@@ -2,7 +2,7 @@ using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
 
-namespace Switch.Network.Framing;
+namespace Switch.Transport.Sockets;
 
 /// <summary>
 /// A socket, or a TLS stream over it, as a duplex pipe with bounded buffers. Own implementation
@@ -11,7 +11,7 @@ namespace Switch.Network.Framing;
 /// reaches the peer), and the session always runs on the thread pool — never on the socket event
 /// thread, even with inline socket completions turned on.
 /// </summary>
-internal sealed class SocketPipe : IDuplexPipe, IAsyncDisposable
+public sealed class SocketPipe : IDuplexPipe, IAsyncDisposable
 {
     /// <summary>Longest wait for unsent replies at close; a peer that stopped reading gets no more.</summary>
     private static readonly TimeSpan SendDrainMax = TimeSpan.FromSeconds(2);
@@ -23,6 +23,7 @@ internal sealed class SocketPipe : IDuplexPipe, IAsyncDisposable
     private readonly Task _receiving;
     private readonly Task _sending;
 
+    /// <summary>Starts receiving and sending; the input pauses (TCP backpressure) once <paramref name="bufferBytesMax"/> is unread.</summary>
     public SocketPipe(Socket socket, SslStream? tls, long bufferBytesMax)
     {
         _socket = socket;
@@ -43,7 +44,7 @@ internal sealed class SocketPipe : IDuplexPipe, IAsyncDisposable
     /// runtime reads it). Then the session must be handed to the thread pool; otherwise a receive already
     /// completes on a thread-pool thread and the session runs there at once (no second hop per receive).
     /// </summary>
-    internal static bool InlineSocketCompletions { get; } = ReadInlineCompletions();
+    public static bool InlineSocketCompletions { get; } = ReadInlineCompletions();
 
     private static bool ReadInlineCompletions()
     {
@@ -52,8 +53,10 @@ internal sealed class SocketPipe : IDuplexPipe, IAsyncDisposable
         return value == "1" || string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>Bytes received.</summary>
     public PipeReader Input => _input.Reader;
 
+    /// <summary>Bytes to send.</summary>
     public PipeWriter Output => _output.Writer;
 
     private ValueTask<int> ReceiveAsync(Memory<byte> memory) =>

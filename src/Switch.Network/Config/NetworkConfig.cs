@@ -1,70 +1,43 @@
-using Switch.Common.Configuration;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
+using Switch.Common.Configuration;
 using Switch.Iso8583;
 using Switch.Iso8583.Spec;
 
 namespace Switch.Network.Config;
 
-/// <summary>Reads the listeners and connectors of switch.json and validates them before anything starts.</summary>
-public static class NetworkConfigLoader
+/// <summary>The "network" section of the host's configuration: the listeners and connectors.</summary>
+public sealed class NetworkConfig
 {
-    /// <summary>Largest configuration file read.</summary>
-    private const int MaxConfigBytes = 4 * 1024 * 1024;
+    /// <summary>Server sockets that terminals and acquirers connect to.</summary>
+    public List<ListenerOptions> Listeners { get; set; } = [];
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNameCaseInsensitive = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
+    /// <summary>Outbound connections to issuers, acquirers and schemes.</summary>
+    public List<ConnectorOptions> Connectors { get; set; } = [];
 
-    /// <summary>Loads and validates <paramref name="path"/>; throws <see cref="ConfigException"/>.</summary>
-    public static NetworkConfig Load(string path)
+    /// <summary>
+    /// Binds and validates the host's "network" section; every spec named is resolved through <paramref name="specs"/>
+    /// now (the registry the listeners, connectors and pipeline then share). Throws <see cref="ConfigException"/>
+    /// naming the file, the key (<c>network.listeners[0].port</c>) and the problem.
+    /// </summary>
+    public static NetworkConfig FromSection(ConfigSection section, SpecRegistry specs)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new ConfigException(path, "(file)", "does not exist");
-        if (info.Length > MaxConfigBytes) throw new ConfigException(path, "(file)", $"is larger than {MaxConfigBytes} bytes");
-        return Parse(File.ReadAllText(path), path);
-    }
-
-    /// <summary>Parses and validates configuration text; <paramref name="file"/> names it in errors.</summary>
-    public static NetworkConfig Parse(string json, string file)
-    {
-        NetworkConfig? config;
-        try
-        {
-            config = JsonSerializer.Deserialize<NetworkConfig>(json, JsonOptions);
-        }
-        catch (JsonException ex)
-        {
-            string key = string.IsNullOrEmpty(ex.Path) ? "(root)" : ex.Path.TrimStart('$', '.');
-            throw new ConfigException(file, key, Describe(ex));
-        }
-        if (config is null) throw new ConfigException(file, "(root)", "is null; expected an object");
-        Validate(config, file);
+        var config = section.Bind<NetworkConfig>();
+        config.Validate(section, specs);
         return config;
     }
 
     /// <summary>
-    /// A JSON error in words; the runtime's own message may be a bare resource key when the host
-    /// trims resources (the CLI does), so the kind of error is told from it, not quoted.
+    /// Checks every value and resolves every spec through <paramref name="specs"/>; the first problem found is thrown
+    /// as <paramref name="section"/>'s error (file, full key, problem). Options built in code are checked with it too.
     /// </summary>
-    private static string Describe(JsonException ex)
+    public void Validate(ConfigSection section, SpecRegistry specs)
     {
-        string line = ex.LineNumber is { } n ? $" (line {n + 1})" : "";
-        if (ex.Message.Contains("nmapped", StringComparison.Ordinal) || ex.Message.Contains("could not be mapped", StringComparison.Ordinal))
-            return $"is not a known key{line}";
-        if (ex.Path is null or "$") return $"is not valid JSON{line}";
-        return $"has a value of the wrong type or form{line}";
-    }
-
-    /// <summary>Checks every value; the first problem found is thrown as a <see cref="ConfigException"/>.</summary>
-    public static void Validate(NetworkConfig config, string file)
-    {
-        var v = new Validator(file);
+        var config = this;
+        var v = new Validator(section, specs);
+        if (config.Listeners is null) v.Fail("listeners", "is null; expected a list");
+        if (config.Connectors is null) v.Fail("connectors", "is null; expected a list");
         var seenNames = new HashSet<string>(StringComparer.Ordinal);
         var seenBinds = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < config.Listeners.Count; i++)
@@ -116,21 +89,21 @@ public static class NetworkConfigLoader
         var spec = v.Spec($"{at}.spec", c.Spec);
         ValidateFraming(v, $"{at}.framing", c.Framing, spec, outgoing: true);
         ValidateLimits(v, $"{at}.limits", c.Limits);
-        var nm = c.NetworkManagement ?? throw new ConfigException(v.File, $"{at}.networkManagement", "is null");
+        var nm = c.NetworkManagement ?? throw v.Error($"{at}.networkManagement", "is null");
         v.Range($"{at}.networkManagement.echoIntervalMs", nm.EchoIntervalMs, 0, 86_400_000);
         v.Range($"{at}.networkManagement.echoFailuresMax", nm.EchoFailuresMax, 1, 100);
         v.Range($"{at}.networkManagement.responseTimeoutMs", nm.ResponseTimeoutMs, 1, 600_000);
-        var mux = c.Mux ?? throw new ConfigException(v.File, $"{at}.mux", "is null");
+        var mux = c.Mux ?? throw v.Error($"{at}.mux", "is null");
         if (mux.KeyFields is null) v.Fail($"{at}.mux.keyFields", "is null");
         foreach (int f in mux.KeyFields!)
         {
             if (f is < 2 or > 192 || spec?[f] is null) v.Fail($"{at}.mux.keyFields", $"field {f} is not a data field of spec {c.Spec}");
         }
         v.Range($"{at}.mux.timeoutMs", mux.TimeoutMs, 1, 600_000);
-        v.Range($"{at}.mux.maxPending", mux.MaxPending, 1, 1_000_000);
-        var rc = c.Reconnect ?? throw new ConfigException(v.File, $"{at}.reconnect", "is null");
+        v.Range($"{at}.mux.pendingMax", mux.PendingMax, 1, 1_000_000);
+        var rc = c.Reconnect ?? throw v.Error($"{at}.reconnect", "is null");
         v.Range($"{at}.reconnect.initialDelayMs", rc.InitialDelayMs, 1, 600_000);
-        v.Range($"{at}.reconnect.maxDelayMs", rc.MaxDelayMs, rc.InitialDelayMs, 3_600_000);
+        v.Range($"{at}.reconnect.delayMsMax", rc.DelayMsMax, rc.InitialDelayMs, 3_600_000);
         v.Range($"{at}.reconnect.connectTimeoutMs", rc.ConnectTimeoutMs, 1, 600_000);
         if (c.Tls is { Enabled: true } tls)
         {
@@ -151,8 +124,10 @@ public static class NetworkConfigLoader
         if (!FramingFactory.HeaderKinds.Contains(f.Header))
             v.Fail($"{at}.header", $"'{f.Header}' is not one of {string.Join(", ", FramingFactory.HeaderKinds)}");
         if (f.Header == "fixed") v.Range($"{at}.headerBytes", f.HeaderBytes, 1, 64);
+        if (!FramingFactory.ZeroLengthFrameKinds.Contains(f.ZeroLengthFrames))
+            v.Fail($"{at}.zeroLengthFrames", $"'{f.ZeroLengthFrames}' is not one of {string.Join(", ", FramingFactory.ZeroLengthFrameKinds)}");
         int max = f.Length is "bcd2" or "ascii4" ? 9999 : 65533;
-        v.Range($"{at}.maxFrameBytes", f.MaxFrameBytes, 16, max);
+        v.Range($"{at}.frameBytesMax", f.FrameBytesMax, 16, max);
         int headerBytes = FramingFactory.HeaderBytes(f);
         if (outgoing && headerBytes > 0)
         {
@@ -163,13 +138,13 @@ public static class NetworkConfigLoader
             }
             catch (FormatException)
             {
-                throw new ConfigException(v.File, $"{at}.outgoingHeaderHex", "is not hex");
+                throw v.Error($"{at}.outgoingHeaderHex", "is not hex");
             }
             if (bytes.Length != headerBytes) v.Fail($"{at}.outgoingHeaderHex", $"must be {headerBytes} bytes ({headerBytes * 2} hex digits) for header '{f.Header}'");
-            if (f.Header == "tpdu" && bytes[0] != Framing.FrameHeader.TpduId) v.Fail($"{at}.outgoingHeaderHex", "a TPDU starts with 60");
+            if (f.Header == "tpdu" && bytes[0] != Switch.Transport.Framing.FrameHeader.TpduId) v.Fail($"{at}.outgoingHeaderHex", "a TPDU starts with 60");
         }
-        if (spec is not null && f.MaxFrameBytes > spec.MaxMessageBytes + headerBytes)
-            v.Fail($"{at}.maxFrameBytes", $"{f.MaxFrameBytes} exceeds the spec's maximum message of {spec.MaxMessageBytes} bytes");
+        if (spec is not null && f.FrameBytesMax > spec.MaxMessageBytes + headerBytes)
+            v.Fail($"{at}.frameBytesMax", $"{f.FrameBytesMax} exceeds the spec's maximum message of {spec.MaxMessageBytes} bytes");
     }
 
     private static void ValidateLimits(Validator v, string at, LimitOptions? l)
@@ -179,19 +154,20 @@ public static class NetworkConfigLoader
             v.Fail(at, "is null");
             return;
         }
-        v.Range($"{at}.maxConnections", l.MaxConnections, 1, 100_000);
-        v.Range($"{at}.maxConnectionsPerIp", l.MaxConnectionsPerIp, 1, 100_000);
+        v.Range($"{at}.connectionsMax", l.ConnectionsMax, 1, 100_000);
+        v.Range($"{at}.connectionsPerIpMax", l.ConnectionsPerIpMax, 1, 100_000);
         v.Range($"{at}.idleTimeoutMs", l.IdleTimeoutMs, 100, 86_400_000);
         v.Range($"{at}.partialFrameTimeoutMs", l.PartialFrameTimeoutMs, 100, 3_600_000);
-        v.Range($"{at}.maxInFlightPerConnection", l.MaxInFlightPerConnection, 1, 10_000);
+        v.Range($"{at}.inFlightPerConnectionMax", l.InFlightPerConnectionMax, 1, 10_000);
         v.Range($"{at}.drainTimeoutMs", l.DrainTimeoutMs, 0, 600_000);
     }
 
-    private sealed class Validator(string file)
+    private sealed class Validator(ConfigSection section, SpecRegistry specs)
     {
-        public string File { get; } = file;
+        public ConfigException Error(string key, string problem) => section.Error(key, problem);
 
-        public void Fail(string key, string problem) => throw new ConfigException(File, key, problem);
+        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+        public void Fail(string key, string problem) => throw section.Error(key, problem);
 
         public void Range(string key, int value, int min, int max)
         {
@@ -210,7 +186,7 @@ public static class NetworkConfigLoader
             if (string.IsNullOrWhiteSpace(name)) Fail(key, "is empty");
             try
             {
-                return SpecCatalog.Resolve(name!);
+                return specs.Resolve(name!);
             }
             catch (IsoFormatException ex)
             {

@@ -1,4 +1,4 @@
-namespace Switch.Network.Framing;
+namespace Switch.Transport.Framing;
 
 /// <summary>What sits between the length prefix and the message.</summary>
 public enum FrameHeaderKind
