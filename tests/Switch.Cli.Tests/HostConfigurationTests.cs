@@ -55,7 +55,7 @@ public sealed class HostConfigurationTests : IDisposable
         var settings = Load(Config);
         var listener = Assert.Single(settings.Network.Listeners);
         Assert.Equal(8583, listener.Port);
-        Assert.Equal(20, listener.Limits.MaxConnections);
+        Assert.Equal(20, listener.Limits.ConnectionsMax);
         Assert.Equal("network: 1 listeners, 0 connectors", settings.Summary());
     }
 
