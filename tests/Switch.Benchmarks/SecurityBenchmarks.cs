@@ -54,7 +54,7 @@ public class SecurityBenchmarks
         _macValue = new byte[8];
         _module.GenerateMacAsync(_mac, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, _data, _macValue, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         _output = new byte[8];
-        _ops = Backend == "software-resilient" ? new Switch.Security.Resilience.ResilientSecurityModule(_module, new Switch.Security.Resilience.HsmResilienceOptions()) : _module;
+        _ops = Backend == "software-resilient" ? new Switch.Security.Resilience.ResilientSecurityModule(_module, new Switch.Security.Resilience.HsmResilienceOptions(), cancellableCalls: false) : _module;
     }
 
     /// <summary>Closes the back end and removes the throwaway token.</summary>

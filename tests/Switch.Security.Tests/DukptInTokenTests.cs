@@ -1,3 +1,4 @@
+using Net.Pkcs11Interop.Common;
 using Switch.Security.Keys;
 using Switch.Security.Pin;
 
@@ -9,6 +10,14 @@ public sealed class DukptInTokenTests(SoftHsmToken token)
 {
     private const string Pan = "4012345678909";
     private const string ZpkHex = "022BB21ECDE7A47F621FA7A97FD1676C";
+
+    [Fact]
+    public void The_token_derives_by_encryption_but_cannot_XOR_a_key_with_data_which_TDES_DUKPT_would_need()
+    {
+        Assert.True(token.Engine.Supports(CKM.CKM_AES_ECB_ENCRYPT_DATA));
+        Assert.True(token.Engine.Supports(CKM.CKM_DES3_ECB_ENCRYPT_DATA));
+        Assert.False(token.Engine.Supports(CKM.CKM_XOR_BASE_AND_DATA));
+    }
 
     [Theory]
     [InlineData("FEDCBA9876543210F1F1F1F1F1F1F1F1", "123456789012345600000001")]

@@ -24,7 +24,8 @@ public static class SecurityModuleFactory
             "pkcs11" => OpenPkcs11(options, section, resolveSecret),
             _ => OpenPayShield(options.PayShield),
         };
-        return new ResilientSecurityModule(backend, options.Resilience, ownsInner: true);
+        // Software and PKCS#11 calls run synchronously: only the payShield's network waits can be timed out.
+        return new ResilientSecurityModule(backend, options.Resilience, ownsInner: true, cancellableCalls: options.Backend == "payshield");
     }
 
     /// <summary>The key store the options name.</summary>

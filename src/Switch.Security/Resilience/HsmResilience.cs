@@ -46,7 +46,12 @@ public static class HsmResilience
     /// A pipeline whose timeout cancels the call's token after <see cref="HsmResilienceOptions.TimeoutMs"/> and whose
     /// breaker counts timeouts and the failures <paramref name="countsAsFailure"/> accepts (never bad input).
     /// </summary>
-    public static ResiliencePipeline CreatePipeline(HsmResilienceOptions options, Func<Exception, bool> countsAsFailure, CircuitBreakerStateProvider? state = null, TimeProvider? time = null)
+    /// <remarks>
+    /// <paramref name="withTimeout"/> false leaves the timeout out: for a dependency whose calls run synchronously (the
+    /// software engine, a PKCS#11 token's blocking C_* calls) a cooperative timeout can never fire, and its timer would
+    /// cost every call.
+    /// </remarks>
+    public static ResiliencePipeline CreatePipeline(HsmResilienceOptions options, Func<Exception, bool> countsAsFailure, CircuitBreakerStateProvider? state = null, TimeProvider? time = null, bool withTimeout = true)
     {
         if (options.FirstProblem() is { } problem) throw new ArgumentException($"{problem.Key}: {problem.Problem}", nameof(options));
         var builder = new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System };
@@ -59,11 +64,11 @@ public static class HsmResilience
             StateProvider = state,
             ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && (ex is TimeoutRejectedException || countsAsFailure(ex))),
         });
-        builder.AddTimeout(TimeSpan.FromMilliseconds(options.TimeoutMs));
+        if (withTimeout) builder.AddTimeout(TimeSpan.FromMilliseconds(options.TimeoutMs));
         return builder.Build();
     }
 
     /// <summary>The pipeline for a security module: only HSM unavailability counts (a wrong PIN means the HSM works).</summary>
-    public static ResiliencePipeline CreateHsmPipeline(HsmResilienceOptions options, CircuitBreakerStateProvider? state = null, TimeProvider? time = null) =>
-        CreatePipeline(options, static ex => ex is HsmUnavailableException, state, time);
+    public static ResiliencePipeline CreateHsmPipeline(HsmResilienceOptions options, CircuitBreakerStateProvider? state = null, TimeProvider? time = null, bool withTimeout = true) =>
+        CreatePipeline(options, static ex => ex is HsmUnavailableException, state, time, withTimeout);
 }

@@ -25,12 +25,20 @@ public sealed class ResilientSecurityModule : ISecurityModule
     private readonly bool _ownsInner;
 
     /// <summary>Wraps <paramref name="inner"/>; disposes it with this module when <paramref name="ownsInner"/>.</summary>
-    public ResilientSecurityModule(ISecurityModule inner, HsmResilienceOptions options, bool ownsInner = false, TimeProvider? time = null)
+    /// <param name="inner">The back end.</param>
+    /// <param name="options">Timeout and breaker settings.</param>
+    /// <param name="ownsInner">Dispose the back end with this module.</param>
+    /// <param name="cancellableCalls">
+    /// True for a back end that waits on the network (payShield), whose calls the timeout can cancel; false for one
+    /// whose calls run synchronously (software, PKCS#11), which only the breaker guards.
+    /// </param>
+    /// <param name="time">Clock for the breaker and the timeout (tests).</param>
+    public ResilientSecurityModule(ISecurityModule inner, HsmResilienceOptions options, bool ownsInner = false, bool cancellableCalls = true, TimeProvider? time = null)
     {
         _inner = inner;
         _ownsInner = ownsInner;
         _timeoutMs = options.TimeoutMs;
-        _pipeline = HsmResilience.CreateHsmPipeline(options, _state, time);
+        _pipeline = HsmResilience.CreateHsmPipeline(options, _state, time, withTimeout: cancellableCalls);
     }
 
     /// <summary>The circuit breaker's state (for health checks and metrics); Polly moves Open to HalfOpen on the next call.</summary>

@@ -84,6 +84,9 @@ public sealed class Pkcs11CipherEngine : ICipherEngine, IKeyVault
     /// <summary>Secret-key objects visible to the engine's owner session (session and token objects).</summary>
     internal int SecretKeyObjectCount() => _vault.CountSecretKeyObjects();
 
+    /// <summary>True when the token offers the mechanism (C_GetMechanismList).</summary>
+    internal bool Supports(CKM mechanism) => _pool.Supports(mechanism);
+
     /// <summary>Fault injection (FAULTS.md F16): C_CloseAllSessions, what a token removal does; every later call fails as unavailable.</summary>
     internal void SimulateTokenRemoval() => _pool.CloseAllSessions();
 

@@ -127,6 +127,9 @@ internal sealed class Pkcs11SessionPool : IDisposable
         }
     }
 
+    /// <summary>True when the token offers <paramref name="mechanism"/>.</summary>
+    public bool Supports(CKM mechanism) => _slot.GetMechanismList().Contains(mechanism);
+
     /// <summary>Fault injection (FAULTS.md F16): C_CloseAllSessions, which is what a token removal does.</summary>
     public void CloseAllSessions()
     {
