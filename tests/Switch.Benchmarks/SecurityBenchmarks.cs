@@ -9,6 +9,7 @@ using Switch.Security.Backends.Software;
 using Switch.Security.Keys;
 using Switch.Security.Mac;
 using Switch.Security.Pin;
+using Switch.Simulators.Hsm;
 
 namespace Switch.Benchmarks;
 
@@ -25,13 +26,14 @@ public class SecurityBenchmarks
     public const int Batch = 256;
 
     private const string Pan = "4690592981884714";
-    private ISecurityModule _module = null!;
+    private ISecurityTooling _module = null!;
+    private ISecurityModule _ops = null!;
     private SecureKey _from = null!, _to = null!, _mac = null!;
     private byte[] _block = null!, _data = null!, _macValue = null!, _output = null!;
     private string? _tokenDir;
 
-    /// <summary>software, pkcs11 (SoftHSM2) or payshield (simulator on loopback).</summary>
-    [Params("software", "pkcs11", "payshield")]
+    /// <summary>software, software behind the resilience wrapper, pkcs11 (SoftHSM2) or payshield (simulator on loopback).</summary>
+    [Params("software", "software-resilient", "pkcs11", "payshield")]
     public string Backend { get; set; } = "software";
 
     /// <summary>Opens the back end and loads the keys.</summary>
@@ -40,7 +42,7 @@ public class SecurityBenchmarks
     {
         _module = Backend switch
         {
-            "software" => new ComposedSecurityModule(new SoftwareCipherEngine()),
+            "software" or "software-resilient" => new ComposedSecurityModule(new SoftwareCipherEngine()),
             "pkcs11" => new ComposedSecurityModule(new Pkcs11CipherEngine(CreateToken())),
             _ => StartPayShield(),
         };
@@ -50,8 +52,9 @@ public class SecurityBenchmarks
         _block = Convert.FromHexString("A5F4EC8ABAE7E43E");
         _data = Convert.FromHexString(string.Concat(Enumerable.Repeat("962EAA2CE7631234", 8)));
         _macValue = new byte[8];
-        _module.GenerateMacAsync(_mac, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, _data, _macValue).AsTask().GetAwaiter().GetResult();
+        _module.GenerateMacAsync(_mac, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, _data, _macValue, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         _output = new byte[8];
+        _ops = Backend == "software-resilient" ? new Switch.Security.Resilience.ResilientSecurityModule(_module, new Switch.Security.Resilience.HsmResilienceOptions(), cancellableCalls: false) : _module;
     }
 
     /// <summary>Closes the back end and removes the throwaway token.</summary>
@@ -69,11 +72,11 @@ public class SecurityBenchmarks
         if (Backend == "payshield")
         {
             var tasks = new Task<int>[Batch];
-            for (int i = 0; i < Batch; i++) tasks[i] = _module.TranslatePinAsync(new EncryptedPinBlock(_from, PinBlockFormat.Iso0, _block), Pan, _to, PinBlockFormat.Iso0, new byte[8]).AsTask();
+            for (int i = 0; i < Batch; i++) tasks[i] = _ops.TranslatePinAsync(new EncryptedPinBlock(_from, PinBlockFormat.Iso0, _block), Pan, _to, PinBlockFormat.Iso0, new byte[8], CancellationToken.None).AsTask();
             await Task.WhenAll(tasks).ConfigureAwait(false);
             return;
         }
-        for (int i = 0; i < Batch; i++) await _module.TranslatePinAsync(new EncryptedPinBlock(_from, PinBlockFormat.Iso0, _block), Pan, _to, PinBlockFormat.Iso0, _output).ConfigureAwait(false);
+        for (int i = 0; i < Batch; i++) await _ops.TranslatePinAsync(new EncryptedPinBlock(_from, PinBlockFormat.Iso0, _block), Pan, _to, PinBlockFormat.Iso0, _output, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>MAC verify, retail MAC over 64 bytes.</summary>
@@ -83,18 +86,18 @@ public class SecurityBenchmarks
         if (Backend == "payshield")
         {
             var tasks = new Task<bool>[Batch];
-            for (int i = 0; i < Batch; i++) tasks[i] = _module.VerifyMacAsync(_mac, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, _data, _macValue).AsTask();
+            for (int i = 0; i < Batch; i++) tasks[i] = _ops.VerifyMacAsync(_mac, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, _data, _macValue, CancellationToken.None).AsTask();
             await Task.WhenAll(tasks).ConfigureAwait(false);
             return;
         }
         for (int i = 0; i < Batch; i++)
         {
-            if (!await _module.VerifyMacAsync(_mac, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, _data, _macValue).ConfigureAwait(false)) throw new InvalidOperationException("MAC mismatch");
+            if (!await _ops.VerifyMacAsync(_mac, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, _data, _macValue, CancellationToken.None).ConfigureAwait(false)) throw new InvalidOperationException("MAC mismatch");
         }
     }
 
     private SecureKey Import(KeyType type, string hex) =>
-        _module.ImportClearKeyAsync(type, KeyAlgorithm.Tdes, Convert.FromHexString(hex)).AsTask().GetAwaiter().GetResult();
+        _module.ImportClearKeyAsync(type, KeyAlgorithm.Tdes, Convert.FromHexString(hex), CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     private PayShieldSecurityModule StartPayShield()
     {

@@ -8,7 +8,7 @@ namespace Switch.Security.Tests;
 public sealed class KeyStoreTests
 {
     private static readonly byte[] C1 = Convert.FromHexString("0123456789ABCDEF0123456789ABCDEF");
-    private static readonly byte[] C2 = Convert.FromHexString("FEDCBA9876543210FEDCBA9876543210");
+    private static readonly byte[] C2 = Convert.FromHexString("1032547698BADCFE0011223344556677");
 
     [Fact]
     public void Components_with_the_right_KCV_are_stored_only_as_a_cryptogram()
@@ -16,8 +16,8 @@ public sealed class KeyStoreTests
         using var dir = new TempDir();
         using var lmk = Lmk.Create(dir.Path);
         var store = new FileKeyStore(dir.Path);
-        var entry = new KeyImport(lmk, store).FromComponents("zpk.acq1", KeyType.Zpk, KeyAlgorithm.Tdes, [C1, C2], "CAAAAF");
-        Assert.Equal("CAAAAF", entry.Kcv);
+        var entry = new KeyImport(lmk, store).FromComponents("zpk.acq1", KeyType.Zpk, KeyAlgorithm.Tdes, [C1, C2], "7EAD09");
+        Assert.Equal("7EAD09", entry.Kcv);
         string file = File.ReadAllText(Path.Combine(dir.Path, FileKeyStore.FileName));
         Assert.DoesNotContain("FFFFFFFFFFFFFFFF", file, StringComparison.Ordinal);
         Assert.DoesNotContain("0123456789ABCDEF", file, StringComparison.Ordinal);
@@ -31,7 +31,7 @@ public sealed class KeyStoreTests
         using var lmk = Lmk.Create(dir.Path);
         var store = new FileKeyStore(dir.Path);
         var ex = Assert.Throws<SecurityInputException>(() => new KeyImport(lmk, store).FromComponents("zpk1", KeyType.Zpk, KeyAlgorithm.Tdes, [C1, C2], "000000"));
-        Assert.Contains("CAAAAF", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("7EAD09", ex.Message, StringComparison.Ordinal);
         Assert.Empty(store.List());
     }
 
@@ -42,18 +42,18 @@ public sealed class KeyStoreTests
         using var lmk = Lmk.Create(dir.Path);
         var store = new FileKeyStore(dir.Path);
         var import = new KeyImport(lmk, store);
-        import.FromComponents("zmk1", KeyType.Zmk, KeyAlgorithm.Tdes, [C1, C2], "CAAAAF");
+        import.FromComponents("zmk1", KeyType.Zmk, KeyAlgorithm.Tdes, [C1, C2], "7EAD09");
         // The partner sends ZPK FD2C1F8DD5950801F97896E143A544D3 enciphered under the ZMK (all-F key).
         var engine = new SoftwareCipherEngine();
-        using var zmk = engine.Import(KeyAlgorithm.Tdes, Convert.FromHexString("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"));
+        using var zmk = engine.Import(KeyAlgorithm.Tdes, Convert.FromHexString("111111111111111101326754CDFEAB98"));
         var cryptogram = new byte[16];
         engine.EncryptEcb(zmk, KeyPart.Whole, Convert.FromHexString("FD2C1F8DD5950801F97896E143A544D3"), cryptogram);
         string kcv = KeyImport.CheckValue(KeyAlgorithm.Tdes, Convert.FromHexString("FD2C1F8DD5950801F97896E143A544D3"));
         var entry = import.FromZmk("zpk1", KeyType.Zpk, KeyAlgorithm.Tdes, "zmk1", cryptogram, kcv);
 
         await using var module = new ComposedSecurityModule(new SoftwareCipherEngine(), lmk);
-        using var loaded = await module.LoadStoredKeyAsync(entry);
-        Assert.Equal(kcv, await module.KeyCheckValueAsync(loaded));
+        using var loaded = await module.LoadStoredKeyAsync(entry, TestTimeout.Token);
+        Assert.Equal(kcv, await module.KeyCheckValueAsync(loaded, TestTimeout.Token));
         Assert.Equal(KeyType.Zpk, loaded.Type);
     }
 
@@ -86,7 +86,7 @@ public sealed class KeyStoreTests
         using var dir = new TempDir();
         using var lmk = Lmk.Create(dir.Path);
         var store = new FileKeyStore(dir.Path);
-        new KeyImport(lmk, store).FromComponents("k1", KeyType.Tak, KeyAlgorithm.Tdes, [C1, C2], "CAAAAF");
+        new KeyImport(lmk, store).FromComponents("k1", KeyType.Tak, KeyAlgorithm.Tdes, [C1, C2], "7EAD09");
         Assert.True(store.Remove("k1"));
         Assert.False(store.Remove("k1"));
         Assert.Empty(store.List());
@@ -105,23 +105,23 @@ public sealed class KeysCliTests
         Assert.Contains("lmk_kcv", init.Stdout, StringComparison.Ordinal);
 
         string file = Path.Combine(dir.Path, "components.txt");
-        File.WriteAllLines(file, ["0123456789ABCDEF0123456789ABCDEF", "FEDCBA9876543210FEDCBA9876543210"]);
+        File.WriteAllLines(file, ["0123456789ABCDEF0123456789ABCDEF", "1032547698BADCFE0011223344556677"]);
         var wrong = CliRunner.Run(["keys", "import", "--store", dir.Path, "--name", "zpk1", "--type", "zpk", "--components-file", file, "--kcv", "123456"]);
         Assert.Equal(1, wrong.ExitCode);
-        Assert.Contains("key check value is CAAAAF", wrong.Stderr, StringComparison.Ordinal);
+        Assert.Contains("key check value is 7EAD09", wrong.Stderr, StringComparison.Ordinal);
 
-        var ok = CliRunner.Run(["keys", "import", "--store", dir.Path, "--name", "zpk1", "--type", "zpk", "--components-file", file, "--kcv", "CAAAAF"]);
+        var ok = CliRunner.Run(["keys", "import", "--store", dir.Path, "--name", "zpk1", "--type", "zpk", "--components-file", file, "--kcv", "7EAD09"]);
         Assert.Equal(0, ok.ExitCode);
 
-        var prompted = CliRunner.Run(["keys", "import", "--store", dir.Path, "--name", "tak1", "--type", "tak", "--components", "2", "--kcv", "CAAAAF"],
-            stdin: "0123456789ABCDEF0123456789ABCDEF\nFEDCBA9876543210FEDCBA9876543210\n");
+        var prompted = CliRunner.Run(["keys", "import", "--store", dir.Path, "--name", "tak1", "--type", "tak", "--components", "2", "--kcv", "7EAD09"],
+            stdin: "0123456789ABCDEF0123456789ABCDEF\n1032547698BADCFE0011223344556677\n");
         Assert.Equal(0, prompted.ExitCode);
         Assert.DoesNotContain("0123456789ABCDEF", prompted.Stdout + prompted.Stderr, StringComparison.Ordinal);
 
         var list = CliRunner.Run(["keys", "list", "--store", dir.Path]);
         Assert.Equal(0, list.ExitCode);
         Assert.Contains("zpk1", list.Stdout, StringComparison.Ordinal);
-        Assert.Contains("CAAAAF", list.Stdout, StringComparison.Ordinal);
+        Assert.Contains("7EAD09", list.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("S0096", list.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("FFFFFFFF", list.Stdout, StringComparison.Ordinal);
 

@@ -5,17 +5,18 @@ using Switch.Security.Emv;
 using Switch.Security.Keys;
 using Switch.Security.Mac;
 using Switch.Security.Pin;
-using Switch.Security.Tooling;
+using Switch.Simulators.Hsm;
 
 namespace Switch.Security.Tests;
 
 /// <summary>A payShield simulator and client on real loopback TCP, plus the module that speaks through them.</summary>
 public sealed class PayShieldFixture : IAsyncDisposable
 {
-    private PayShieldFixture(Lmk lmk, PayShieldSimulator simulator, PayShieldSecurityModule module)
+    private PayShieldFixture(Lmk lmk, PayShieldSimulator simulator, PayShieldClient client, PayShieldSecurityModule module)
     {
         Lmk = lmk;
         Simulator = simulator;
+        Client = client;
         Module = module;
     }
 
@@ -28,14 +29,17 @@ public sealed class PayShieldFixture : IAsyncDisposable
     /// <summary>The back end under test.</summary>
     public PayShieldSecurityModule Module { get; }
 
+    /// <summary>The module's protocol client.</summary>
+    public PayShieldClient Client { get; }
+
     /// <summary>Starts a simulator on an ephemeral port and connects a client.</summary>
-    public static PayShieldFixture Start(int requestTimeoutMs = 5000, bool productionCommandsOnly = false)
+    public static PayShieldFixture Start(bool productionCommandsOnly = false)
     {
         var lmk = Lmk.Generate();
         var simulator = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions { ProductionCommandsOnly = productionCommandsOnly });
         simulator.Start();
-        var client = new PayShieldClient(new PayShieldClientOptions { Port = simulator.Port, RequestTimeoutMs = requestTimeoutMs });
-        return new PayShieldFixture(lmk, simulator, new PayShieldSecurityModule(client, lmk));
+        var client = new PayShieldClient(new PayShieldClientOptions { Port = simulator.Port });
+        return new PayShieldFixture(lmk, simulator, client, new PayShieldSecurityModule(client, lmk));
     }
 
     /// <summary>Closes the client, then the simulator.</summary>
@@ -63,7 +67,7 @@ public sealed class PayShieldBackendTests
     {
         CryptoVector v = VectorFile.Get(id);
         await using var f = PayShieldFixture.Start();
-        Assert.Equal(v.Out, await CryptoTool.RunAsync(f.Module, v.Op, v.In));
+        Assert.Equal(v.Out, await CryptoTool.RunAsync(f.Module, v.Op, v.In, TestTimeout.Token));
     }
 
     [Theory]
@@ -99,9 +103,9 @@ public sealed class PayShieldBackendTests
         var card = EmvCryptograms.Context("4012345678909", "00", [0, 1], [1, 2, 3, 4]);
         var refusals = new (string Command, Func<Task> Call)[]
         {
-            ("ZA", async () => await f.Module.GenerateArqcAsync(imk, EmvScheme.EmvCsk, card, new byte[8])),
-            ("ZC", async () => await f.Module.DeriveDukptTdesAsync(bdk, Convert.FromHexString("FFFF9876543210E00001"))),
-            ("ZE", async () => await f.Module.DeriveDukptAesAsync(aesBdk, 16, Convert.FromHexString("123456789012345600000001"))),
+            ("ZA", async () => await f.Module.GenerateArqcAsync(imk, EmvScheme.EmvCsk, card, new byte[8], TestTimeout.Token)),
+            ("ZC", async () => await f.Module.DeriveDukptTdesAsync(bdk, Convert.FromHexString("FFFF9876543210E00001"), TestTimeout.Token)),
+            ("ZE", async () => await f.Module.DeriveDukptAesAsync(aesBdk, 16, Convert.FromHexString("123456789012345600000001"), TestTimeout.Token)),
         };
         foreach (var (command, call) in refusals)
         {
@@ -112,7 +116,7 @@ public sealed class PayShieldBackendTests
             Assert.DoesNotContain('\n', ex.Message);
         }
         // Production commands still work on the same connection.
-        Assert.Equal("08D7B4", await f.Module.KeyCheckValueAsync(bdk));
+        Assert.Equal("08D7B4", await f.Module.KeyCheckValueAsync(bdk, TestTimeout.Token));
     }
 
     [Fact]
@@ -126,7 +130,7 @@ public sealed class PayShieldBackendTests
         await using (var module = new PayShieldSecurityModule(new PayShieldClient(options), lmk))
         {
             using var bdk = await module.KeyAsync(KeyType.Bdk, "0123456789ABCDEFFEDCBA9876543210");
-            var ex = await Assert.ThrowsAsync<HsmErrorException>(async () => await module.DeriveDukptTdesAsync(bdk, Convert.FromHexString("FFFF9876543210E00001")));
+            var ex = await Assert.ThrowsAsync<HsmErrorException>(async () => await module.DeriveDukptTdesAsync(bdk, Convert.FromHexString("FFFF9876543210E00001"), TestTimeout.Token));
             Assert.Equal("ZZ", ex.ErrorCode);
             Assert.StartsWith("payshield: the HSM has no ZC command (", ex.Message, StringComparison.Ordinal);
         }
@@ -196,7 +200,7 @@ public sealed class PayShieldBackendTests
         using var zak = await f.Module.KeyAsync(KeyType.Zak, "C99DC32C25B6260190036CD97EDB88DD");
         byte[] data = Convert.FromHexString("962EAA2CE763");
         byte[] mac = Convert.FromHexString("824F270ABC8B3D87");
-        var tasks = Enumerable.Range(0, 5000).Select(i => f.Module.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, data, i % 2 == 0 ? mac : mac.Reverse().ToArray()).AsTask());
+        var tasks = Enumerable.Range(0, 5000).Select(i => f.Module.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, data, i % 2 == 0 ? mac : mac.Reverse().ToArray(), TestTimeout.Token).AsTask());
         bool[] results = await Task.WhenAll(tasks);
         for (int i = 0; i < results.Length; i++) Assert.Equal(i % 2 == 0, results[i]);
     }
@@ -209,18 +213,18 @@ public sealed class PayShieldBackendTests
         using var pvk = await f.Module.KeyAsync(KeyType.Pvk, "F855F2E949E92BCFC4B39887613BB3EA");
         using var cvk = await f.Module.KeyAsync(KeyType.Cvk, "98E99D4AA9BBB30476373827551E3179");
         const string pan = "5400805092626701";
-        string pvv = await f.Module.GeneratePvvAsync(pvk, pan, "2694", 0);
+        string pvv = await f.Module.GeneratePvvAsync(pvk, pan, "2694", 0, TestTimeout.Token);
         Assert.Equal("9052", pvv);
         byte[] right = await EncodeAsync("2694", pan);
         byte[] wrong = await EncodeAsync("2695", pan);
-        Assert.True(await f.Module.VerifyPinPvvAsync(new EncryptedPinBlock(zpk, PinBlockFormat.Iso0, right), pan, pvk, 0, pvv));
-        Assert.False(await f.Module.VerifyPinPvvAsync(new EncryptedPinBlock(zpk, PinBlockFormat.Iso0, wrong), pan, pvk, 0, pvv));
-        Assert.False(await f.Module.VerifyCvvAsync(cvk, "4642711594932", "2604", "201", "667"));
+        Assert.True(await f.Module.VerifyPinPvvAsync(new EncryptedPinBlock(zpk, PinBlockFormat.Iso0, right), pan, pvk, 0, pvv, TestTimeout.Token));
+        Assert.False(await f.Module.VerifyPinPvvAsync(new EncryptedPinBlock(zpk, PinBlockFormat.Iso0, wrong), pan, pvk, 0, pvv, TestTimeout.Token));
+        Assert.False(await f.Module.VerifyCvvAsync(cvk, "4642711594932", "2604", "201", "667", TestTimeout.Token));
 
         using var other = Lmk.Generate();
         await using var foreignModule = new PayShieldSecurityModule(new PayShieldClient(new PayShieldClientOptions()), other);
         using var foreign = await foreignModule.KeyAsync(KeyType.Zpk, "FD2C1F8DD5950801F97896E143A544D3");
-        var ex = await Assert.ThrowsAsync<SecurityInputException>(async () => await f.Module.KeyCheckValueAsync(foreign));
+        var ex = await Assert.ThrowsAsync<SecurityInputException>(async () => await f.Module.KeyCheckValueAsync(foreign, TestTimeout.Token));
         Assert.Contains("error 10", ex.Message, StringComparison.Ordinal);
     }
 
@@ -324,9 +328,9 @@ public sealed class PayShieldBackendTests
         var card = EmvCryptograms.Context(v.In["pan"], v.In["psn"], Convert.FromHexString(v.In["atc"]), Convert.FromHexString(v.In["un"]));
         EmvScheme scheme = EmvCryptograms.ParseScheme(v.In["scheme"]);
         byte[] arqc = Convert.FromHexString(v.Out["arqc"]);
-        Assert.True(await f.Module.VerifyArqcAsync(imk, scheme, card, Convert.FromHexString(v.In["data"]), arqc));
+        Assert.True(await f.Module.VerifyArqcAsync(imk, scheme, card, Convert.FromHexString(v.In["data"]), arqc, TestTimeout.Token));
         arqc[0] ^= 1;
-        Assert.False(await f.Module.VerifyArqcAsync(imk, scheme, card, Convert.FromHexString(v.In["data"]), arqc));
+        Assert.False(await f.Module.VerifyArqcAsync(imk, scheme, card, Convert.FromHexString(v.In["data"]), arqc, TestTimeout.Token));
     }
 
     // The HSM derives the PIN key inside G0: a PIN block made under the vector's pin_key must translate correctly.
@@ -339,15 +343,15 @@ public sealed class PayShieldBackendTests
         using var pinKey = await soft.KeyAsync(KeyType.Tpk, v.Out["pin_key"], algorithm);
         using var zpkSoft = await soft.KeyAsync(KeyType.Zpk, "022BB21ECDE7A47F621FA7A97FD1676C");
         var format = aes ? PinBlockFormat.Iso4 : PinBlockFormat.Iso0;
-        byte[] block = aes ? await soft.EncodePinBlock4Async(pinKey, "1234", pan) : await EncodeWithAsync(soft, pinKey, "1234", pan);
+        byte[] block = aes ? await soft.EncodePinBlock4Async(pinKey, "1234", pan, TestTimeout.Token) : await EncodeWithAsync(soft, pinKey, "1234", pan);
         using var bdk = await f.Module.KeyAsync(KeyType.Bdk, v.In["bdk"], algorithm);
         using var zpk = await f.Module.KeyAsync(KeyType.Zpk, "022BB21ECDE7A47F621FA7A97FD1676C");
         var output = new byte[16];
-        int n = await f.Module.TranslateDukptPinAsync(bdk, Convert.FromHexString(v.In["ksn"]), format, block, pan, zpk, PinBlockFormat.Iso0, output);
-        Assert.Equal("1234", await soft.RevealPinAsync(new EncryptedPinBlock(zpkSoft, PinBlockFormat.Iso0, output.AsMemory(0, n)), pan));
+        int n = await f.Module.TranslateDukptPinAsync(bdk, Convert.FromHexString(v.In["ksn"]), format, block, pan, zpk, PinBlockFormat.Iso0, output, TestTimeout.Token);
+        Assert.Equal("1234", await soft.RevealPinAsync(new EncryptedPinBlock(zpkSoft, PinBlockFormat.Iso0, output.AsMemory(0, n)), pan, TestTimeout.Token));
     }
 
-    private static async Task<byte[]> EncodeWithAsync(ISecurityModule soft, SecureKey key, string pin, string pan)
+    private static async Task<byte[]> EncodeWithAsync(ISecurityTooling soft, SecureKey key, string pin, string pan)
     {
         var clear = new byte[8];
         PinBlock.Encode(PinBlockFormat.Iso0, pin, pan, clear);
@@ -357,7 +361,7 @@ public sealed class PayShieldBackendTests
         engine.EncryptEcb(h, Backends.KeyPart.Whole, clear, enc);
         using var temp = await soft.KeyAsync(KeyType.Zpk, "0123456789ABCDEFFEDCBA9876543210");
         var output = new byte[8];
-        await soft.TranslatePinAsync(new EncryptedPinBlock(temp, PinBlockFormat.Iso0, enc), pan, key, PinBlockFormat.Iso0, output);
+        await soft.TranslatePinAsync(new EncryptedPinBlock(temp, PinBlockFormat.Iso0, enc), pan, key, PinBlockFormat.Iso0, output, TestTimeout.Token);
         return output;
     }
 }

@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using Switch.Security.Backends.PayShield;
 using Switch.Security.Keys;
 
+using Switch.Simulators.Hsm;
+
 namespace Switch.Security.Tests;
 
 /// <summary>The simulator's host commands at the wire level: layouts, error codes and robustness.</summary>
@@ -22,7 +24,7 @@ public sealed class PayShieldProtocolTests
     {
         await using var f = PayShieldFixture.Start();
         await using var client = new PayShieldClient(new PayShieldClientOptions { Port = f.Simulator.Port });
-        string zmk = f.Lmk.Wrap(KeyType.Zmk, KeyAlgorithm.Tdes, Convert.FromHexString("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"));
+        string zmk = f.Lmk.Wrap(KeyType.Zmk, KeyAlgorithm.Tdes, Convert.FromHexString("111111111111111101326754CDFEAB98"));
         string response = await client.SendAsync("A01001S;0" + zmk, default);
         Assert.StartsWith("A100", response, StringComparison.Ordinal);
         var reader = new PayShieldReader(response, 4);
@@ -38,7 +40,7 @@ public sealed class PayShieldProtocolTests
         Assert.Equal(KeyType.Zpk, type);
         Assert.Equal(kcv, KeyImport.CheckValue(KeyAlgorithm.Tdes, clear.AsSpan(0, n)));
         var engine = new Backends.Software.SoftwareCipherEngine();
-        using var zmkKey = engine.Import(KeyAlgorithm.Tdes, Convert.FromHexString("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"));
+        using var zmkKey = engine.Import(KeyAlgorithm.Tdes, Convert.FromHexString("111111111111111101326754CDFEAB98"));
         var deciphered = new byte[16];
         engine.DecryptEcb(zmkKey, Backends.KeyPart.Whole, underZmk, deciphered);
         Assert.Equal(kcv, KeyImport.CheckValue(KeyAlgorithm.Tdes, deciphered));

@@ -1,7 +1,7 @@
 using Switch.Security.Keys;
 using Switch.Security.Mac;
 using Switch.Security.Pin;
-using Switch.Security.Tooling;
+using Switch.Simulators.Hsm;
 
 namespace Switch.Security.Tests;
 
@@ -17,7 +17,7 @@ public sealed class Pkcs11BackendTests(SoftHsmToken token)
     {
         CryptoVector v = VectorFile.Get(id);
         await using var module = token.Module();
-        Assert.Equal(v.Out, await CryptoTool.RunAsync(module, v.Op, v.In));
+        Assert.Equal(v.Out, await CryptoTool.RunAsync(module, v.Op, v.In, TestTimeout.Token));
     }
 
     [Theory]
@@ -33,25 +33,26 @@ public sealed class Pkcs11BackendTests(SoftHsmToken token)
     }
 
     [Fact]
-    public async Task A_removed_token_declines_with_91_opens_the_circuit_and_a_new_engine_recovers()
+    public async Task A_removed_token_is_unavailable_opens_the_circuit_and_a_new_engine_recovers()
     {
         try
         {
             await using var module = token.Module();
             using var zak = await module.KeyAsync(KeyType.Zak, "C99DC32C25B6260190036CD97EDB88DD");
-            var resilient = new Resilience.ResilientSecurityModule(module, new Resilience.HsmResilienceOptions { FailuresToOpen = 2, OpenMs = 60_000 });
+            var resilient = new Resilience.ResilientSecurityModule(module, new Resilience.HsmResilienceOptions { BreakerCallsMin = 3, BreakerFailureRatio = 0.5, BreakerSamplingMs = 60_000, BreakerOpenMs = 60_000 });
             byte[] data = Convert.FromHexString("962EAA2CE763"), mac = Convert.FromHexString("824F270ABC8B3D87");
-            Assert.True(await resilient.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, data, mac));
+            Assert.True(await resilient.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, data, mac, TestTimeout.Token));
 
             token.Engine.SimulateTokenRemoval();
             for (int i = 0; i < 2; i++)
             {
-                var ex = await Assert.ThrowsAsync<HsmUnavailableException>(async () => await resilient.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, data, mac));
-                Assert.Equal("91", Resilience.HsmDecline.ResponseCode(ex));
+                var ex = await Assert.ThrowsAsync<HsmUnavailableException>(async () => await resilient.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, data, mac, TestTimeout.Token));
+                Assert.Equal(HsmFailureKind.Unavailable, ex.Kind);
             }
-            Assert.Equal(Resilience.CircuitState.Open, resilient.Circuit);
-            var fast = await Assert.ThrowsAsync<HsmUnavailableException>(async () => await resilient.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, data, mac));
+            Assert.Equal(Polly.CircuitBreaker.CircuitState.Open, resilient.Circuit);
+            var fast = await Assert.ThrowsAsync<HsmUnavailableException>(async () => await resilient.VerifyMacAsync(zak, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, data, mac, TestTimeout.Token));
             Assert.Contains("circuit open", fast.Message, StringComparison.Ordinal);
+            Assert.Equal(HsmFailureKind.CircuitOpen, fast.Kind);
         }
         finally
         {
@@ -59,7 +60,7 @@ public sealed class Pkcs11BackendTests(SoftHsmToken token)
         }
         await using var fresh = token.Module();
         using var again = await fresh.KeyAsync(KeyType.Zak, "C99DC32C25B6260190036CD97EDB88DD");
-        Assert.True(await fresh.VerifyMacAsync(again, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Convert.FromHexString("962EAA2CE763"), Convert.FromHexString("824F270ABC8B3D87")));
+        Assert.True(await fresh.VerifyMacAsync(again, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Convert.FromHexString("962EAA2CE763"), Convert.FromHexString("824F270ABC8B3D87"), TestTimeout.Token));
     }
 
     [Fact]
@@ -84,7 +85,7 @@ public sealed class Pkcs11BackendTests(SoftHsmToken token)
             var output = new byte[8];
             for (int i = 0; i < 100; i++)
             {
-                await module.TranslatePinAsync(new EncryptedPinBlock(a, PinBlockFormat.Iso0, block), "4690592981884714", b, PinBlockFormat.Iso0, output);
+                await module.TranslatePinAsync(new EncryptedPinBlock(a, PinBlockFormat.Iso0, block), "4690592981884714", b, PinBlockFormat.Iso0, output, TestTimeout.Token);
                 if (Convert.ToHexString(output) != "CF90AF3580E4D929") return false;
             }
             return true;
@@ -99,7 +100,7 @@ public sealed class Pkcs11BackendTests(SoftHsmToken token)
         using var key = await module.KeyAsync(KeyType.Zak, "C99DC32C25B6260190036CD97EDB88DD");
         // The only way to use the key is through the token; its MAC matches the software back end's.
         var mac = new byte[8];
-        await module.GenerateMacAsync(key, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Convert.FromHexString("962EAA2CE763"), mac);
+        await module.GenerateMacAsync(key, MacAlgorithm.Iso9797Alg3, MacPadding.Method2, Convert.FromHexString("962EAA2CE763"), mac, TestTimeout.Token);
         Assert.Equal("824F270ABC8B3D87", Convert.ToHexString(mac));
         Assert.Equal("Zak tdes-128", key.ToString());
         // The token itself refuses to return CKA_VALUE and marks every object sensitive and non-extractable.
@@ -122,7 +123,7 @@ public sealed class Pkcs11BackendTests(SoftHsmToken token)
 public sealed class Pkcs11KeyStoreTests(SoftHsmToken token)
 {
     private static readonly byte[] C1 = Convert.FromHexString("0123456789ABCDEF0123456789ABCDEF");
-    private static readonly byte[] C2 = Convert.FromHexString("FEDCBA9876543210FEDCBA9876543210");
+    private static readonly byte[] C2 = Convert.FromHexString("1032547698BADCFE0011223344556677");
 
     [Fact]
     public async Task Components_imported_to_the_token_are_stored_by_label_and_usable_after_reloading()
@@ -130,13 +131,13 @@ public sealed class Pkcs11KeyStoreTests(SoftHsmToken token)
         using var dir = new TempDir();
         var store = new FileKeyStore(dir.Path);
         string name = "zpk-" + Guid.NewGuid().ToString("N")[..8];
-        var entry = new KeyImport(null, store, token.Engine).FromComponents(name, KeyType.Zpk, KeyAlgorithm.Tdes, [C1, C2], "CAAAAF");
+        var entry = new KeyImport(null, store, token.Engine).FromComponents(name, KeyType.Zpk, KeyAlgorithm.Tdes, [C1, C2], "7EAD09");
         Assert.Equal("pkcs11:" + name, entry.Cryptogram);
         try
         {
             await using var module = token.Module();
-            using var key = await module.LoadStoredKeyAsync(store.Get(name));
-            Assert.Equal("CAAAAF", await module.KeyCheckValueAsync(key));
+            using var key = await module.LoadStoredKeyAsync(store.Get(name), TestTimeout.Token);
+            Assert.Equal("7EAD09", await module.KeyCheckValueAsync(key, TestTimeout.Token));
             Assert.False(token.Engine.TokenWouldRevealValue(key.Handle!));
         }
         finally
@@ -153,19 +154,19 @@ public sealed class Pkcs11KeyStoreTests(SoftHsmToken token)
         var store = new FileKeyStore(dir.Path);
         string zmkName = "zmk-" + Guid.NewGuid().ToString("N")[..8], zpkName = "zpk-" + Guid.NewGuid().ToString("N")[..8];
         var import = new KeyImport(null, store, token.Engine);
-        import.FromComponents(zmkName, KeyType.Zmk, KeyAlgorithm.Tdes, [C1, C2], "CAAAAF");
+        import.FromComponents(zmkName, KeyType.Zmk, KeyAlgorithm.Tdes, [C1, C2], "7EAD09");
         try
         {
             // The partner's ZPK FD2C…44D3 under the all-F ZMK.
             var engine = new Backends.Software.SoftwareCipherEngine();
-            using var zmk = engine.Import(KeyAlgorithm.Tdes, Convert.FromHexString("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"));
+            using var zmk = engine.Import(KeyAlgorithm.Tdes, Convert.FromHexString("111111111111111101326754CDFEAB98"));
             var cryptogram = new byte[16];
             engine.EncryptEcb(zmk, Backends.KeyPart.Whole, Convert.FromHexString("FD2C1F8DD5950801F97896E143A544D3"), cryptogram);
             string kcv = KeyImport.CheckValue(KeyAlgorithm.Tdes, Convert.FromHexString("FD2C1F8DD5950801F97896E143A544D3"));
             import.FromZmk(zpkName, KeyType.Zpk, KeyAlgorithm.Tdes, zmkName, cryptogram, kcv);
             await using var module = token.Module();
-            using var zpk = await module.LoadStoredKeyAsync(store.Get(zpkName));
-            Assert.Equal(kcv, await module.KeyCheckValueAsync(zpk));
+            using var zpk = await module.LoadStoredKeyAsync(store.Get(zpkName), TestTimeout.Token);
+            Assert.Equal(kcv, await module.KeyCheckValueAsync(zpk, TestTimeout.Token));
         }
         finally
         {
@@ -179,10 +180,10 @@ public sealed class Pkcs11KeyStoreTests(SoftHsmToken token)
     {
         using var dir = new TempDir();
         string file = Path.Combine(dir.Path, "components.txt");
-        File.WriteAllLines(file, ["0123456789ABCDEF0123456789ABCDEF", "FEDCBA9876543210FEDCBA9876543210"]);
+        File.WriteAllLines(file, ["0123456789ABCDEF0123456789ABCDEF", "1032547698BADCFE0011223344556677"]);
         string name = "tak-" + Guid.NewGuid().ToString("N")[..8];
         var env = token.ChildEnvironment();
-        var imported = CliRunner.Run(["keys", "import", "--store", dir.Path, "--name", name, "--type", "tak", "--components-file", file, "--kcv", "CAAAAF", "--backend", "pkcs11"], env);
+        var imported = CliRunner.Run(["keys", "import", "--store", dir.Path, "--name", name, "--type", "tak", "--components-file", file, "--kcv", "7EAD09", "--backend", "pkcs11"], env);
         Assert.True(imported.ExitCode == 0, imported.Stderr);
         Assert.Contains("pkcs11:" + name, File.ReadAllText(Path.Combine(dir.Path, FileKeyStore.FileName)), StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(dir.Path, Lmk.FileName)));

@@ -1,6 +1,6 @@
 using Switch.Security.Backends;
 using Switch.Security.Backends.Software;
-using Switch.Security.Tooling;
+using Switch.Simulators.Hsm;
 
 namespace Switch.Security.Tests;
 
@@ -18,7 +18,7 @@ public sealed class PublicVectorTests
     {
         CryptoVector v = VectorFile.Get(id);
         await using var module = new ComposedSecurityModule(new SoftwareCipherEngine());
-        var output = await CryptoTool.RunAsync(module, v.Op, v.In);
+        var output = await CryptoTool.RunAsync(module, v.Op, v.In, TestTimeout.Token);
         Assert.Equal(v.Out, output);
     }
 }

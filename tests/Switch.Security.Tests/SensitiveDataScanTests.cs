@@ -4,7 +4,7 @@ using Serilog.Core;
 using Serilog.Events;
 using Switch.Security.Keys;
 using Switch.Security.Pin;
-using Switch.Security.Tooling;
+using Switch.Simulators.Hsm;
 
 namespace Switch.Security.Tests;
 
@@ -52,11 +52,11 @@ public sealed partial class SensitiveDataScanTests
 
     [Fact]
     public void PANs_are_masked_first_six_last_four() =>
-        Assert.Equal("469059******4714", Primitives.Digits.MaskPan("4690592981884714"));
+        Assert.Equal("469059******4714", Switch.Common.Masking.PanMask.Mask("4690592981884714"));
 
-    private static async Task RunQuietlyAsync(ISecurityModule module, string op, IReadOnlyDictionary<string, string> input)
+    private static async Task RunQuietlyAsync(ISecurityTooling module, string op, IReadOnlyDictionary<string, string> input)
     {
-        try { await CryptoTool.RunAsync(module, op, input); }
+        try { await CryptoTool.RunAsync(module, op, input, TestTimeout.Token); }
         catch (SecurityInputException) { /* expected for refused or tampered operations */ }
     }
 

@@ -11,6 +11,6 @@ public static class SoftwareModule
     public static ComposedSecurityModule Create() => new(new SoftwareCipherEngine());
 
     /// <summary>Imports a test key given as hex.</summary>
-    public static async Task<SecureKey> KeyAsync(this ISecurityModule module, KeyType type, string hex, KeyAlgorithm algorithm = KeyAlgorithm.Tdes) =>
-        await module.ImportClearKeyAsync(type, algorithm, Convert.FromHexString(hex));
+    public static async Task<SecureKey> KeyAsync(this ISecurityTooling module, KeyType type, string hex, KeyAlgorithm algorithm = KeyAlgorithm.Tdes) =>
+        await module.ImportClearKeyAsync(type, algorithm, Convert.FromHexString(hex), TestTimeout.Token);
 }

@@ -17,9 +17,9 @@ public sealed class StandardVectorTests
     {
         await using var m = SoftwareModule.Create();
         using var bdk = await m.KeyAsync(KeyType.Bdk, X924Bdk);
-        var keys = await m.DeriveDukptTdesAsync(bdk, Convert.FromHexString("FFFF9876543210E00000"));
+        var keys = await m.DeriveDukptTdesAsync(bdk, Convert.FromHexString("FFFF9876543210E00000"), TestTimeout.Token);
         Assert.Equal("6AC292FAA1315B4D858AB3A3D7D5933A", Convert.ToHexString(keys.Ipek));
-        keys = await m.DeriveDukptTdesAsync(bdk, Convert.FromHexString("FFFF9876543210E00001"));
+        keys = await m.DeriveDukptTdesAsync(bdk, Convert.FromHexString("FFFF9876543210E00001"), TestTimeout.Token);
         Assert.Equal("042666B49184CF5C68DE9628D0397B36", Convert.ToHexString(keys.PinKey));
         Assert.Equal("042666B4918430A368DE9628D03984C9", Convert.ToHexString(keys.MacKey));
         Assert.Equal("448D3F076D8304036A55A3D7E0055A78", Convert.ToHexString(keys.DataKey));
@@ -53,9 +53,9 @@ public sealed class StandardVectorTests
         using var zpk = await m.KeyAsync(KeyType.Zpk, "E12A6D7FBE5CC845ADCB0FD3FBA76A78");
         var output = new byte[8];
         int n = await m.TranslateDukptPinAsync(bdk, Convert.FromHexString(ksn), PinBlockFormat.Iso0,
-            Convert.FromHexString(block), "4012345678909", zpk, PinBlockFormat.Iso0, output);
+            Convert.FromHexString(block), "4012345678909", zpk, PinBlockFormat.Iso0, output, TestTimeout.Token);
         Assert.Equal(8, n);
-        Assert.Equal("1234", await m.RevealPinAsync(new EncryptedPinBlock(zpk, PinBlockFormat.Iso0, output), "4012345678909"));
+        Assert.Equal("1234", await m.RevealPinAsync(new EncryptedPinBlock(zpk, PinBlockFormat.Iso0, output), "4012345678909", TestTimeout.Token));
     }
 
     [Theory]
@@ -69,7 +69,7 @@ public sealed class StandardVectorTests
         await using var m = SoftwareModule.Create();
         using var key = await m.KeyAsync(KeyType.Tak, "2B7E151628AED2A6ABF7158809CF4F3C", KeyAlgorithm.Aes);
         var mac = new byte[16];
-        int n = await m.GenerateMacAsync(key, MacAlgorithm.AesCmac, MacPadding.Method1, Convert.FromHexString(message), mac);
+        int n = await m.GenerateMacAsync(key, MacAlgorithm.AesCmac, MacPadding.Method1, Convert.FromHexString(message), mac, TestTimeout.Token);
         Assert.Equal(expected, Convert.ToHexString(mac, 0, n));
     }
 
@@ -89,7 +89,7 @@ public sealed class StandardVectorTests
         await using var m = SoftwareModule.Create();
         using var k = await m.KeyAsync(KeyType.Tak, key);
         var mac = new byte[8];
-        await m.GenerateMacAsync(k, MacAlgorithm.TdesCmac, MacPadding.Method1, Convert.FromHexString(message), mac);
+        await m.GenerateMacAsync(k, MacAlgorithm.TdesCmac, MacPadding.Method1, Convert.FromHexString(message), mac, TestTimeout.Token);
         Assert.Equal(expected, Convert.ToHexString(mac));
     }
 
@@ -129,7 +129,7 @@ public sealed class StandardVectorTests
     {
         await using var m = SoftwareModule.Create();
         using var bdk = await m.KeyAsync(KeyType.Bdk, AesBdk, KeyAlgorithm.Aes);
-        var keys = await m.DeriveDukptAesAsync(bdk, 16, Convert.FromHexString(ksn));
+        var keys = await m.DeriveDukptAesAsync(bdk, 16, Convert.FromHexString(ksn), TestTimeout.Token);
         Assert.Equal("1273671EA26AC29AFA4D1084127652A1", Convert.ToHexString(keys.InitialKey));
         Assert.Equal(pin, Convert.ToHexString(keys.PinKey));
         Assert.Equal(mac, Convert.ToHexString(keys.MacGenerationKey));
@@ -158,6 +158,6 @@ public sealed class StandardVectorTests
         // The Visa CVV worked example: CVK-A 0123456789ABCDEF, CVK-B FEDCBA9876543210, PAN 4123456789012345, expiry 8701, service code 101.
         await using var m = SoftwareModule.Create();
         using var cvk = await m.KeyAsync(KeyType.Cvk, "0123456789ABCDEFFEDCBA9876543210");
-        Assert.Equal("561", await m.GenerateCvvAsync(cvk, "4123456789012345", "8701", "101"));
+        Assert.Equal("561", await m.GenerateCvvAsync(cvk, "4123456789012345", "8701", "101", TestTimeout.Token));
     }
 }

@@ -1,13 +1,16 @@
 using System.CommandLine;
 using System.Text.Json;
 using Switch.Security;
-using Switch.Security.Tooling;
+using Switch.Simulators.Hsm;
 
 namespace Switch.Cli.Commands;
 
 /// <summary><c>switch crypto OP --name value …</c>: security operations as a tool, on any back end; prints one JSON object.</summary>
 public static class CryptoCommands
 {
+    /// <summary>Longest one <c>crypto</c> operation may wait for the HSM.</summary>
+    private const int ToolTimeoutMs = 10_000;
+
     /// <summary>Builds the <c>crypto</c> verb group, one sub-command per operation.</summary>
     public static Command Create()
     {
@@ -42,11 +45,18 @@ public static class CryptoCommands
         {
             if (r.GetValue(option) is { } value) input[name] = value;
         }
-        await using ISecurityModule module = await backend.OpenAsync(r, ct).ConfigureAwait(false);
+        await using ISecurityTooling module = await backend.OpenAsync(r, ct).ConfigureAwait(false);
         IReadOnlyDictionary<string, string> output;
+        // A tool run has no resilience pipeline: this bounds a silent HSM (the payShield client waits on the token).
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(ToolTimeoutMs);
         try
         {
-            output = await CryptoTool.RunAsync(module, op, input, ct).ConfigureAwait(false);
+            output = await CryptoTool.RunAsync(module, op, input, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new CliException($"{module.Name}: no answer from the HSM within {ToolTimeoutMs} ms");
         }
         catch (HsmErrorException ex)
         {

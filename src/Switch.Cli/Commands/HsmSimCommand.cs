@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Serilog;
 using Serilog.Events;
-using Switch.Security.Backends.PayShield;
+using Switch.Simulators.Hsm;
 using Switch.Security.Keys;
 
 namespace Switch.Cli.Commands;
@@ -26,7 +26,7 @@ public static class HsmSimCommand
     public static Command Create()
     {
         var port = new Option<int>("--port") { Description = "TCP port on 127.0.0.1.", Required = true };
-        var store = new Option<string>("--store") { Description = "Key store directory holding the LMK (default $SWITCH_KEY_STORE or ./.switch; create it with `switch keys init`).", DefaultValueFactory = _ => FileKeyStore.DefaultDirectory };
+        var store = new Option<string>("--store") { Description = "Key store directory holding the LMK (default $SWITCH_KEY_STORE or ./.switch; create it with `switch keys init`).", DefaultValueFactory = _ => SecurityBackendOptions.DefaultStore };
         var delay = new Option<int>("--delay-ms") { Description = "Delay every response (fault injection: a slow HSM).", DefaultValueFactory = _ => 0 };
         var header = new Option<int>("--header-length") { Description = "Message header length (must match the client).", DefaultValueFactory = _ => 4 };
         var productionOnly = new Option<bool>("--production-commands-only")

@@ -29,7 +29,7 @@ public static class KeysCommands
     private static Option<string> StoreOption() => new("--store")
     {
         Description = "Key store directory (default $SWITCH_KEY_STORE or ./.switch).",
-        DefaultValueFactory = _ => FileKeyStore.DefaultDirectory,
+        DefaultValueFactory = _ => SecurityBackendOptions.DefaultStore,
     };
 
     private static Command Init()

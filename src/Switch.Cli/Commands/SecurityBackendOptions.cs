@@ -5,6 +5,7 @@ using Switch.Security.Backends.PayShield;
 using Switch.Security.Backends.Pkcs11;
 using Switch.Security.Keys;
 using Switch.Security.Backends.Software;
+using Switch.Simulators.Hsm;
 
 namespace Switch.Cli.Commands;
 
@@ -53,33 +54,59 @@ public sealed class SecurityBackendOptions
         return o;
     }
 
+    /// <summary>Default key store directory: $SWITCH_KEY_STORE, else ./.switch (the library reads no environment).</summary>
+    public static string DefaultStore => Environment.GetEnvironmentVariable("SWITCH_KEY_STORE") is { Length: > 0 } d ? d : FileKeyStore.DefaultDirectory;
+
     /// <summary>The PKCS#11 engine when --backend pkcs11 was chosen, else null; the caller disposes it.</summary>
     public Pkcs11CipherEngine? OpenPkcs11Vault(ParseResult r) => (r.GetValue(_backend) ?? "software") switch
     {
         "software" => null,
-        "pkcs11" => new Pkcs11CipherEngine(Pkcs11Options.FromEnvironment(r.GetValue(_pkcs11Module), r.GetValue(_pkcs11Token), r.GetValue(_pkcs11Pin))),
+        "pkcs11" => new Pkcs11CipherEngine(ConfiguredToken(r)),
         var other => throw new CliException($"--backend: must be software or pkcs11 for the key store, got '{other}'"),
     };
 
-    /// <summary>Opens the selected back end; the caller disposes it.</summary>
-    public ValueTask<ISecurityModule> OpenAsync(ParseResult r, CancellationToken ct)
+    /// <summary>Opens the selected back end with its development tooling (the <c>crypto</c> verb); the caller disposes it.</summary>
+    public ValueTask<ISecurityTooling> OpenAsync(ParseResult r, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         string backend = r.GetValue(_backend) ?? "software";
         return backend switch
         {
             "software" => new(new ComposedSecurityModule(new SoftwareCipherEngine())),
-            // Without a configured token, SoftHSM2 gets a throwaway token that the engine deletes when disposed.
-            "pkcs11" => new(new ComposedSecurityModule(
-                Pkcs11CipherEngine.OpenConfiguredOrScratch(r.GetValue(_pkcs11Module), r.GetValue(_pkcs11Token), r.GetValue(_pkcs11Pin)))),
+            "pkcs11" => new(new ComposedSecurityModule(OpenConfiguredOrScratch(r))),
             "payshield" => new(OpenPayShield(r)),
             _ => throw new CliException($"--backend: must be software, pkcs11 or payshield, got '{backend}'"),
         };
     }
 
+    private string Module(ParseResult r) =>
+        r.GetValue(_pkcs11Module) is { Length: > 0 } m ? m
+        : Environment.GetEnvironmentVariable("SWITCH_PKCS11_MODULE") is { Length: > 0 } fromEnvironment ? fromEnvironment
+        : Pkcs11Options.DefaultModule;
+
+    private string? Token(ParseResult r) => r.GetValue(_pkcs11Token) is { Length: > 0 } t ? t : Environment.GetEnvironmentVariable("SWITCH_PKCS11_TOKEN") is { Length: > 0 } e ? e : null;
+
+    private Pkcs11Options ConfiguredToken(ParseResult r)
+    {
+        string label = Token(r) ?? throw new CliException("pkcs11: no token label (--pkcs11-token or SWITCH_PKCS11_TOKEN)");
+        string pin = r.GetValue(_pkcs11Pin) is { Length: > 0 } p ? p
+            : Environment.GetEnvironmentVariable("SWITCH_PKCS11_PIN") is { Length: > 0 } e ? e
+            : throw new CliException("pkcs11: no user PIN (--pkcs11-pin or SWITCH_PKCS11_PIN)");
+        return new Pkcs11Options { ModulePath = Module(r), TokenLabel = label, UserPin = pin };
+    }
+
+    // A configured token is always used; with none, SoftHSM2 gets a throwaway token that the engine deletes when
+    // disposed; another module without a token is an error.
+    private Pkcs11CipherEngine OpenConfiguredOrScratch(ParseResult r)
+    {
+        string module = Module(r);
+        if (Token(r) is not null || !Pkcs11Options.IsSoftHsm(module)) return new Pkcs11CipherEngine(ConfiguredToken(r));
+        return SoftHsmScratchToken.OpenEngine(module);
+    }
+
     private PayShieldSecurityModule OpenPayShield(ParseResult r)
     {
-        string store = r.GetValue(_store) ?? FileKeyStore.DefaultDirectory;
+        string store = r.GetValue(_store) ?? DefaultStore;
         // Clear keys from the command line are wrapped under the store's LMK, which the simulator shares; without a
         // store, a throwaway LMK serves the in-process simulator.
         Lmk? lmk = File.Exists(Path.Combine(store, Lmk.FileName)) ? Lmk.Load(store) : null;

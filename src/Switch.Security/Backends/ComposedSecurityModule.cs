@@ -17,41 +17,72 @@ namespace Switch.Security.Backends;
 /// <param name="engine">The engine doing the primitive operations.</param>
 /// <param name="lmk">LMK for keys loaded from the key store (optional).</param>
 /// <param name="ownsEngine">Dispose the engine with the module; false when one engine (a PKCS#11 library, which loads once per process) is shared.</param>
-public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null, bool ownsEngine = true) : ISecurityModule
+/// <param name="loadedKeysMax">Most stored keys kept loaded by reference; loads beyond it import a key the caller's <see cref="SecureKey"/> owns.</param>
+public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null, bool ownsEngine = true, int loadedKeysMax = 1024) : ISecurityTooling
 {
     private readonly ICipherEngine _engine = engine;
     private readonly Lmk? _lmk = lmk;
+    private readonly Dictionary<string, SecureKey> _loaded = new(StringComparer.Ordinal);
+    private readonly Lock _loadGate = new();
 
     /// <inheritdoc />
     public string Name => _engine.Name;
 
     /// <inheritdoc />
-    public ValueTask<SecureKey> ImportClearKeyAsync(KeyType type, KeyAlgorithm algorithm, ReadOnlyMemory<byte> clearKey, CancellationToken ct = default)
+    public ValueTask<SecureKey> ImportClearKeyAsync(KeyType type, KeyAlgorithm algorithm, ReadOnlyMemory<byte> clearKey, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         KeyLengths.Require(algorithm, clearKey.Length, "key");
+        WeakKeys.Refuse(algorithm, clearKey.Span, "key");
         KeyHandle handle = _engine.Import(algorithm, clearKey.Span);
         return new(new SecureKey(type, algorithm, clearKey.Length, handle, null));
     }
 
+    /// <summary>Stored keys currently kept loaded by reference.</summary>
+    public int LoadedKeyCount
+    {
+        get
+        {
+            lock (_loadGate) return _loaded.Count;
+        }
+    }
+
     /// <inheritdoc />
-    public ValueTask<SecureKey> LoadStoredKeyAsync(StoredKey key, CancellationToken ct = default)
+    public ValueTask<SecureKey> LoadStoredKeyAsync(StoredKey key, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        // Keyed by everything that identifies the material: a re-imported key under the same name is a new entry.
+        string id = string.Concat(key.Name, "\n", key.Cryptogram, "\n", key.Kcv);
+        lock (_loadGate)
+        {
+            if (_loaded.TryGetValue(id, out SecureKey? cached)) return new(cached);
+            KeyHandle handle = LoadHandle(key, out KeyAlgorithm algorithm, out int length);
+            bool keep = _loaded.Count < loadedKeysMax;
+            var loaded = new SecureKey(key.Type, algorithm, length, handle, null, ownsHandle: !keep);
+            if (keep) _loaded.Add(id, loaded);
+            return new(loaded);
+        }
+    }
+
+    private KeyHandle LoadHandle(StoredKey key, out KeyAlgorithm algorithm, out int length)
+    {
         if (key.Cryptogram.StartsWith(IKeyVault.ReferencePrefix, StringComparison.Ordinal))
         {
             string label = key.Cryptogram[IKeyVault.ReferencePrefix.Length..];
-            KeyHandle handle = (_engine as IKeyVault)?.Find(label)
-                ?? throw new SecurityInputException($"key '{key.Name}': not found on the {Name} back end (label '{label}')");
-            return new(new SecureKey(key.Type, handle.Algorithm, handle.LengthBytes, handle, null));
+            KeyHandle found = (_engine as IKeyVault)?.Find(label)
+                ?? throw new SecurityInputException($"key '{key.Name}': not found on the {Name} back end (label '{label}')", SecurityInputProblem.Key);
+            algorithm = found.Algorithm;
+            length = found.LengthBytes;
+            return found;
         }
         if (_lmk is null) throw new InvalidOperationException($"the {Name} back end was opened without an LMK; stored keys cannot be loaded");
         Span<byte> clear = stackalloc byte[32];
         try
         {
-            int n = _lmk.Unwrap(key.Cryptogram, clear, out KeyType type, out KeyAlgorithm algorithm);
-            if (type != key.Type || algorithm != key.Algorithm) throw new SecurityInputException($"key '{key.Name}': cryptogram header does not match the stored type/algorithm");
-            return new(new SecureKey(type, algorithm, n, _engine.Import(algorithm, clear[..n]), null));
+            int n = _lmk.Unwrap(key.Cryptogram, clear, out KeyType type, out algorithm);
+            if (type != key.Type || algorithm != key.Algorithm) throw new SecurityInputException($"key '{key.Name}': cryptogram header does not match the stored type/algorithm", SecurityInputProblem.Key);
+            length = n;
+            return _engine.Import(algorithm, clear[..n]);
         }
         finally
         {
@@ -60,7 +91,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<string> KeyCheckValueAsync(SecureKey key, CancellationToken ct = default)
+    public ValueTask<string> KeyCheckValueAsync(SecureKey key, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         KeyHandle h = key.RequireHandle();
@@ -72,7 +103,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<int> TranslatePinAsync(EncryptedPinBlock source, string pan, SecureKey destinationKey, PinBlockFormat destinationFormat, Memory<byte> output, CancellationToken ct = default)
+    public ValueTask<int> TranslatePinAsync(EncryptedPinBlock source, string pan, SecureKey destinationKey, PinBlockFormat destinationFormat, Memory<byte> output, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(destinationKey, "to_key", KeyType.Zpk, KeyType.Tpk);
@@ -89,25 +120,16 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<int> TranslateDukptPinAsync(SecureKey bdk, ReadOnlyMemory<byte> ksn, PinBlockFormat sourceFormat, ReadOnlyMemory<byte> block, string pan, SecureKey destinationKey, PinBlockFormat destinationFormat, Memory<byte> output, CancellationToken ct = default)
+    public ValueTask<int> TranslateDukptPinAsync(SecureKey bdk, ReadOnlyMemory<byte> ksn, PinBlockFormat sourceFormat, ReadOnlyMemory<byte> block, string pan, SecureKey destinationKey, PinBlockFormat destinationFormat, Memory<byte> output, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(bdk, "bdk", KeyType.Bdk);
-        Span<byte> pinKey = stackalloc byte[32];
-        int pinKeyBytes = DukptPinKey(bdk, ksn.Span, pinKey);
-        try
-        {
-            using var key = new SecureKey(KeyType.Tpk, bdk.Algorithm, pinKeyBytes, _engine.Import(bdk.Algorithm, pinKey[..pinKeyBytes]), null);
-            return TranslatePinAsync(new EncryptedPinBlock(key, sourceFormat, block), pan, destinationKey, destinationFormat, output, ct);
-        }
-        finally
-        {
-            pinKey.Clear();
-        }
+        using var key = new SecureKey(KeyType.Tpk, bdk.Algorithm, bdk.Algorithm == KeyAlgorithm.Aes ? bdk.LengthBytes : 16, DukptPinKey(bdk, ksn.Span), null);
+        return TranslatePinAsync(new EncryptedPinBlock(key, sourceFormat, block), pan, destinationKey, destinationFormat, output, ct);
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> VerifyPinIbm3624Async(EncryptedPinBlock pin, string pan, SecureKey pvk, ReadOnlyMemory<byte> decimalizationTable, string validationData, string offset, CancellationToken ct = default)
+    public ValueTask<bool> VerifyPinIbm3624Async(EncryptedPinBlock pin, string pan, SecureKey pvk, ReadOnlyMemory<byte> decimalizationTable, string validationData, string offset, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(pvk, "pvk", KeyType.Pvk);
@@ -131,7 +153,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> VerifyPinPvvAsync(EncryptedPinBlock pin, string pan, SecureKey pvk, int pvki, string pvv, CancellationToken ct = default)
+    public ValueTask<bool> VerifyPinPvvAsync(EncryptedPinBlock pin, string pan, SecureKey pvk, int pvki, string pvv, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(pvk, "pvk", KeyType.Pvk);
@@ -151,7 +173,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<string> GeneratePvvAsync(SecureKey pvk, string pan, string pin, int pvki, CancellationToken ct = default)
+    public ValueTask<string> GeneratePvvAsync(SecureKey pvk, string pan, string pin, int pvki, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(pvk, "pvk", KeyType.Pvk);
@@ -161,7 +183,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<string> GenerateIbm3624OffsetAsync(SecureKey pvk, string pin, ReadOnlyMemory<byte> decimalizationTable, int pinLength, string validationData, CancellationToken ct = default)
+    public ValueTask<string> GenerateIbm3624OffsetAsync(SecureKey pvk, string pin, ReadOnlyMemory<byte> decimalizationTable, int pinLength, string validationData, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(pvk, "pvk", KeyType.Pvk);
@@ -176,7 +198,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<int> GenerateMacAsync(SecureKey key, MacAlgorithm algorithm, MacPadding padding, ReadOnlyMemory<byte> data, Memory<byte> mac, CancellationToken ct = default)
+    public ValueTask<int> GenerateMacAsync(SecureKey key, MacAlgorithm algorithm, MacPadding padding, ReadOnlyMemory<byte> data, Memory<byte> mac, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(key, "key", KeyType.Tak, KeyType.Zak);
@@ -184,7 +206,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> VerifyMacAsync(SecureKey key, MacAlgorithm algorithm, MacPadding padding, ReadOnlyMemory<byte> data, ReadOnlyMemory<byte> mac, CancellationToken ct = default)
+    public ValueTask<bool> VerifyMacAsync(SecureKey key, MacAlgorithm algorithm, MacPadding padding, ReadOnlyMemory<byte> data, ReadOnlyMemory<byte> mac, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(key, "key", KeyType.Tak, KeyType.Zak);
@@ -192,7 +214,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<string> GenerateCvvAsync(SecureKey cvk, string pan, string expiry, string serviceCode, CancellationToken ct = default)
+    public ValueTask<string> GenerateCvvAsync(SecureKey cvk, string pan, string expiry, string serviceCode, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(cvk, "cvk", KeyType.Cvk);
@@ -202,7 +224,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> VerifyCvvAsync(SecureKey cvk, string pan, string expiry, string serviceCode, string cvv, CancellationToken ct = default)
+    public ValueTask<bool> VerifyCvvAsync(SecureKey cvk, string pan, string expiry, string serviceCode, string cvv, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(cvk, "cvk", KeyType.Cvk);
@@ -213,7 +235,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<byte[]> GenerateArqcAsync(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> data, CancellationToken ct = default)
+    public ValueTask<byte[]> GenerateArqcAsync(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(imk, "imk", KeyType.ImkAc);
@@ -223,7 +245,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> VerifyArqcAsync(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> data, ReadOnlyMemory<byte> arqc, CancellationToken ct = default)
+    public ValueTask<bool> VerifyArqcAsync(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> data, ReadOnlyMemory<byte> arqc, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(imk, "imk", KeyType.ImkAc);
@@ -231,7 +253,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<byte[]> GenerateArpcMethod1Async(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> arqc, ReadOnlyMemory<byte> arc, CancellationToken ct = default)
+    public ValueTask<byte[]> GenerateArpcMethod1Async(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> arqc, ReadOnlyMemory<byte> arc, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(imk, "imk", KeyType.ImkAc);
@@ -241,7 +263,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<byte[]> GenerateArpcMethod2Async(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> arqc, ReadOnlyMemory<byte> csu, ReadOnlyMemory<byte> proprietaryData, CancellationToken ct = default)
+    public ValueTask<byte[]> GenerateArpcMethod2Async(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> arqc, ReadOnlyMemory<byte> csu, ReadOnlyMemory<byte> proprietaryData, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         RequireType(imk, "imk", KeyType.ImkAc);
@@ -251,7 +273,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<byte[]> EncodePinBlock4Async(SecureKey key, string pin, string pan, CancellationToken ct = default)
+    public ValueTask<byte[]> EncodePinBlock4Async(SecureKey key, string pin, string pan, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var block = new byte[16];
@@ -260,7 +282,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<string> RevealPinAsync(EncryptedPinBlock pin, string? pan, CancellationToken ct = default)
+    public ValueTask<string> RevealPinAsync(EncryptedPinBlock pin, string? pan, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         Span<char> clear = stackalloc char[PinBlock.PinDigitsMax];
@@ -271,7 +293,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<DukptTdesKeys> DeriveDukptTdesAsync(SecureKey bdk, ReadOnlyMemory<byte> ksn, CancellationToken ct = default)
+    public ValueTask<DukptTdesKeys> DeriveDukptTdesAsync(SecureKey bdk, ReadOnlyMemory<byte> ksn, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         TdesDukpt.RequireKsn(ksn.Span);
@@ -288,7 +310,7 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     }
 
     /// <inheritdoc />
-    public ValueTask<DukptAesKeys> DeriveDukptAesAsync(SecureKey bdk, int keyBytes, ReadOnlyMemory<byte> ksn, CancellationToken ct = default)
+    public ValueTask<DukptAesKeys> DeriveDukptAesAsync(SecureKey bdk, int keyBytes, ReadOnlyMemory<byte> ksn, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var initial = new byte[keyBytes];
@@ -306,26 +328,33 @@ public sealed class ComposedSecurityModule(ICipherEngine engine, Lmk? lmk = null
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
+        lock (_loadGate)
+        {
+            foreach (SecureKey k in _loaded.Values) k.RequireHandle().Dispose();
+            _loaded.Clear();
+        }
         if (ownsEngine) _engine.Dispose();
         return ValueTask.CompletedTask;
     }
 
-    private int DukptPinKey(SecureKey bdk, ReadOnlySpan<byte> ksn, Span<byte> pinKey)
+    // AES DUKPT derives every key inside the engine (on a token: C_DeriveKey, never in process memory). TDES DUKPT's
+    // non-reversible key generation XORs key halves with data, which PKCS#11 has no mechanism for: the IPEK comes
+    // from the engine's ECB on the BDK, the rest is computed here and only the PIN key is loaded back.
+    private KeyHandle DukptPinKey(SecureKey bdk, ReadOnlySpan<byte> ksn)
     {
-        if (bdk.Algorithm == KeyAlgorithm.Tdes)
+        if (bdk.Algorithm == KeyAlgorithm.Aes) return AesDukpt.WorkingKeyHandle(_engine, bdk.RequireHandle(), AesDukpt.Usage.PinEncryption, ksn);
+        Span<byte> pinKey = stackalloc byte[16];
+        try
         {
             TdesDukpt.Ipek(_engine, bdk.RequireHandle(), ksn, pinKey);
-            TdesDukpt.TransactionKey(pinKey[..16], ksn, pinKey);
-            TdesDukpt.ApplyVariant(pinKey[..16], TdesDukpt.Variant.Pin);
-            return 16;
+            TdesDukpt.TransactionKey(pinKey, ksn, pinKey);
+            TdesDukpt.ApplyVariant(pinKey, TdesDukpt.Variant.Pin);
+            return _engine.Import(KeyAlgorithm.Tdes, pinKey);
         }
-        int n = bdk.LengthBytes;
-        Span<byte> work = stackalloc byte[32];
-        AesDukpt.InitialKey(_engine, bdk.RequireHandle(), n, ksn, work);
-        AesDukpt.DerivationKey(work[..n], ksn, work);
-        AesDukpt.WorkingKey(work[..n], AesDukpt.Usage.PinEncryption, ksn, pinKey);
-        work.Clear();
-        return n;
+        finally
+        {
+            pinKey.Clear();
+        }
     }
 
     /// <summary>Deciphers a PIN block into <paramref name="pin"/>; returns the PIN length. Input errors say "wrong key, PAN or format".</summary>

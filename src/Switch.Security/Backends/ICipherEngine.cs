@@ -68,10 +68,11 @@ public interface ICipherEngine : IDisposable
     void EncryptCbc(KeyHandle key, KeyPart part, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> input, Span<byte> output);
 
     /// <summary>
-    /// A new key whose value is the ECB encryption of <paramref name="data"/> under <paramref name="parent"/> (EMV master
-    /// and session keys). A token does this with C_DeriveKey so the derived key never leaves it.
+    /// A new key whose value is the ECB encryption of <paramref name="data"/> under <paramref name="parent"/>, truncated to
+    /// <paramref name="keyBytes"/> (EMV master and session keys, X9.24-3 AES DUKPT keys). A token does this with
+    /// C_DeriveKey so the derived key never leaves it.
     /// </summary>
-    KeyHandle DeriveByEncryption(KeyHandle parent, KeyAlgorithm derivedAlgorithm, ReadOnlySpan<byte> data);
+    KeyHandle DeriveByEncryption(KeyHandle parent, KeyAlgorithm derivedAlgorithm, ReadOnlySpan<byte> data, int keyBytes);
 
     /// <summary>CMAC (NIST SP 800-38B) over <paramref name="data"/>; writes one full block.</summary>
     void Cmac(KeyHandle key, ReadOnlySpan<byte> data, Span<byte> mac);

@@ -70,6 +70,47 @@ public static class AesDukpt
         output.Clear();
     }
 
+    /// <summary>
+    /// A working key of <paramref name="usage"/> for the KSN, derived key by key inside the engine (initial key,
+    /// intermediate keys, working key: each the engine's ECB encryption of derivation data under its parent, C_DeriveKey
+    /// on a token), so on a PKCS#11 token no DUKPT key enters process memory. The caller disposes the handle.
+    /// </summary>
+    public static KeyHandle WorkingKeyHandle(ICipherEngine engine, KeyHandle bdk, Usage usage, ReadOnlySpan<byte> ksn)
+    {
+        RequireKsn(ksn);
+        if (bdk.Algorithm != KeyAlgorithm.Aes) throw new SecurityInputException("bdk: AES DUKPT needs an AES BDK", SecurityInputProblem.Key);
+        int keyBytes = bdk.LengthBytes;
+        int dataBytes = (keyBytes + 15) / 16 * 16;
+        Span<byte> data = stackalloc byte[32];
+        FillDerivationData(data[..dataBytes], Usage.KeyDerivationInitialKey, keyBytes, ksn, 0);
+        KeyHandle current = engine.DeriveByEncryption(bdk, KeyAlgorithm.Aes, data[..dataBytes], keyBytes);
+        try
+        {
+            uint counter = BinaryPrimitives.ReadUInt32BigEndian(ksn[8..]);
+            uint working = 0;
+            for (uint mask = 0x80000000; mask != 0; mask >>= 1)
+            {
+                if ((counter & mask) == 0) continue;
+                working |= mask;
+                FillDerivationData(data[..dataBytes], Usage.KeyDerivation, keyBytes, ksn, working);
+                KeyHandle next = engine.DeriveByEncryption(current, KeyAlgorithm.Aes, data[..dataBytes], keyBytes);
+                current.Dispose();
+                current = next;
+            }
+            FillDerivationData(data[..dataBytes], usage, keyBytes, ksn, counter);
+            return engine.DeriveByEncryption(current, KeyAlgorithm.Aes, data[..dataBytes], keyBytes);
+        }
+        finally
+        {
+            current.Dispose();
+        }
+    }
+
+    private static void FillDerivationData(Span<byte> data, Usage usage, int keyBytes, ReadOnlySpan<byte> ksn, uint counter)
+    {
+        for (int i = 0; i < data.Length / 16; i++) DerivationData(data.Slice(i * 16, 16), (byte)(i + 1), usage, keyBytes, ksn, counter);
+    }
+
     /// <summary>The intermediate derivation key for the KSN's counter (the "transaction key" of the X9.24-3 test vectors).</summary>
     public static void DerivationKey(ReadOnlySpan<byte> initialKey, ReadOnlySpan<byte> ksn, Span<byte> derivationKey)
     {

@@ -135,7 +135,7 @@ public static class EmvCryptograms
             data[i] = (byte)(((y[2 * i] - '0') << 4) | (y[2 * i + 1] - '0'));
             data[8 + i] = (byte)~data[i];
         }
-        return engine.DeriveByEncryption(imk, KeyAlgorithm.Tdes, data);
+        return engine.DeriveByEncryption(imk, KeyAlgorithm.Tdes, data, data.Length);
     }
 
     /// <summary>EMV common session key: SK = TDES(MK, R with byte 2 = F0 ‖ R with byte 2 = 0F).</summary>
@@ -146,6 +146,6 @@ public static class EmvCryptograms
         r.CopyTo(data[8..]);
         data[2] = 0xF0;
         data[10] = 0x0F;
-        return engine.DeriveByEncryption(mk, KeyAlgorithm.Tdes, data);
+        return engine.DeriveByEncryption(mk, KeyAlgorithm.Tdes, data, data.Length);
     }
 }

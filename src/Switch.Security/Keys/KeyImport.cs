@@ -108,6 +108,7 @@ public sealed class KeyImport(Lmk? lmk, FileKeyStore store, IKeyVault? vault = n
 
     private StoredKey Store(string name, KeyType type, KeyAlgorithm algorithm, ReadOnlySpan<byte> key, string expectedKcv)
     {
+        WeakKeys.Refuse(algorithm, key, "key");
         string kcv = CheckValue(algorithm, key);
         string expected = expectedKcv.Trim().ToUpperInvariant();
         if (expected.Length < 4 || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(kcv[..expected.Length]), System.Text.Encoding.ASCII.GetBytes(expected)))

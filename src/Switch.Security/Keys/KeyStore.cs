@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Switch.Common.IO;
 
 namespace Switch.Security.Keys;
 
@@ -26,7 +27,7 @@ public sealed class FileKeyStore
     /// <summary>Upper bound on stored keys; a switch needs hundreds, not millions.</summary>
     public const int KeysMax = 10_000;
 
-    private const long FileBytesMax = 16L * 1024 * 1024;
+    private const int FileBytesMax = 16 * 1024 * 1024;
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -45,15 +46,14 @@ public sealed class FileKeyStore
     /// <summary>The store directory.</summary>
     public string Directory { get; }
 
-    /// <summary>Default store directory: $SWITCH_KEY_STORE, else ./.switch (git-ignored).</summary>
-    public static string DefaultDirectory => Environment.GetEnvironmentVariable("SWITCH_KEY_STORE") is { Length: > 0 } d ? d : Path.Combine(".", ".switch");
+    /// <summary>Default store directory: ./.switch (git-ignored); the host applies its own overrides.</summary>
+    public static string DefaultDirectory => Path.Combine(".", ".switch");
 
     /// <summary>All keys, by name.</summary>
     public IReadOnlyList<StoredKey> List()
     {
         if (!File.Exists(_path)) return [];
-        if (new FileInfo(_path).Length > FileBytesMax) throw new IOException($"{_path}: larger than {FileBytesMax} bytes");
-        var keys = JsonSerializer.Deserialize<List<StoredKey>>(File.ReadAllText(_path), Json) ?? [];
+        var keys = JsonSerializer.Deserialize<List<StoredKey>>(BoundedFile.ReadAllText(_path, FileBytesMax), Json) ?? [];
         return [.. keys.OrderBy(k => k.Name, StringComparer.Ordinal)];
     }
 

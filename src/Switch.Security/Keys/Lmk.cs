@@ -64,13 +64,15 @@ public sealed class Lmk : IDisposable
         return lmk;
     }
 
-    /// <summary>Loads the LMK file from <paramref name="directory"/>.</summary>
-    public static Lmk Load(string directory)
+    /// <summary>Loads the LMK file (<see cref="FileName"/>) from <paramref name="directory"/>.</summary>
+    public static Lmk Load(string directory) => LoadFile(Path.Combine(directory, FileName));
+
+    /// <summary>Loads an LMK file, read with a size limit (an LMK file is a few hundred bytes).</summary>
+    public static Lmk LoadFile(string path)
     {
-        string path = Path.Combine(directory, FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path} not found; run `switch keys init` first");
-        if (new FileInfo(path).Length > 4096) throw new IOException($"{path}: larger than an LMK file can be");
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        string text = Switch.Common.IO.BoundedFile.ReadAllText(path, 4096);
+        using var doc = JsonDocument.Parse(text);
         byte[] key = Hex.ParseExact(doc.RootElement.GetProperty("key").GetString(), LmkBytes, $"{path}: key");
         var lmk = new Lmk(key);
         CryptographicOperations.ZeroMemory(key);

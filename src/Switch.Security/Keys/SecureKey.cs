@@ -8,8 +8,11 @@ namespace Switch.Security.Keys;
 /// </summary>
 public sealed class SecureKey : IDisposable
 {
-    internal SecureKey(KeyType type, KeyAlgorithm algorithm, int lengthBytes, KeyHandle? handle, string? lmkCryptogram)
+    private readonly bool _ownsHandle;
+
+    internal SecureKey(KeyType type, KeyAlgorithm algorithm, int lengthBytes, KeyHandle? handle, string? lmkCryptogram, bool ownsHandle = true)
     {
+        _ownsHandle = ownsHandle;
         Type = type;
         Algorithm = algorithm;
         LengthBytes = lengthBytes;
@@ -35,8 +38,11 @@ public sealed class SecureKey : IDisposable
     /// <summary>The engine handle, or a programmer error when the key belongs to another kind of back end.</summary>
     internal KeyHandle RequireHandle() => Handle ?? throw new InvalidOperationException("key was loaded into a different security module");
 
-    /// <summary>Releases the back end's reference.</summary>
-    public void Dispose() => Handle?.Dispose();
+    /// <summary>Releases the back end's reference (a key the module keeps loaded by reference is released by the module).</summary>
+    public void Dispose()
+    {
+        if (_ownsHandle) Handle?.Dispose();
+    }
 
     /// <summary>Describes the key without material: type, algorithm, length.</summary>
     public override string ToString() => $"{Type} {KeyLengths.Name(Algorithm)}-{LengthBytes * 8}";

@@ -45,15 +45,15 @@ public static class PinBlock
             for (int i = 0; i < 8; i++) clear[i] ^= panField[i];
         }
         int control = clear[0] >> 4;
-        if (control != (int)format) { clear.Clear(); throw new SecurityInputException($"block: control nibble is {control}, expected {(int)format} (wrong key, PAN or format)"); }
+        if (control != (int)format) { clear.Clear(); throw new SecurityInputException($"block: control nibble is {control}, expected {(int)format} (wrong key, PAN or format)", SecurityInputProblem.PinBlock); }
         int length = ReadDigits(clear, pin, 14);
         for (int i = 2 + length; i < 16 && format == PinBlockFormat.Iso0; i++)
         {
-            if (NibbleAt(clear, i) != 0xF) { clear.Clear(); throw new SecurityInputException("block: format 0 fill is not all F (wrong key or PAN)"); }
+            if (NibbleAt(clear, i) != 0xF) { clear.Clear(); throw new SecurityInputException("block: format 0 fill is not all F (wrong key or PAN)", SecurityInputProblem.PinBlock); }
         }
         for (int i = 2 + length; i < 16 && format == PinBlockFormat.Iso3; i++)
         {
-            if (NibbleAt(clear, i) < 0xA) { clear.Clear(); throw new SecurityInputException("block: format 3 fill must be A-F (wrong key or PAN)"); }
+            if (NibbleAt(clear, i) < 0xA) { clear.Clear(); throw new SecurityInputException("block: format 3 fill must be A-F (wrong key or PAN)", SecurityInputProblem.PinBlock); }
         }
         clear.Clear();
         return length;
@@ -77,11 +77,11 @@ public static class PinBlock
     public static int DecodePinField4(ReadOnlySpan<byte> field, Span<char> pin)
     {
         int control = field[0] >> 4;
-        if (control != 4) throw new SecurityInputException($"block: control nibble is {control}, expected 4 (wrong key or PAN)");
+        if (control != 4) throw new SecurityInputException($"block: control nibble is {control}, expected 4 (wrong key or PAN)", SecurityInputProblem.PinBlock);
         int length = ReadDigits(field, pin, 14);
         for (int i = 2 + length; i < 16; i++)
         {
-            if (NibbleAt(field, i) != 0xA) throw new SecurityInputException("block: format 4 fill is not all A (wrong key or PAN)");
+            if (NibbleAt(field, i) != 0xA) throw new SecurityInputException("block: format 4 fill is not all A (wrong key or PAN)", SecurityInputProblem.PinBlock);
         }
         return length;
     }
@@ -114,10 +114,10 @@ public static class PinBlock
     /// <summary>Throws unless the PIN is 4–12 ASCII digits; the message never contains the PIN.</summary>
     public static void CheckPin(ReadOnlySpan<char> pin)
     {
-        if (pin.Length < PinDigitsMin || pin.Length > PinDigitsMax) throw new SecurityInputException($"pin: must be {PinDigitsMin} to {PinDigitsMax} digits, got {pin.Length}");
+        if (pin.Length < PinDigitsMin || pin.Length > PinDigitsMax) throw new SecurityInputException($"pin: must be {PinDigitsMin} to {PinDigitsMax} digits, got {pin.Length}", SecurityInputProblem.PinLength);
         foreach (char c in pin)
         {
-            if (!char.IsAsciiDigit(c)) throw new SecurityInputException("pin: must contain only digits");
+            if (!char.IsAsciiDigit(c)) throw new SecurityInputException("pin: must contain only digits", SecurityInputProblem.PinLength);
         }
     }
 
@@ -135,12 +135,12 @@ public static class PinBlock
     private static int ReadDigits(ReadOnlySpan<byte> clear, Span<char> pin, int maxDigits)
     {
         int length = clear[0] & 0x0F;
-        if (length < PinDigitsMin || length > PinDigitsMax || length > maxDigits) throw new SecurityInputException($"block: PIN length nibble {length} is outside {PinDigitsMin}-{PinDigitsMax} (wrong key, PAN or format)");
+        if (length < PinDigitsMin || length > PinDigitsMax || length > maxDigits) throw new SecurityInputException($"block: PIN length nibble {length} is outside {PinDigitsMin}-{PinDigitsMax} (wrong key, PAN or format)", SecurityInputProblem.PinBlock);
         if (pin.Length < length) throw new ArgumentException("pin buffer too small", nameof(pin));
         for (int i = 0; i < length; i++)
         {
             int d = NibbleAt(clear, 2 + i);
-            if (d > 9) { pin[..i].Clear(); throw new SecurityInputException("block: PIN digit is not decimal (wrong key, PAN or format)"); }
+            if (d > 9) { pin[..i].Clear(); throw new SecurityInputException("block: PIN digit is not decimal (wrong key, PAN or format)", SecurityInputProblem.PinBlock); }
             pin[i] = (char)('0' + d);
         }
         return length;

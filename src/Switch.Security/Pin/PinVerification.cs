@@ -51,7 +51,7 @@ public static class PinVerification
     /// <summary>Offset digit i = (PIN digit − natural digit) mod 10, over the leftmost <paramref name="pinLength"/> digits.</summary>
     public static void Offset(ReadOnlySpan<char> pin, ReadOnlySpan<char> natural, int pinLength, Span<char> offset)
     {
-        if (pin.Length < pinLength) throw new SecurityInputException($"pin: shorter than pin_length {pinLength}");
+        if (pin.Length < pinLength) throw new SecurityInputException($"pin: shorter than pin_length {pinLength}", SecurityInputProblem.PinLength);
         for (int i = 0; i < pinLength; i++) offset[i] = (char)('0' + ((pin[i] - natural[i] + 10) % 10));
     }
 

@@ -54,12 +54,4 @@ public static class Digits
 
     /// <summary>A PIN: 4 to 12 digits (ISO 9564-1).</summary>
     public static string Pin(string? pin) => Require(pin, "pin", 4, 12);
-
-    /// <summary>Masks a PAN for logs: first 6, last 4 (PCI DSS).</summary>
-    public static string MaskPan(string? pan)
-    {
-        if (string.IsNullOrEmpty(pan)) return "";
-        if (pan.Length <= 10) return new string('*', pan.Length);
-        return string.Concat(pan.AsSpan(0, 6), new string('*', pan.Length - 10), pan.AsSpan(pan.Length - 4));
-    }
 }

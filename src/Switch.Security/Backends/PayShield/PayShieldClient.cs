@@ -1,13 +1,19 @@
-using System.Buffers.Binary;
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Sockets;
-using System.Text;
 using System.Threading.Channels;
 
 namespace Switch.Security.Backends.PayShield;
 
-/// <summary>Where the payShield is and how long to wait for it.</summary>
+/// <summary>One payShield host port.</summary>
+public sealed record PayShieldEndpoint(string Host, int Port)
+{
+    /// <summary>host:port.</summary>
+    public override string ToString() => $"{Host}:{Port}";
+}
+
+/// <summary>Where the payShield is and how long connecting may take; each command is bounded by its caller's token.</summary>
 public sealed record PayShieldClientOptions
 {
     /// <summary>Host name or address.</summary>
@@ -19,8 +25,8 @@ public sealed record PayShieldClientOptions
     /// <summary>Message header length configured on the HSM (its "Message Header Length" setting).</summary>
     public int HeaderLength { get; init; } = 4;
 
-    /// <summary>How long one command may take before the HSM counts as unavailable.</summary>
-    public int RequestTimeoutMs { get; init; } = 2000;
+    /// <summary>Standby HSMs tried in order when the one above cannot be reached (a payShield pair or cluster).</summary>
+    public IReadOnlyList<PayShieldEndpoint> Standby { get; init; } = [];
 
     /// <summary>How long connecting may take.</summary>
     public int ConnectTimeoutMs { get; init; } = 2000;
@@ -32,7 +38,8 @@ public sealed record PayShieldClientOptions
 /// <summary>
 /// payShield host-protocol client on one TCP connection with pipelining: each command gets a unique header, many
 /// can be in flight, a reader matches responses by header, and a writer batches queued commands into one send.
-/// Every command has a deadline; a broken connection fails everything in flight and is reopened on the next call.
+/// Each command is bounded by the caller's token (the resilience pipeline's timeout cancels it); a broken connection
+/// fails everything in flight and is reopened on the next call, on the first endpoint that answers.
 /// </summary>
 public sealed class PayShieldClient : IAsyncDisposable
 {
@@ -53,36 +60,30 @@ public sealed class PayShieldClient : IAsyncDisposable
         _inFlight = new SemaphoreSlim(Math.Min(options.InFlightMax, _headerModulo / 2));
     }
 
-    /// <summary>Sends one command (code + fields, without header) and returns the response after its header.</summary>
+    /// <summary>
+    /// Sends one command (code + fields, without header) and returns the response after its header. Cancelling
+    /// <paramref name="ct"/> (the caller's timeout) abandons the command and drops the connection it was sent on.
+    /// </summary>
     public async Task<string> SendAsync(string command, CancellationToken ct)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(_options.RequestTimeoutMs);
-        try
-        {
-            await _inFlight.WaitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new HsmUnavailableException($"payshield: {_options.InFlightMax} commands already waiting for {_options.Host}:{_options.Port}");
-        }
+        await _inFlight.WaitAsync(ct).ConfigureAwait(false);
         string header = NextHeader();
         var tcs = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[header] = tcs;
         Connection? connection = null;
         try
         {
-            connection = await ConnectAsync(deadline.Token).ConfigureAwait(false);
+            connection = await ConnectAsync(ct).ConfigureAwait(false);
             connection.Enqueue(header + command);
-            string response = await tcs.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            string response = await tcs.Task.WaitAsync(ct).ConfigureAwait(false);
             return response[_options.HeaderLength..];
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (connection is not null)
         {
             // A late answer could otherwise complete a later command that reused this header: drop the connection so
             // nothing sent on it can arrive any more (everything in flight on it fails as unavailable).
-            if (connection is not null) connection.Abort(new TimeoutException("payshield: command timed out"));
-            throw new HsmUnavailableException($"payshield: no answer from {_options.Host}:{_options.Port} within {_options.RequestTimeoutMs} ms");
+            connection.Abort(new TimeoutException("payshield: command abandoned by its caller"));
+            throw;
         }
         finally
         {
@@ -90,6 +91,9 @@ public sealed class PayShieldClient : IAsyncDisposable
             _inFlight.Release();
         }
     }
+
+    /// <summary>Commands sent or queued and not yet answered, failed or cancelled.</summary>
+    public int PendingCount => _pending.Count;
 
     /// <summary>Closes the connection; commands in flight fail as unavailable.</summary>
     public async ValueTask DisposeAsync()
@@ -113,19 +117,7 @@ public sealed class PayShieldClient : IAsyncDisposable
         {
             if (_connection is { IsAlive: true } again) return again;
             if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            using var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            connectDeadline.CancelAfter(_options.ConnectTimeoutMs);
-            try
-            {
-                await socket.ConnectAsync(_options.Host, _options.Port, connectDeadline.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
-            {
-                socket.Dispose();
-                if (ct.IsCancellationRequested) throw;
-                throw new HsmUnavailableException($"payshield: cannot connect to {_options.Host}:{_options.Port} ({(ex is SocketException se ? se.SocketErrorCode.ToString() : "timeout")})", ex);
-            }
+            Socket socket = await OpenSocketAsync(ct).ConfigureAwait(false);
             _connection = new Connection(socket, this);
             return _connection;
         }
@@ -133,6 +125,30 @@ public sealed class PayShieldClient : IAsyncDisposable
         {
             _connectLock.Release();
         }
+    }
+
+    // The primary first, then each standby; the error names every endpoint tried.
+    private async Task<Socket> OpenSocketAsync(CancellationToken ct)
+    {
+        var tried = new List<string>(1 + _options.Standby.Count);
+        foreach (PayShieldEndpoint endpoint in (IEnumerable<PayShieldEndpoint>)[new PayShieldEndpoint(_options.Host, _options.Port), .. _options.Standby])
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            connectDeadline.CancelAfter(_options.ConnectTimeoutMs);
+            try
+            {
+                await socket.ConnectAsync(endpoint.Host, endpoint.Port, connectDeadline.Token).ConfigureAwait(false);
+                return socket;
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                socket.Dispose();
+                ct.ThrowIfCancellationRequested();
+                tried.Add($"{endpoint} ({(ex is SocketException se ? se.SocketErrorCode.ToString() : "timeout")})");
+            }
+        }
+        throw new HsmUnavailableException($"payshield: cannot connect to {string.Join(", ", tried)}");
     }
 
     private void Complete(string message)
@@ -194,21 +210,14 @@ public sealed class PayShieldClient : IAsyncDisposable
         // Drains everything queued into one buffer and sends it with one write.
         private async Task WriteLoopAsync()
         {
-            var buffer = new MemoryStream();
-            var prefix = new byte[2];
+            var buffer = new ArrayBufferWriter<byte>(16 * 1024);
             try
             {
                 while (await _outgoing.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
                 {
-                    buffer.SetLength(0);
-                    while (buffer.Length < 256 * 1024 && _outgoing.Reader.TryRead(out string? message))
-                    {
-                        int length = Encoding.ASCII.GetByteCount(message);
-                        BinaryPrimitives.WriteUInt16BigEndian(prefix, (ushort)length);
-                        buffer.Write(prefix);
-                        buffer.Write(Encoding.ASCII.GetBytes(message));
-                    }
-                    await _stream.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), _stop.Token).ConfigureAwait(false);
+                    buffer.ResetWrittenCount();
+                    while (buffer.WrittenCount < 256 * 1024 && _outgoing.Reader.TryRead(out string? message)) PayShieldFraming.Append(buffer, message);
+                    await _stream.WriteAsync(buffer.WrittenMemory, _stop.Token).ConfigureAwait(false);
                 }
             }
             catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)

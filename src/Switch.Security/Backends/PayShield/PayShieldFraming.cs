@@ -1,32 +1,70 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
 namespace Switch.Security.Backends.PayShield;
 
+/// <summary>What <see cref="PayShieldFraming.TryParse"/> found at the start of a buffer.</summary>
+public enum PayShieldFrameStatus
+{
+    /// <summary>A whole frame is there.</summary>
+    Complete,
+    /// <summary>More bytes are needed.</summary>
+    Incomplete,
+    /// <summary>The length prefix is 0 or larger than <see cref="PayShieldFraming.MessageBytesMax"/>: close the connection.</summary>
+    Invalid,
+}
+
 /// <summary>
-/// payShield host framing: a 2-byte big-endian length, then the message header (a fixed number of characters the HSM
-/// echoes back, here used to match pipelined responses), the two-letter command code and the fields, all ASCII.
+/// payShield host framing, the one copy the client and the simulator share: a 2-byte big-endian length, then the
+/// message header (a fixed number of characters the HSM echoes back, used to match pipelined responses), the
+/// two-letter command code and the fields, all ASCII.
 /// </summary>
 public static class PayShieldFraming
 {
     /// <summary>Largest message either side accepts (payShield's own limit is 32 KiB).</summary>
     public const int MessageBytesMax = 32 * 1024;
 
+    /// <summary>Bytes of the length prefix.</summary>
+    public const int PrefixBytes = 2;
+
+    /// <summary>Appends one framed message to <paramref name="output"/>.</summary>
+    public static void Append(IBufferWriter<byte> output, string message)
+    {
+        int length = Encoding.ASCII.GetByteCount(message);
+        if (length is 0 or > MessageBytesMax) throw new SecurityInputException($"payshield: message of {length} bytes outside 1-{MessageBytesMax}");
+        Span<byte> target = output.GetSpan(PrefixBytes + length);
+        BinaryPrimitives.WriteUInt16BigEndian(target, (ushort)length);
+        Encoding.ASCII.GetBytes(message, target[PrefixBytes..]);
+        output.Advance(PrefixBytes + length);
+    }
+
+    /// <summary>Looks for one frame at the start of <paramref name="buffer"/>; on Complete, <paramref name="frameBytes"/> is prefix + message.</summary>
+    public static PayShieldFrameStatus TryParse(ReadOnlySpan<byte> buffer, out int frameBytes, out string? message)
+    {
+        frameBytes = 0;
+        message = null;
+        if (buffer.Length < PrefixBytes) return PayShieldFrameStatus.Incomplete;
+        int length = BinaryPrimitives.ReadUInt16BigEndian(buffer);
+        if (length is 0 or > MessageBytesMax) return PayShieldFrameStatus.Invalid;
+        if (buffer.Length - PrefixBytes < length) return PayShieldFrameStatus.Incomplete;
+        frameBytes = PrefixBytes + length;
+        message = Encoding.ASCII.GetString(buffer.Slice(PrefixBytes, length));
+        return PayShieldFrameStatus.Complete;
+    }
+
     /// <summary>Writes one framed message.</summary>
     public static async ValueTask WriteAsync(Stream stream, string message, CancellationToken ct)
     {
-        int length = Encoding.ASCII.GetByteCount(message);
-        if (length > MessageBytesMax) throw new SecurityInputException($"payshield: message of {length} bytes exceeds {MessageBytesMax}");
-        byte[] frame = new byte[2 + length];
-        BinaryPrimitives.WriteUInt16BigEndian(frame, (ushort)length);
-        Encoding.ASCII.GetBytes(message, frame.AsSpan(2));
-        await stream.WriteAsync(frame, ct).ConfigureAwait(false);
+        var frame = new ArrayBufferWriter<byte>(PrefixBytes + message.Length);
+        Append(frame, message);
+        await stream.WriteAsync(frame.WrittenMemory, ct).ConfigureAwait(false);
     }
 
     /// <summary>Reads one framed message; null at a clean end of stream.</summary>
     public static async ValueTask<string?> ReadAsync(Stream stream, byte[] buffer, CancellationToken ct)
     {
-        if (!await FillAsync(stream, buffer.AsMemory(0, 2), ct).ConfigureAwait(false)) return null;
+        if (!await FillAsync(stream, buffer.AsMemory(0, PrefixBytes), ct).ConfigureAwait(false)) return null;
         int length = BinaryPrimitives.ReadUInt16BigEndian(buffer);
         if (length == 0 || length > MessageBytesMax || length > buffer.Length) throw new InvalidDataException($"payshield: frame length {length} outside 1-{MessageBytesMax}");
         if (!await FillAsync(stream, buffer.AsMemory(0, length), ct).ConfigureAwait(false)) throw new EndOfStreamException("payshield: connection closed inside a frame");

@@ -20,7 +20,7 @@ namespace Switch.Security.Backends.PayShield;
 /// <param name="developmentLmk">The simulator's LMK, to load clear test keys; null against a real payShield.</param>
 /// <param name="ownsClient">Dispose the client with the module.</param>
 /// <param name="companion">Something to dispose after the client (the CLI's in-process simulator).</param>
-public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? developmentLmk = null, bool ownsClient = true, IAsyncDisposable? companion = null) : ISecurityModule
+public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? developmentLmk = null, bool ownsClient = true, IAsyncDisposable? companion = null) : ISecurityTooling
 {
     private const string DukptRefusal = "a production HSM never reveals DUKPT keys, it uses them inside G0";
 
@@ -28,23 +28,25 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     public string Name => "payshield";
 
     /// <inheritdoc />
-    public ValueTask<SecureKey> ImportClearKeyAsync(KeyType type, KeyAlgorithm algorithm, ReadOnlyMemory<byte> clearKey, CancellationToken ct = default)
+    public ValueTask<SecureKey> ImportClearKeyAsync(KeyType type, KeyAlgorithm algorithm, ReadOnlyMemory<byte> clearKey, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         KeyLengths.Require(algorithm, clearKey.Length, "key");
+        WeakKeys.Refuse(algorithm, clearKey.Span, "key");
         if (developmentLmk is null) throw new SecurityInputException("payshield: a payShield takes keys only under its LMK; import them with `switch keys import` and load them from the key store");
         return new(new SecureKey(type, algorithm, clearKey.Length, null, developmentLmk.Wrap(type, algorithm, clearKey.Span)));
     }
 
     /// <inheritdoc />
-    public ValueTask<SecureKey> LoadStoredKeyAsync(StoredKey key, CancellationToken ct = default)
+    /// <remarks>Nothing is imported: the key travels as its LMK cryptogram in every command.</remarks>
+    public ValueTask<SecureKey> LoadStoredKeyAsync(StoredKey key, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         return new(new SecureKey(key.Type, key.Algorithm, key.LengthBytes, null, key.Cryptogram));
     }
 
     /// <inheritdoc />
-    public async ValueTask<string> KeyCheckValueAsync(SecureKey key, CancellationToken ct = default)
+    public async ValueTask<string> KeyCheckValueAsync(SecureKey key, CancellationToken ct)
     {
         string flag = key.LengthBytes switch { 16 => "1", 24 => "2", _ => "3" };
         string fields = await CallAsync("BU", "FF" + flag + K(key), ct).ConfigureAwait(false);
@@ -52,7 +54,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<int> TranslatePinAsync(EncryptedPinBlock source, string pan, SecureKey destinationKey, PinBlockFormat destinationFormat, Memory<byte> output, CancellationToken ct = default)
+    public async ValueTask<int> TranslatePinAsync(EncryptedPinBlock source, string pan, SecureKey destinationKey, PinBlockFormat destinationFormat, Memory<byte> output, CancellationToken ct)
     {
         bool full = source.Format == PinBlockFormat.Iso4 || destinationFormat == PinBlockFormat.Iso4;
         string command = source.Key.Type == KeyType.Tpk ? "CA" : "CC";
@@ -62,7 +64,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<int> TranslateDukptPinAsync(SecureKey bdk, ReadOnlyMemory<byte> ksn, PinBlockFormat sourceFormat, ReadOnlyMemory<byte> block, string pan, SecureKey destinationKey, PinBlockFormat destinationFormat, Memory<byte> output, CancellationToken ct = default)
+    public async ValueTask<int> TranslateDukptPinAsync(SecureKey bdk, ReadOnlyMemory<byte> ksn, PinBlockFormat sourceFormat, ReadOnlyMemory<byte> block, string pan, SecureKey destinationKey, PinBlockFormat destinationFormat, Memory<byte> output, CancellationToken ct)
     {
         bool full = sourceFormat == PinBlockFormat.Iso4 || destinationFormat == PinBlockFormat.Iso4;
         string fields = await CallAsync("G0", K(bdk) + K(destinationKey) + "605" + Hex.Format(ksn.Span) + Hex.Format(block.Span)
@@ -71,7 +73,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> VerifyPinIbm3624Async(EncryptedPinBlock pin, string pan, SecureKey pvk, ReadOnlyMemory<byte> decimalizationTable, string validationData, string offset, CancellationToken ct = default)
+    public async ValueTask<bool> VerifyPinIbm3624Async(EncryptedPinBlock pin, string pan, SecureKey pvk, ReadOnlyMemory<byte> decimalizationTable, string validationData, string offset, CancellationToken ct)
     {
         PinVerification.RequireTable(decimalizationTable.Span);
         Digits.Require(offset, "offset", PinBlock.PinDigitsMin, PinBlock.PinDigitsMax);
@@ -82,7 +84,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> VerifyPinPvvAsync(EncryptedPinBlock pin, string pan, SecureKey pvk, int pvki, string pvv, CancellationToken ct = default)
+    public async ValueTask<bool> VerifyPinPvvAsync(EncryptedPinBlock pin, string pan, SecureKey pvk, int pvki, string pvv, CancellationToken ct)
     {
         Digits.Require(pvv, "pvv", 4, 4);
         string command = pin.Key.Type == KeyType.Tpk ? "DC" : "EC";
@@ -91,7 +93,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<string> GeneratePvvAsync(SecureKey pvk, string pan, string pin, int pvki, CancellationToken ct = default)
+    public async ValueTask<string> GeneratePvvAsync(SecureKey pvk, string pan, string pin, int pvki, CancellationToken ct)
     {
         string lmkPin = await PinUnderLmkAsync(pin, pan, ct).ConfigureAwait(false);
         string fields = await CallAsync("DG", K(pvk) + lmkPin + ";" + Account(pan, false) + pvki.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
@@ -99,7 +101,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<string> GenerateIbm3624OffsetAsync(SecureKey pvk, string pin, ReadOnlyMemory<byte> decimalizationTable, int pinLength, string validationData, CancellationToken ct = default)
+    public async ValueTask<string> GenerateIbm3624OffsetAsync(SecureKey pvk, string pin, ReadOnlyMemory<byte> decimalizationTable, int pinLength, string validationData, CancellationToken ct)
     {
         PinVerification.RequireTable(decimalizationTable.Span);
         string lmkPin = await PinUnderLmkAsync(pin, null, ct).ConfigureAwait(false);
@@ -109,7 +111,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<int> GenerateMacAsync(SecureKey key, MacAlgorithm algorithm, MacPadding padding, ReadOnlyMemory<byte> data, Memory<byte> mac, CancellationToken ct = default)
+    public async ValueTask<int> GenerateMacAsync(SecureKey key, MacAlgorithm algorithm, MacPadding padding, ReadOnlyMemory<byte> data, Memory<byte> mac, CancellationToken ct)
     {
         string fields = await CallAsync("M6", MacFields(key, algorithm, padding, data.Span), ct).ConfigureAwait(false);
         byte[] value = Convert.FromHexString(fields);
@@ -118,14 +120,14 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> VerifyMacAsync(SecureKey key, MacAlgorithm algorithm, MacPadding padding, ReadOnlyMemory<byte> data, ReadOnlyMemory<byte> mac, CancellationToken ct = default)
+    public async ValueTask<bool> VerifyMacAsync(SecureKey key, MacAlgorithm algorithm, MacPadding padding, ReadOnlyMemory<byte> data, ReadOnlyMemory<byte> mac, CancellationToken ct)
     {
         if (mac.Length < 4 || mac.Length > MacAlgorithms.MacBytes(algorithm)) throw new SecurityInputException($"mac: must be 4 to {MacAlgorithms.MacBytes(algorithm)} bytes, got {mac.Length}");
         return await VerifyAsync("M8", MacFields(key, algorithm, padding, data.Span) + Hex.Format(mac.Span), ct).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async ValueTask<string> GenerateCvvAsync(SecureKey cvk, string pan, string expiry, string serviceCode, CancellationToken ct = default)
+    public async ValueTask<string> GenerateCvvAsync(SecureKey cvk, string pan, string expiry, string serviceCode, CancellationToken ct)
     {
         CheckCard(pan, expiry, serviceCode);
         string fields = await CallAsync("CW", K(cvk) + pan + ";" + expiry + serviceCode, ct).ConfigureAwait(false);
@@ -133,7 +135,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> VerifyCvvAsync(SecureKey cvk, string pan, string expiry, string serviceCode, string cvv, CancellationToken ct = default)
+    public async ValueTask<bool> VerifyCvvAsync(SecureKey cvk, string pan, string expiry, string serviceCode, string cvv, CancellationToken ct)
     {
         CheckCard(pan, expiry, serviceCode);
         Digits.Require(cvv, "cvv", 3, 3);
@@ -141,7 +143,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<byte[]> GenerateArqcAsync(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> data, CancellationToken ct = default)
+    public async ValueTask<byte[]> GenerateArqcAsync(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         string fields = await TestCommandAsync(PayShieldCodes.GenerateArqcCommand, CardFields(imk, scheme, card, data.Span),
             "an issuer HSM verifies ARQCs (KQ) but never generates one, that is the card's job", ct).ConfigureAwait(false);
@@ -149,11 +151,11 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> VerifyArqcAsync(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> data, ReadOnlyMemory<byte> arqc, CancellationToken ct = default) =>
+    public async ValueTask<bool> VerifyArqcAsync(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> data, ReadOnlyMemory<byte> arqc, CancellationToken ct) =>
         await VerifyAsync("KQ", KqFields('0', imk, scheme, card, data.Span, arqc.Span), ct).ConfigureAwait(false);
 
     /// <inheritdoc />
-    public async ValueTask<byte[]> GenerateArpcMethod1Async(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> arqc, ReadOnlyMemory<byte> arc, CancellationToken ct = default)
+    public async ValueTask<byte[]> GenerateArpcMethod1Async(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> arqc, ReadOnlyMemory<byte> arc, CancellationToken ct)
     {
         if (arc.Length != 2) throw new SecurityInputException($"arc: must be 2 bytes, got {arc.Length}");
         string fields = await CallAsync("KQ", KqFields('2', imk, scheme, card, default, arqc.Span) + Hex.Format(arc.Span), ct).ConfigureAwait(false);
@@ -161,7 +163,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<byte[]> GenerateArpcMethod2Async(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> arqc, ReadOnlyMemory<byte> csu, ReadOnlyMemory<byte> proprietaryData, CancellationToken ct = default)
+    public async ValueTask<byte[]> GenerateArpcMethod2Async(SecureKey imk, EmvScheme scheme, EmvCardContext card, ReadOnlyMemory<byte> arqc, ReadOnlyMemory<byte> csu, ReadOnlyMemory<byte> proprietaryData, CancellationToken ct)
     {
         if (csu.Length != 4) throw new SecurityInputException($"csu: must be 4 bytes, got {csu.Length}");
         if (proprietaryData.Length > 8) throw new SecurityInputException($"prop_auth_data: at most 8 bytes, got {proprietaryData.Length}");
@@ -171,7 +173,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<byte[]> EncodePinBlock4Async(SecureKey key, string pin, string pan, CancellationToken ct = default)
+    public async ValueTask<byte[]> EncodePinBlock4Async(SecureKey key, string pin, string pan, CancellationToken ct)
     {
         PinBlock.CheckPan(pan);
         string lmkPin = await PinUnderLmkAsync(pin, pan, ct).ConfigureAwait(false);
@@ -180,7 +182,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<string> RevealPinAsync(EncryptedPinBlock pin, string? pan, CancellationToken ct = default)
+    public async ValueTask<string> RevealPinAsync(EncryptedPinBlock pin, string? pan, CancellationToken ct)
     {
         bool full = pin.Format == PinBlockFormat.Iso4;
         if (PinBlockFormats.UsesPan(pin.Format)) PinBlock.CheckPan(pan);
@@ -190,7 +192,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<DukptTdesKeys> DeriveDukptTdesAsync(SecureKey bdk, ReadOnlyMemory<byte> ksn, CancellationToken ct = default)
+    public async ValueTask<DukptTdesKeys> DeriveDukptTdesAsync(SecureKey bdk, ReadOnlyMemory<byte> ksn, CancellationToken ct)
     {
         TdesDukpt.RequireKsn(ksn.Span);
         if (bdk.Algorithm != KeyAlgorithm.Tdes || bdk.LengthBytes != 16) throw new SecurityInputException("bdk: a TDES DUKPT BDK must be a double-length (16-byte) TDES key");
@@ -200,7 +202,7 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
     }
 
     /// <inheritdoc />
-    public async ValueTask<DukptAesKeys> DeriveDukptAesAsync(SecureKey bdk, int keyBytes, ReadOnlyMemory<byte> ksn, CancellationToken ct = default)
+    public async ValueTask<DukptAesKeys> DeriveDukptAesAsync(SecureKey bdk, int keyBytes, ReadOnlyMemory<byte> ksn, CancellationToken ct)
     {
         AesDukpt.RequireKsn(ksn.Span);
         if (bdk.Algorithm != KeyAlgorithm.Aes) throw new SecurityInputException("bdk: AES DUKPT needs an AES BDK");
@@ -332,11 +334,11 @@ public sealed class PayShieldSecurityModule(PayShieldClient client, Lmk? develop
         switch (error)
         {
             case PayShieldCodes.Ok: return;
-            case PayShieldCodes.BadPinBlock: throw new SecurityInputException($"block: PIN block not valid under the key (wrong key, PAN or format) [{command} error {error}]");
-            case PayShieldCodes.BadPinLength: throw new SecurityInputException($"pin: must be 4 to 12 digits [{command} error {error}]");
+            case PayShieldCodes.BadPinBlock: throw new SecurityInputException($"block: PIN block not valid under the key (wrong key, PAN or format) [{command} error {error}]", SecurityInputProblem.PinBlock);
+            case PayShieldCodes.BadPinLength: throw new SecurityInputException($"pin: must be 4 to 12 digits [{command} error {error}]", SecurityInputProblem.PinLength);
             case PayShieldCodes.InvalidInput: throw new SecurityInputException($"payshield: HSM rejected the input [{command} error {error}]");
-            case PayShieldCodes.BadKey: throw new SecurityInputException($"key: not valid under the HSM's LMK [{command} error {error}]");
-            case PayShieldCodes.VerificationFailure: throw new SecurityInputException($"payshield: verification failed [{command} error {error}]");
+            case PayShieldCodes.BadKey: throw new SecurityInputException($"key: not valid under the HSM's LMK [{command} error {error}]", SecurityInputProblem.Key);
+            case PayShieldCodes.VerificationFailure: throw new SecurityInputException($"payshield: verification failed [{command} error {error}]", SecurityInputProblem.VerificationFailed);
             default: throw new HsmErrorException(error, $"payshield: {command} failed with error {error}");
         }
     }

@@ -48,14 +48,15 @@ public sealed class SoftwareCipherEngine : ICipherEngine
     }
 
     /// <inheritdoc />
-    public KeyHandle DeriveByEncryption(KeyHandle parent, KeyAlgorithm derivedAlgorithm, ReadOnlySpan<byte> data)
+    public KeyHandle DeriveByEncryption(KeyHandle parent, KeyAlgorithm derivedAlgorithm, ReadOnlySpan<byte> data, int keyBytes)
     {
+        if (keyBytes > data.Length) throw new ArgumentOutOfRangeException(nameof(keyBytes), "derived key longer than the derivation data");
         Span<byte> derived = stackalloc byte[32];
         derived = derived[..data.Length];
         try
         {
             Ecb(parent, KeyPart.Whole, true, data, derived);
-            return Import(derivedAlgorithm, derived);
+            return Import(derivedAlgorithm, derived[..keyBytes]);
         }
         finally
         {

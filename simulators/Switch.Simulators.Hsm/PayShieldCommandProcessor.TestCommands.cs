@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
+using Switch.Security;
+using Switch.Security.Backends.PayShield;
 using Switch.Security.Emv;
 using Switch.Security.Keys;
 using Switch.Security.Primitives;
 
-namespace Switch.Security.Backends.PayShield;
+namespace Switch.Simulators.Hsm;
 
 // ◆ Switch simulator extensions for certification and test tooling (docs/hsm.md, "Simulator-only test commands").
 // A production payShield never hands a host a generated ARQC (that is the card's job) or a derived DUKPT key, so
@@ -20,7 +22,7 @@ public sealed partial class PayShieldCommandProcessor
         SecureKey imk = Key(r.TakeKey());
         EmvCardContext card = ReadCard(r);
         byte[] data = ReadData(r);
-        return Ok(Hex.Format(Sync(_module.GenerateArqcAsync(imk, scheme, card, data))));
+        return Ok(Hex.Format(Sync(_module.GenerateArqcAsync(imk, scheme, card, data, CancellationToken.None))));
     }
 
     // ZC: BDK, KSN (20H) → IPEK, PIN key, MAC key, data key (32H each).
@@ -28,7 +30,7 @@ public sealed partial class PayShieldCommandProcessor
     {
         SecureKey bdk = Key(r.TakeKey());
         byte[] ksn = Hex.Parse(r.Take(20), "ksn");
-        DukptTdesKeys keys = Sync(_module.DeriveDukptTdesAsync(bdk, ksn));
+        DukptTdesKeys keys = Sync(_module.DeriveDukptTdesAsync(bdk, ksn, CancellationToken.None));
         return Ok(FormatAndClear(keys.Ipek, keys.PinKey, keys.MacKey, keys.DataKey));
     }
 
@@ -44,7 +46,7 @@ public sealed partial class PayShieldCommandProcessor
         };
         SecureKey bdk = Key(r.TakeKey());
         byte[] ksn = Hex.Parse(r.Take(24), "ksn");
-        DukptAesKeys keys = Sync(_module.DeriveDukptAesAsync(bdk, keyBytes, ksn));
+        DukptAesKeys keys = Sync(_module.DeriveDukptAesAsync(bdk, keyBytes, ksn, CancellationToken.None));
         return Ok(FormatAndClear(keys.InitialKey, keys.PinKey, keys.MacGenerationKey, keys.DataKey));
     }
 

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using Serilog;
+using Switch.Security;
+using Switch.Security.Backends;
+using Switch.Security.Backends.PayShield;
 using Switch.Security.Backends.Software;
 using Switch.Security.Emv;
 using Switch.Security.Keys;
@@ -7,7 +10,7 @@ using Switch.Security.Mac;
 using Switch.Security.Pin;
 using Switch.Security.Primitives;
 
-namespace Switch.Security.Backends.PayShield;
+namespace Switch.Simulators.Hsm;
 
 /// <summary>
 /// The simulator's command logic, apart from its sockets: parses one host command, performs it with the software
@@ -61,8 +64,12 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         {
             // The protocol carries only a code; the detail stays in the simulator (no secrets are in these messages).
             Log.Debug("payShield simulator rejected {Command}: {Reason}", command, ex.Message);
-            return header + response + (ex.Message.Contains("wrong key", StringComparison.Ordinal) ? PayShieldCodes.BadPinBlock
-                : ex.Message.StartsWith("pin:", StringComparison.Ordinal) ? PayShieldCodes.BadPinLength : PayShieldCodes.InvalidInput);
+            return header + response + ex.Problem switch
+            {
+                SecurityInputProblem.PinBlock => PayShieldCodes.BadPinBlock,
+                SecurityInputProblem.PinLength => PayShieldCodes.BadPinLength,
+                _ => PayShieldCodes.InvalidInput,
+            };
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
         {
@@ -118,7 +125,7 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         try
         {
             int n = _lmk.Unwrap(cryptogram, clear, out KeyType type, out KeyAlgorithm algorithm);
-            SecureKey key = Sync(_module.ImportClearKeyAsync(type, algorithm, clear[..n].ToArray()));
+            SecureKey key = Sync(_module.ImportClearKeyAsync(type, algorithm, clear[..n].ToArray(), CancellationToken.None));
             // Bounded cache: a simulator sees few distinct keys; when full, start over rather than grow.
             if (_keys.Count >= KeyCacheMax) _keys.Clear();
             return _keys.GetOrAdd(cryptogram, key);
@@ -185,7 +192,7 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         r.Take(2); // key type code
         r.Take(1); // key length flag
         SecureKey key = Key(r.TakeKey());
-        string kcv = Sync(_module.KeyCheckValueAsync(key));
+        string kcv = Sync(_module.KeyCheckValueAsync(key, CancellationToken.None));
         return Ok(kcv + new string('0', 10));
     }
 
@@ -201,7 +208,7 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         PinBlockFormat to = PayShieldCodes.ParseFormatCode(r.Take(2));
         string pan = PayShieldCodes.ReadAccount(r, from == PinBlockFormat.Iso4 || to == PinBlockFormat.Iso4);
         var output = new byte[16];
-        int n = Sync(_module.TranslatePinAsync(new EncryptedPinBlock(source, from, Hex.Parse(block, "pin block")), pan, destination, to, output));
+        int n = Sync(_module.TranslatePinAsync(new EncryptedPinBlock(source, from, Hex.Parse(block, "pin block")), pan, destination, to, output, CancellationToken.None));
         return Ok("12" + Hex.Format(output.AsSpan(0, n)) + PayShieldCodes.FormatCode(to));
     }
 
@@ -211,7 +218,7 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         string block = r.Take(zpk.Algorithm == KeyAlgorithm.Aes ? 32 : 16);
         PinBlockFormat format = PayShieldCodes.ParseFormatCode(r.Take(2));
         string pan = PayShieldCodes.ReadAccount(r, format == PinBlockFormat.Iso4);
-        string pin = Sync(_module.RevealPinAsync(new EncryptedPinBlock(zpk, format, Hex.Parse(block, "pin block")), pan));
+        string pin = Sync(_module.RevealPinAsync(new EncryptedPinBlock(zpk, format, Hex.Parse(block, "pin block")), pan, CancellationToken.None));
         return Ok(_lmk.WrapPin(pin));
     }
 
@@ -223,7 +230,7 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         Span<char> pin = stackalloc char[12];
         int length = _lmk.UnwrapPin(r.Rest(), pin);
         byte[] block = format == PinBlockFormat.Iso4
-            ? Sync(_module.EncodePinBlock4Async(zpk, pin[..length].ToString(), pan))
+            ? Sync(_module.EncodePinBlock4Async(zpk, pin[..length].ToString(), pan, CancellationToken.None))
             : EncodeUnder(zpk, format, pin[..length], pan);
         pin.Clear();
         return Ok(Hex.Format(block));
@@ -240,10 +247,10 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         var enc = new byte[8];
         engine.EncryptEcb(handle, KeyPart.Whole, clear, enc);
         Array.Clear(clear);
-        using SecureKey temp = Sync(_module.ImportClearKeyAsync(KeyType.Zpk, KeyAlgorithm.Tdes, tempKey));
+        using SecureKey temp = Sync(_module.ImportClearKeyAsync(KeyType.Zpk, KeyAlgorithm.Tdes, tempKey, CancellationToken.None));
         Array.Clear(tempKey);
         var output = new byte[8];
-        Sync(_module.TranslatePinAsync(new EncryptedPinBlock(temp, format, enc), pan, key, format, output));
+        Sync(_module.TranslatePinAsync(new EncryptedPinBlock(temp, format, enc), pan, key, format, output, CancellationToken.None));
         return output;
     }
 
@@ -277,7 +284,7 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         byte[] table = Decimalization.ParseTable(r.Take(16));
         string validation = r.Take(12).TrimEnd('F');
         string offset = r.Take(12)[..checkLength];
-        return Verdict(Sync(_module.VerifyPinIbm3624Async(new EncryptedPinBlock(pinKey, format, Hex.Parse(block, "pin block")), pan, pvk, table, validation, offset)));
+        return Verdict(Sync(_module.VerifyPinIbm3624Async(new EncryptedPinBlock(pinKey, format, Hex.Parse(block, "pin block")), pan, pvk, table, validation, offset, CancellationToken.None)));
     }
 
     private string VerifyPvv(PayShieldReader r)
@@ -289,7 +296,7 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         string pan = PayShieldCodes.ReadAccount(r, false);
         int pvki = r.TakeNumber(1);
         string pvv = r.Take(4);
-        return Verdict(Sync(_module.VerifyPinPvvAsync(new EncryptedPinBlock(pinKey, format, Hex.Parse(block, "pin block")), pan, pvk, pvki, pvv)));
+        return Verdict(Sync(_module.VerifyPinPvvAsync(new EncryptedPinBlock(pinKey, format, Hex.Parse(block, "pin block")), pan, pvk, pvki, pvv, CancellationToken.None)));
     }
 
     private string GenerateOffset(PayShieldReader r)
@@ -302,7 +309,7 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         string validation = r.Take(12).TrimEnd('F');
         Span<char> pin = stackalloc char[12];
         int length = _lmk.UnwrapPin(wrapped, pin);
-        string offset = Sync(_module.GenerateIbm3624OffsetAsync(pvk, pin[..length].ToString(), table, checkLength, validation));
+        string offset = Sync(_module.GenerateIbm3624OffsetAsync(pvk, pin[..length].ToString(), table, checkLength, validation, CancellationToken.None));
         pin.Clear();
         return Ok(offset.PadRight(12, 'F'));
     }
@@ -315,7 +322,7 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         int pvki = r.TakeNumber(1);
         Span<char> pin = stackalloc char[12];
         int length = _lmk.UnwrapPin(wrapped, pin);
-        string pvv = Sync(_module.GeneratePvvAsync(pvk, pan, pin[..length].ToString(), pvki));
+        string pvv = Sync(_module.GeneratePvvAsync(pvk, pan, pin[..length].ToString(), pvki, CancellationToken.None));
         pin.Clear();
         return Ok(pvv);
     }
@@ -326,7 +333,7 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         string pan = r.TakeUntil(';', 19);
         string expiry = r.Take(4);
         string serviceCode = r.Take(3);
-        return Ok(Sync(_module.GenerateCvvAsync(cvk, pan, expiry, serviceCode)));
+        return Ok(Sync(_module.GenerateCvvAsync(cvk, pan, expiry, serviceCode, CancellationToken.None)));
     }
 
     private string VerifyCvv(PayShieldReader r)
@@ -336,7 +343,7 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         string pan = r.TakeUntil(';', 19);
         string expiry = r.Take(4);
         string serviceCode = r.Take(3);
-        return Verdict(Sync(_module.VerifyCvvAsync(cvk, pan, expiry, serviceCode, cvv)));
+        return Verdict(Sync(_module.VerifyCvvAsync(cvk, pan, expiry, serviceCode, cvv, CancellationToken.None)));
     }
 
     private string Mac(PayShieldReader r, bool verify)
@@ -349,14 +356,15 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         r.Take(3); // key type
         SecureKey key = Key(r.TakeKey());
         int length = r.TakeHexNumber(4);
-        byte[] data = Hex.Parse(r.Take(length * 2) is { Length: > 0 } d ? d : "", "message");
+        // Zero-length data is a valid MAC input (ISO 9797-1 pads it to one block; RFC 4493 example 1).
+        byte[] data = length == 0 ? [] : Hex.Parse(r.Take(length * 2), "message");
         if (verify)
         {
             byte[] mac = Hex.Parse(r.Rest(), "mac");
-            return Verdict(Sync(_module.VerifyMacAsync(key, algorithm, padding, data, mac)));
+            return Verdict(Sync(_module.VerifyMacAsync(key, algorithm, padding, data, mac, CancellationToken.None)));
         }
         var output = new byte[16];
-        int n = Sync(_module.GenerateMacAsync(key, algorithm, padding, data, output));
+        int n = Sync(_module.GenerateMacAsync(key, algorithm, padding, data, output, CancellationToken.None));
         return Ok(Hex.Format(output.AsSpan(0, Math.Min(n, macChars / 2))));
     }
 
@@ -371,7 +379,7 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         PinBlockFormat to = PayShieldCodes.ParseFormatCode(r.Take(2));
         string pan = PayShieldCodes.ReadAccount(r, sourceFormat == PinBlockFormat.Iso4 || to == PinBlockFormat.Iso4);
         var output = new byte[16];
-        int n = Sync(_module.TranslateDukptPinAsync(bdk, ksn, sourceFormat, block, pan, zpk, to, output));
+        int n = Sync(_module.TranslateDukptPinAsync(bdk, ksn, sourceFormat, block, pan, zpk, to, output, CancellationToken.None));
         return Ok("12" + Hex.Format(output.AsSpan(0, n)) + PayShieldCodes.FormatCode(to));
     }
 
@@ -384,13 +392,13 @@ public sealed partial class PayShieldCommandProcessor : IAsyncDisposable
         byte[] data = ReadData(r);
         r.Take(1); // ';'
         byte[] arqc = Hex.Parse(r.Take(16), "arqc");
-        if (mode is '0' or '1' && !Sync(_module.VerifyArqcAsync(imk, scheme, card, data, arqc))) return PayShieldCodes.VerificationFailure;
+        if (mode is '0' or '1' && !Sync(_module.VerifyArqcAsync(imk, scheme, card, data, arqc, CancellationToken.None))) return PayShieldCodes.VerificationFailure;
         return mode switch
         {
             '0' => Ok(),
-            '1' or '2' => Ok(Hex.Format(Sync(_module.GenerateArpcMethod1Async(imk, scheme, card, arqc, Hex.Parse(r.Take(4), "arc"))))),
+            '1' or '2' => Ok(Hex.Format(Sync(_module.GenerateArpcMethod1Async(imk, scheme, card, arqc, Hex.Parse(r.Take(4), "arc"), CancellationToken.None)))),
             '4' => Ok(Hex.Format(Sync(_module.GenerateArpcMethod2Async(imk, scheme, card, arqc, Hex.Parse(r.Take(8), "csu"),
-                r.TakeNumber(2) is int p and > 0 ? Hex.Parse(r.Take(p * 2), "proprietary data") : [])))),
+                r.TakeNumber(2) is int p and > 0 ? Hex.Parse(r.Take(p * 2), "proprietary data") : [], CancellationToken.None)))),
             _ => throw new PayShieldProtocolException(PayShieldCodes.InvalidInput, "mode"),
         };
     }

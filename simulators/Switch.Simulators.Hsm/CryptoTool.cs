@@ -1,3 +1,4 @@
+using Switch.Security;
 using Switch.Security.Dukpt;
 using Switch.Security.Emv;
 using Switch.Security.Keys;
@@ -5,7 +6,7 @@ using Switch.Security.Mac;
 using Switch.Security.Pin;
 using Switch.Security.Primitives;
 
-namespace Switch.Security.Tooling;
+namespace Switch.Simulators.Hsm;
 
 /// <summary>
 /// The <c>switch crypto OP</c> operations as data in, data out: option names in snake_case, hex values uppercase.
@@ -34,12 +35,14 @@ public static class CryptoTool
         };
 
     /// <summary>Runs one operation on <paramref name="module"/>; returns the outputs by name.</summary>
-    public static async ValueTask<IReadOnlyDictionary<string, string>> RunAsync(ISecurityModule module, string op, IReadOnlyDictionary<string, string> input, CancellationToken ct = default)
+    public static async ValueTask<IReadOnlyDictionary<string, string>> RunAsync(ISecurityTooling module, string op, IReadOnlyDictionary<string, string> input, CancellationToken ct)
     {
         if (!Operations.TryGetValue(op, out var shape)) throw new SecurityInputException($"unknown operation '{op}'");
         foreach (string name in shape.Required)
         {
-            if (!input.TryGetValue(name, out string? v) || string.IsNullOrEmpty(v)) throw new SecurityInputException($"{name}: missing (--{name.Replace('_', '-')})");
+            // MAC data may be empty (HSM-CONTRACT "Empty data"): absent is an error, "" is zero-length data.
+            bool emptyAllowed = name == "data" && (op is "mac" or "mac-verify");
+            if (!input.TryGetValue(name, out string? v) || (v.Length == 0 && !emptyAllowed)) throw new SecurityInputException($"{name}: missing (--{name.Replace('_', '-')})");
         }
         var args = new Args(input);
         return op switch
@@ -61,13 +64,13 @@ public static class CryptoTool
         };
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> Kcv(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> Kcv(ISecurityTooling m, Args a, CancellationToken ct)
     {
         using SecureKey key = await a.Key(m, "key", KeyLengths.Parse(a["alg"], "alg"), ct).ConfigureAwait(false);
         return Out("kcv", await m.KeyCheckValueAsync(key, ct).ConfigureAwait(false));
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> PinBlockEncode(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> PinBlockEncode(ISecurityTooling m, Args a, CancellationToken ct)
     {
         PinBlockFormat format = PinBlockFormats.Parse(a["format"]);
         string pin = a["pin"];
@@ -84,7 +87,7 @@ public static class CryptoTool
         return Out("block", Hex.Format(block));
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> PinBlockDecode(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> PinBlockDecode(ISecurityTooling m, Args a, CancellationToken ct)
     {
         PinBlockFormat format = PinBlockFormats.Parse(a["format"]);
         byte[] block = Hex.Parse(a["block"], "block");
@@ -102,7 +105,7 @@ public static class CryptoTool
         return Out("pin", await m.RevealPinAsync(new EncryptedPinBlock(key, format, block), pan, ct).ConfigureAwait(false));
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> PinBlockTranslate(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> PinBlockTranslate(ISecurityTooling m, Args a, CancellationToken ct)
     {
         PinBlockFormat from = PinBlockFormats.Parse(a["format"]);
         PinBlockFormat to = a.Optional("to_format") is { } t ? PinBlockFormats.Parse(t, "to_format") : from;
@@ -114,7 +117,7 @@ public static class CryptoTool
         return Out("block", Hex.Format(output.AsSpan(0, n)));
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> DukptTdes(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> DukptTdes(ISecurityTooling m, Args a, CancellationToken ct)
     {
         byte[] ksn = Hex.Parse(a["ksn"], "ksn");
         TdesDukpt.RequireKsn(ksn);
@@ -127,7 +130,7 @@ public static class CryptoTool
         };
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> DukptAes(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> DukptAes(ISecurityTooling m, Args a, CancellationToken ct)
     {
         int keyBytes = AesDukpt.ParseKeyType(a["key_type"]);
         byte[] ksn = Hex.Parse(a["ksn"], "ksn");
@@ -141,46 +144,46 @@ public static class CryptoTool
         };
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> MacGenerate(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> MacGenerate(ISecurityTooling m, Args a, CancellationToken ct)
     {
         MacAlgorithm alg = MacAlgorithms.Parse(a["alg"]);
         MacPadding padding = MacAlgorithms.ParsePadding(a.Optional("padding"));
         using SecureKey key = await a.Key(m, "key", MacAlgorithms.KeyAlgorithm(alg), ct).ConfigureAwait(false);
         var mac = new byte[16];
-        int n = await m.GenerateMacAsync(key, alg, padding, a.HexData("data"), mac, ct).ConfigureAwait(false);
+        int n = await m.GenerateMacAsync(key, alg, padding, a.HexDataOrEmpty("data"), mac, ct).ConfigureAwait(false);
         return Out("mac", Hex.Format(mac.AsSpan(0, n)));
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> MacVerify(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> MacVerify(ISecurityTooling m, Args a, CancellationToken ct)
     {
         MacAlgorithm alg = MacAlgorithms.Parse(a["alg"]);
         MacPadding padding = MacAlgorithms.ParsePadding(a.Optional("padding"));
         using SecureKey key = await a.Key(m, "key", MacAlgorithms.KeyAlgorithm(alg), ct).ConfigureAwait(false);
-        bool ok = await m.VerifyMacAsync(key, alg, padding, a.HexData("data"), Hex.Parse(a["mac"], "mac"), ct).ConfigureAwait(false);
-        return ok ? Out("verified", "true") : throw new SecurityInputException("mac: verification failed (MAC does not match)");
+        bool ok = await m.VerifyMacAsync(key, alg, padding, a.HexDataOrEmpty("data"), Hex.Parse(a["mac"], "mac"), ct).ConfigureAwait(false);
+        return ok ? Out("verified", "true") : throw new SecurityInputException("mac: verification failed (MAC does not match)", SecurityInputProblem.VerificationFailed);
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> Cvv(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> Cvv(ISecurityTooling m, Args a, CancellationToken ct)
     {
         using SecureKey cvk = await a.Key(m, "cvk", KeyAlgorithm.Tdes, ct).ConfigureAwait(false);
         return Out("cvv", await m.GenerateCvvAsync(cvk, Digits.Pan(a["pan"]), a["expiry"], a["service_code"], ct).ConfigureAwait(false));
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> CvvVerify(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> CvvVerify(ISecurityTooling m, Args a, CancellationToken ct)
     {
         using SecureKey cvk = await a.Key(m, "cvk", KeyAlgorithm.Tdes, ct).ConfigureAwait(false);
         bool ok = await m.VerifyCvvAsync(cvk, Digits.Pan(a["pan"]), a["expiry"], a["service_code"], a["cvv"], ct).ConfigureAwait(false);
-        return ok ? Out("verified", "true") : throw new SecurityInputException("cvv: verification failed (CVV does not match)");
+        return ok ? Out("verified", "true") : throw new SecurityInputException("cvv: verification failed (CVV does not match)", SecurityInputProblem.VerificationFailed);
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> Pvv(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> Pvv(ISecurityTooling m, Args a, CancellationToken ct)
     {
         using SecureKey pvk = await a.Key(m, "pvk", KeyAlgorithm.Tdes, ct).ConfigureAwait(false);
         int pvki = int.Parse(Digits.Require(a["pvki"], "pvki", 1, 1), System.Globalization.CultureInfo.InvariantCulture);
         return Out("pvv", await m.GeneratePvvAsync(pvk, Digits.Pan(a["pan"]), Digits.Pin(a["pin"]), pvki, ct).ConfigureAwait(false));
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> IbmOffset(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> IbmOffset(ISecurityTooling m, Args a, CancellationToken ct)
     {
         using SecureKey pvk = await a.Key(m, "pvk", KeyAlgorithm.Tdes, ct).ConfigureAwait(false);
         Digits.Pan(a["pan"]);
@@ -190,7 +193,7 @@ public static class CryptoTool
         return Out("offset", offset);
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> Arqc(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> Arqc(ISecurityTooling m, Args a, CancellationToken ct)
     {
         EmvScheme scheme = EmvCryptograms.ParseScheme(a["scheme"]);
         EmvCardContext card = a.Card();
@@ -198,7 +201,7 @@ public static class CryptoTool
         return Out("arqc", Hex.Format(await m.GenerateArqcAsync(imk, scheme, card, a.HexData("data"), ct).ConfigureAwait(false)));
     }
 
-    private static async ValueTask<IReadOnlyDictionary<string, string>> Arpc(ISecurityModule m, Args a, CancellationToken ct)
+    private static async ValueTask<IReadOnlyDictionary<string, string>> Arpc(ISecurityTooling m, Args a, CancellationToken ct)
     {
         EmvScheme scheme = EmvCryptograms.ParseScheme(a["scheme"]);
         EmvCardContext card = a.Card();
@@ -226,12 +229,15 @@ public static class CryptoTool
 
         public byte[] HexData(string name) => Hex.Parse(input[name], name);
 
-        public async ValueTask<SecureKey> Key(ISecurityModule m, string name, KeyAlgorithm algorithm, CancellationToken ct)
+        public byte[] HexDataOrEmpty(string name) => input[name].Length == 0 ? [] : Hex.Parse(input[name], name);
+
+        public async ValueTask<SecureKey> Key(ISecurityTooling m, string name, KeyAlgorithm algorithm, CancellationToken ct)
         {
             byte[] clear = Hex.Parse(Optional(name), name);
             try
             {
                 KeyLengths.Require(algorithm, clear.Length, name);
+                WeakKeys.Refuse(algorithm, clear, name);
                 return await m.ImportClearKeyAsync(KeyType.Generic, algorithm, clear, ct).ConfigureAwait(false);
             }
             finally

@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Switch.Security;
+using Switch.Security.Backends.Pkcs11;
 
-namespace Switch.Security.Backends.Pkcs11;
+namespace Switch.Simulators.Hsm;
 
 /// <summary>
 /// A throwaway SoftHSM2 token for a tool run with no token configured: a private (0700) temporary directory holding a
@@ -9,7 +11,7 @@ namespace Switch.Security.Backends.Pkcs11;
 /// and user PINs. The engine initialises the token (C_InitToken + C_InitPIN) and deletes the directory when it is
 /// disposed, after the module is unloaded.
 /// </summary>
-internal sealed class SoftHsmScratchToken : IDisposable
+public sealed class SoftHsmScratchToken : IDisposable
 {
     private const string Prefix = "switch-pkcs11-";
     private int _deleted;
@@ -64,6 +66,35 @@ internal sealed class SoftHsmScratchToken : IDisposable
         catch
         {
             token.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A PKCS#11 engine on a fresh throwaway token of the SoftHSM2 module at <paramref name="modulePath"/>: the engine
+    /// initialises the free slot (C_InitToken, C_InitPIN) and deletes the directory after unloading the module, also
+    /// when opening fails. A module loads once per process: use it from a process that opens one engine.
+    /// </summary>
+    public static Pkcs11CipherEngine OpenEngine(string modulePath)
+    {
+        if (!File.Exists(modulePath))
+        {
+            throw new HsmUnavailableException($"pkcs11: SoftHSM2 is not installed ({modulePath} not found): install the softhsm2 package (install/setup.sh does), or configure a token with --pkcs11-token");
+        }
+        SoftHsmScratchToken scratch = Create();
+        try
+        {
+            return new Pkcs11CipherEngine(new Pkcs11Options
+            {
+                ModulePath = modulePath,
+                TokenLabel = scratch.Label,
+                UserPin = scratch.UserPin,
+                InitializeFreeSlotWithSoPin = scratch.SoPin,
+            }, scratch);
+        }
+        catch
+        {
+            scratch.Dispose();
             throw;
         }
     }

@@ -1,13 +1,12 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Serilog;
+using Switch.Security.Backends.PayShield;
 using Switch.Security.Keys;
 
-namespace Switch.Security.Backends.PayShield;
+namespace Switch.Simulators.Hsm;
 
 /// <summary>Settings of the payShield simulator.</summary>
 public sealed record PayShieldSimulatorOptions
@@ -133,18 +132,13 @@ public sealed class PayShieldSimulator : IAsyncDisposable
                 filled += n;
                 int offset = 0;
                 output.ResetWrittenCount();
-                while (filled - offset >= 2)
+                while (true)
                 {
-                    int length = BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(offset));
-                    if (length == 0 || length > PayShieldFraming.MessageBytesMax) return;
-                    if (filled - offset - 2 < length) break;
-                    string reply = _processor.Handle(Encoding.ASCII.GetString(buffer, offset + 2, length));
-                    offset += 2 + length;
-                    int replyBytes = Encoding.ASCII.GetByteCount(reply);
-                    Span<byte> target = output.GetSpan(2 + replyBytes);
-                    BinaryPrimitives.WriteUInt16BigEndian(target, (ushort)replyBytes);
-                    Encoding.ASCII.GetBytes(reply, target[2..]);
-                    output.Advance(2 + replyBytes);
+                    PayShieldFrameStatus status = PayShieldFraming.TryParse(buffer.AsSpan(offset, filled - offset), out int frameBytes, out string? request);
+                    if (status == PayShieldFrameStatus.Invalid) return;
+                    if (status == PayShieldFrameStatus.Incomplete) break;
+                    PayShieldFraming.Append(output, _processor.Handle(request!));
+                    offset += frameBytes;
                 }
                 Buffer.BlockCopy(buffer, offset, buffer, 0, filled - offset);
                 filled -= offset;
