@@ -28,23 +28,39 @@ public sealed class RouteStore(NpgsqlDataSource dataSource, string describe, Rou
 
     /// <summary>Applies routing's schema migrations.</summary>
     public Task MigrateAsync(CancellationToken cancellationToken) =>
-        GuardAsync("prepared", async () => { await RoutingMigrator.MigrateAsync(dataSource, cancellationToken).ConfigureAwait(false); return 0; });
+        GuardAsync("route change refused", async () => { await RoutingMigrator.MigrateAsync(dataSource, cancellationToken).ConfigureAwait(false); return 0; });
 
     /// <summary>The whole table as one consistent snapshot.</summary>
-    public Task<RouteTable> LoadAsync(CancellationToken cancellationToken) => GuardAsync("read", async () =>
+    public Task<RouteTable> LoadAsync(CancellationToken cancellationToken) => GuardAsync("routes cannot be read", async () =>
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadTableAsync(connection, options.RoutesMax, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ReadTableAsync(connection, options.RoutesMax, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return RouteTable.Empty; // no route was ever added to this database
+        }
     });
 
     /// <summary>Every route with who changed it last, sorted by name.</summary>
-    public Task<IReadOnlyList<StoredRoute>> ListAsync(CancellationToken cancellationToken) => GuardAsync<IReadOnlyList<StoredRoute>>("read", async () =>
+    public Task<IReadOnlyList<StoredRoute>> ListAsync(CancellationToken cancellationToken) => GuardAsync<IReadOnlyList<StoredRoute>>("routes cannot be read", async () =>
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand($"SELECT {Columns}, updated_at, updated_by FROM route ORDER BY name LIMIT $1", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = options.RoutesMax });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<StoredRoute>();
+        NpgsqlDataReader reader;
+        try
+        {
+            reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return list; // no route was ever added to this database
+        }
+        await using var _ = reader;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             list.Add(new StoredRoute(ReadRoute(reader), reader.GetFieldValue<DateTimeOffset>(8), reader.GetString(9)));
         return list;
@@ -77,7 +93,7 @@ public sealed class RouteStore(NpgsqlDataSource dataSource, string describe, Rou
             before is null ? throw new RoutingException($"no route named '{name}'") : Task.FromResult<Route?>(null), cancellationToken);
 
     /// <summary>The newest audit rows (of one route, or of all when <paramref name="name"/> is null), newest first.</summary>
-    public Task<IReadOnlyList<RouteAuditEntry>> AuditAsync(string? name, int limit, CancellationToken cancellationToken) => GuardAsync<IReadOnlyList<RouteAuditEntry>>("read", async () =>
+    public Task<IReadOnlyList<RouteAuditEntry>> AuditAsync(string? name, int limit, CancellationToken cancellationToken) => GuardAsync<IReadOnlyList<RouteAuditEntry>>("routes cannot be read", async () =>
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("""
@@ -123,7 +139,7 @@ public sealed class RouteStore(NpgsqlDataSource dataSource, string describe, Rou
     {
         RouteRules.RequireName("--name", name);
         RouteRules.RequireOperator(operatorName);
-        return GuardAsync("changed", async () =>
+        return GuardAsync("route change refused", async () =>
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -232,7 +248,7 @@ public sealed class RouteStore(NpgsqlDataSource dataSource, string describe, Rou
     }
 
     /// <summary>Turns the driver's failures into the operator's: unreachable (F12) or refused by Postgres.</summary>
-    private async Task<T> GuardAsync<T>(string verb, Func<Task<T>> work)
+    private async Task<T> GuardAsync<T>(string refused, Func<Task<T>> work)
     {
         try
         {
@@ -240,13 +256,13 @@ public sealed class RouteStore(NpgsqlDataSource dataSource, string describe, Rou
         }
         catch (PostgresException ex)
         {
-            throw new RoutingException($"routes not {verb}: Postgres refused ({ex.SqlState}: {ex.MessageText})");
+            throw new RoutingException($"{refused}: Postgres said {ex.SqlState}: {ex.MessageText}");
         }
         catch (Exception ex) when (ex is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
         {
             string reason = (ex.InnerException ?? ex).Message.ReplaceLineEndings(" ");
             throw new RoutingUnavailableException(
-                $"routes not {verb}: Postgres at {describe} is unreachable ({reason}); a running switch keeps routing from its in-memory table", ex);
+                $"{refused}: Postgres at {describe} is unreachable ({reason}); a running switch keeps routing from its in-memory table", ex);
         }
     }
 }
