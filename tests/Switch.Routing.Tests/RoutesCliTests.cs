@@ -170,6 +170,27 @@ public sealed class RoutesCliTests(PostgresDatabase db) : IClassFixture<Postgres
     }
 
     [Fact]
+    public void A_stray_second_pan_is_refused_without_printing_either()
+    {
+        var r = CliRunner.Run("routes", "test", Pan, "5105105105105100", "--config", Config());
+        Assert.Equal("error: routes test: give exactly one PAN (got 2)", CliRunner.AssertOneLineError(r));
+        Assert.Equal("error: routes test: give exactly one PAN (got 0)", CliRunner.AssertOneLineError(CliRunner.Run("routes", "test", "--config", Config())));
+    }
+
+    [Theory]
+    [InlineData("add")]
+    [InlineData("update")]
+    [InlineData("remove")]
+    [InlineData("list")]
+    [InlineData("test")]
+    public void Every_routes_verb_has_help(string verb)
+    {
+        string help = CliRunner.AssertSuccess(CliRunner.Run("routes", verb, "--help"));
+        Assert.Contains($"switch routes {verb}", help, StringComparison.Ordinal);
+        Assert.Contains("--config", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_bad_configuration_is_one_error_line_naming_the_file_and_key()
     {
         string missing = Path.Combine(_dir, "absent.json");

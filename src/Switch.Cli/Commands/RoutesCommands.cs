@@ -144,7 +144,8 @@ public static class RoutesCommands
 
     private static Command Test()
     {
-        var pan = new Argument<string>("PAN") { Description = "Card number, 12 to 19 digits (printed masked)." };
+        // Any number of tokens is accepted here and counted below: the parser's own error would echo a stray PAN in clear.
+        var pan = new Argument<string[]>("PAN") { Description = "Card number, 12 to 19 digits (printed masked).", Arity = ArgumentArity.ZeroOrMore };
         var amount = new Option<string>("--amount") { Description = "Amount in minor units (shown; no route condition uses it)." };
         var mti = new Option<string>("--mti") { Description = "Message type, e.g. 0100 or 0200 (its class meets --mti-class conditions)." };
         var processingCode = new Option<string>("--processing-code") { Description = "DE3, 6 digits (or 2)." };
@@ -157,7 +158,9 @@ public static class RoutesCommands
         };
         cmd.SetAction(r => Execute(async ct =>
         {
-            var query = TestQuery.From(r.GetValue(pan), r.GetValue(amount), r.GetValue(mti), r.GetValue(processingCode), r.GetValue(currency));
+            string[] pans = r.GetValue(pan) ?? [];
+            if (pans.Length != 1) throw new CliException($"routes test: give exactly one PAN (got {pans.Length})");
+            var query = TestQuery.From(pans[0], r.GetValue(amount), r.GetValue(mti), r.GetValue(processingCode), r.GetValue(currency));
             var settings = RoutingConfigFile.Load(r.GetValue(config)!);
             return await WithStoreAsync(settings, false, async store =>
             {
