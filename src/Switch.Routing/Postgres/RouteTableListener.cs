@@ -74,8 +74,10 @@ public sealed class RouteTableListener : IAsyncDisposable
             {
                 break;
             }
-            catch (Exception ex) when (ex is NpgsqlException or RoutingException or IOException or TimeoutException or InvalidOperationException)
+            catch (Exception ex)
             {
+                // Whatever went wrong (driver, network, a bad stored row), the loop must survive: a dead loop would
+                // leave the switch on a stale table without anyone noticing.
                 Volatile.Write(ref _connected, 0);
                 Interlocked.Increment(ref _failures);
                 // Serving goes on from the last table; only the log says Postgres is away.
@@ -114,7 +116,7 @@ public sealed class RouteTableListener : IAsyncDisposable
                 continue;
             }
             bool notified = await connection.WaitAsync(check, stop).ConfigureAwait(false);
-            if (!notified && await StoredVersionAsync(connection, stop).ConfigureAwait(false) != _holder.Current.Version)
+            if (!notified && await StoredVersionAsync(connection, stop).ConfigureAwait(false) > _holder.Current.Version)
                 await ReloadAsync(connection, stop).ConfigureAwait(false);
         }
     }
@@ -141,6 +143,12 @@ public sealed class RouteTableListener : IAsyncDisposable
         {
             Interlocked.Increment(ref _reloads);
             _log.Information("route table: version {Version} with {Routes} routes in service", table.Version, table.Routes.Count);
+        }
+        else
+        {
+            // Versions only grow; an older stored table means the database was restored or replaced.
+            _log.Warning("route table: stored version {Stored} is older than version {Serving} in service; keeping it until a newer one is stored",
+                table.Version, _holder.Current.Version);
         }
         _firstLoad.TrySetResult();
     }
