@@ -196,6 +196,38 @@ public sealed class RouteTableListenerTests(PostgresDatabase db) : IClassFixture
         Assert.Equal("issuer-a", Route(running.Holder, "4444449999999999")?.Destination);
     }
 
+    private sealed class CollectingSink : Serilog.Core.ILogEventSink
+    {
+        public ConcurrentQueue<Serilog.Events.LogEvent> Events { get; } = new();
+
+        public void Emit(Serilog.Events.LogEvent logEvent) => Events.Enqueue(logEvent);
+    }
+
+    [Fact]
+    public async Task A_loaded_route_naming_a_destination_this_switch_lacks_is_logged_and_kept()
+    {
+        var (dataSource, store) = await db.OpenStoreAsync();
+        await using var _ = dataSource;
+        await store.AddAsync(R("to-c", "455555", "issuer-c"), "test", Known, None);
+        var sink = new CollectingSink();
+        using var log = new Serilog.LoggerConfiguration().WriteTo.Sink(sink).CreateLogger();
+        await using var listenerSource = db.Options.CreateDataSource();
+        var holder = new RouteTableHolder();
+        var listener = new RouteTableListener(listenerSource, holder, FastReconnect, log, new KnownDestinations(["issuer-a"]));
+        listener.Start();
+        try
+        {
+            await listener.FirstLoad.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal("issuer-c", Route(holder, "4555551234567890")?.Destination);
+            var warning = Assert.Single(sink.Events, e => e.Level == Serilog.Events.LogEventLevel.Warning && e.RenderMessage().Contains("\"to-c\"", StringComparison.Ordinal));
+            Assert.Contains("issuer-c", warning.RenderMessage(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await listener.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task A_listener_that_cannot_reach_postgres_keeps_retrying_and_serves_the_table_it_has()
     {

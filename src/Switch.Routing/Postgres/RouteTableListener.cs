@@ -17,6 +17,7 @@ public sealed class RouteTableListener : IAsyncDisposable
     private readonly RouteTableHolder _holder;
     private readonly RoutingOptions _options;
     private readonly ILogger _log;
+    private readonly KnownDestinations? _known;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
@@ -25,9 +26,14 @@ public sealed class RouteTableListener : IAsyncDisposable
     private long _reloads;
     private long _failures;
 
-    /// <summary>A listener that will publish into <paramref name="holder"/>; nothing happens until <see cref="Start"/>.</summary>
-    public RouteTableListener(NpgsqlDataSource dataSource, RouteTableHolder holder, RoutingOptions options, ILogger? log = null)
+    /// <summary>
+    /// A listener that will publish into <paramref name="holder"/>; nothing happens until <see cref="Start"/>. With
+    /// <paramref name="known"/>, routes naming a destination this process does not have (a connector since removed
+    /// from its configuration) are logged at each load; they stay in the table, the pipeline declines or fails over.
+    /// </summary>
+    public RouteTableListener(NpgsqlDataSource dataSource, RouteTableHolder holder, RoutingOptions options, ILogger? log = null, KnownDestinations? known = null)
     {
+        _known = known;
         _dataSource = dataSource;
         _holder = holder;
         _options = options;
@@ -143,6 +149,7 @@ public sealed class RouteTableListener : IAsyncDisposable
         {
             Interlocked.Increment(ref _reloads);
             _log.Information("route table: version {Version} with {Routes} routes in service", table.Version, table.Routes.Count);
+            WarnUnknownDestinations(table);
         }
         else
         {
@@ -151,6 +158,17 @@ public sealed class RouteTableListener : IAsyncDisposable
                 table.Version, _holder.Current.Version);
         }
         _firstLoad.TrySetResult();
+    }
+
+    private void WarnUnknownDestinations(RouteTable table)
+    {
+        if (_known is null) return;
+        foreach (var route in table.Routes)
+        {
+            if (!_known.IsKnown(route.Destination) || (route.Failover is { } f && !_known.IsKnown(f)))
+                _log.Warning("route table: route {Route} names a destination this switch does not have ({Destination}, failover {Failover})",
+                    route.Name, route.Destination, route.Failover ?? "none");
+        }
     }
 
     private static async Task<long> StoredVersionAsync(NpgsqlConnection connection, CancellationToken stop)
