@@ -87,6 +87,16 @@ public static class RouteRules
             throw new RoutingException($"--priority: is {priority}; expected {PriorityMin} (first) to {PriorityMax}");
     }
 
+    /// <summary>Parses --priority: digits, then the range check.</summary>
+    public static int ParsePriority(string value)
+    {
+        if (value.Length is < 1 or > 4 || IndexOfNonDigit(value) >= 0)
+            throw new RoutingException($"--priority: '{Printable(value)}' is not a number; expected {PriorityMin} (first) to {PriorityMax}");
+        int priority = int.Parse(value, CultureInfo.InvariantCulture);
+        RequirePriority(priority);
+        return priority;
+    }
+
     /// <summary>A processing code condition: 2 digits (DE3's transaction type) or all 6 digits of DE3.</summary>
     public static void RequireProcessingCode(string value)
     {

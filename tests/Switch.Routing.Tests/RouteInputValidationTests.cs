@@ -38,6 +38,14 @@ public sealed class RouteInputValidationTests
         Assert.Equal($"--priority: is {priority}; expected 1 (first) to 999", Refused(() => R("n", "411111", priority: priority)));
 
     [Theory]
+    [InlineData("-1", "--priority: '-1' is not a number; expected 1 (first) to 999")]
+    [InlineData("", "--priority: '' is not a number; expected 1 (first) to 999")]
+    [InlineData("99999", "--priority: '99999' is not a number; expected 1 (first) to 999")]
+    [InlineData("0", "--priority: is 0; expected 1 (first) to 999")]
+    public void A_priority_given_as_text_is_digits_in_range(string text, string message) =>
+        Assert.Equal(message, Refused(() => RouteRules.ParsePriority(text)));
+
+    [Theory]
     [InlineData("97", "--currency: '97' is not an ISO 4217 numeric code (3 digits, e.g. 978)")]
     [InlineData("EUR", "--currency: 'EUR' is not an ISO 4217 numeric code (3 digits, e.g. 978)")]
     [InlineData("000", "--currency: 000 is not a currency")]

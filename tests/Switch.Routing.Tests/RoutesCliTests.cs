@@ -158,7 +158,8 @@ public sealed class RoutesCliTests(PostgresDatabase db) : IClassFixture<Postgres
         Assert.Equal("error: --name: character 4 of 'bad name' is not a letter, digit, '.', '-' or '_'",
             Err("routes", "add", "--name", "bad name", "--bin", "411111", "--destination", "on-us"));
         Assert.StartsWith("error: ", Err("routes", "add", "--bin", "411111", "--destination", "on-us"));
-        Assert.StartsWith("error: ", Err("routes", "add", "--name", "p", "--bin", "411111", "--destination", "on-us", "--priority", "high"));
+        Assert.Equal("error: --priority: 'high' is not a number; expected 1 (first) to 999", Err("routes", "add", "--name", "p", "--bin", "411111", "--destination", "on-us", "--priority", "high"));
+        Assert.Equal("error: --priority: is 1000; expected 1 (first) to 999", Err("routes", "update", "--name", "p", "--priority", "1000"));
         Assert.Equal("error: routes update: give at least one of --bin, --destination, --priority, --failover, --mti-class, --processing-code, --currency", Err("routes", "update", "--name", "x"));
         Assert.Equal("error: no route named 'ghost'", Err("routes", "remove", "--name", "ghost"));
         Assert.Equal("error: no route named 'ghost'", Err("routes", "update", "--name", "ghost", "--priority", "3"));

@@ -49,7 +49,7 @@ public static class RoutesCommands
         public Option<string> Name { get; } = new("--name") { Description = "Route name (letters, digits, . - _; at most 64).", Required = true };
         public Option<string> Bin { get; } = new("--bin") { Description = "BIN prefix, 6 to 11 digits (the longest matching prefix wins)." };
         public Option<string> Destination { get; } = new("--destination") { Description = "on-us, stand-in or a connector name from the configuration." };
-        public Option<int?> Priority { get; } = new("--priority") { Description = $"{RouteRules.PriorityMin} (first) to {RouteRules.PriorityMax}; decides among equal prefixes (default {RouteRules.PriorityDefault})." };
+        public Option<string> Priority { get; } = new("--priority") { Description = $"{RouteRules.PriorityMin} (first) to {RouteRules.PriorityMax}; decides among equal prefixes (default {RouteRules.PriorityDefault})." };
         public Option<string> Failover { get; } = new("--failover") { Description = "Destination when the first is unavailable." };
         public Option<string> MtiClass { get; } = new("--mti-class") { Description = "Only 01 (authorization), 02 (financial) or 04 (reversal) messages." };
         public Option<string> ProcessingCode { get; } = new("--processing-code") { Description = "Only this processing code: 2 digits (transaction type) or 6 (all of DE3)." };
@@ -75,7 +75,7 @@ public static class RoutesCommands
         {
             string? mtiClass = r.GetValue(o.MtiClass);
             Route route = RouteRules.Create(r.GetValue(o.Name)!, r.GetValue(o.Bin)!, r.GetValue(o.Destination)!,
-                r.GetValue(o.Priority) ?? RouteRules.PriorityDefault, r.GetValue(o.Failover),
+                r.GetValue(o.Priority) is { } p ? RouteRules.ParsePriority(p) : RouteRules.PriorityDefault, r.GetValue(o.Failover),
                 mtiClass is null ? null : RouteRules.ParseMtiClass(mtiClass), r.GetValue(o.ProcessingCode), r.GetValue(o.Currency));
             string who = r.GetValue(o.Operator)!;
             RouteRules.RequireOperator(who);
@@ -93,7 +93,7 @@ public static class RoutesCommands
         o.AddTo(cmd);
         cmd.SetAction(r => Execute(async ct =>
         {
-            var patch = new RoutePatch(r.GetValue(o.Bin), r.GetValue(o.Destination), r.GetValue(o.Priority), r.GetValue(o.Failover),
+            var patch = new RoutePatch(r.GetValue(o.Bin), r.GetValue(o.Destination), r.GetValue(o.Priority) is { } p ? RouteRules.ParsePriority(p) : null, r.GetValue(o.Failover),
                 r.GetValue(o.MtiClass), r.GetValue(o.ProcessingCode), r.GetValue(o.Currency));
             if (patch.IsEmpty) throw new CliException("routes update: give at least one of --bin, --destination, --priority, --failover, --mti-class, --processing-code, --currency");
             string name = r.GetValue(o.Name)!, who = r.GetValue(o.Operator)!;
