@@ -1,0 +1,76 @@
+-- 0001: the journal's projection. One row per leg event (journal_leg), one per transaction (tranlog), and the
+-- projector's consumed Kafka offsets (projection_offset), written in the same transaction as the rows they cover.
+-- PCI DSS 3.3.1: no clear PAN, track data, PIN block or CVV anywhere in this schema. A card is kept as its masked
+-- PAN (first 6 / last 4), a keyed hash for look-ups and the PAN encrypted under a data key.
+
+CREATE TABLE journal_leg (
+    event_id         uuid        NOT NULL,
+    txn_id           text        NOT NULL,
+    leg              text        NOT NULL,
+    event_time       timestamptz NOT NULL,
+    mti              char(4)     NOT NULL,
+    pan_masked       text,
+    pan_last4        char(4),
+    pan_hash         bytea,
+    pan_encrypted    bytea,
+    amount_minor     bigint,
+    currency         char(3),
+    stan             text,
+    rrn              text,
+    terminal_id      text,
+    acquirer_id      text,
+    response_code    text,
+    source_topic     text        NOT NULL,
+    source_partition integer     NOT NULL,
+    source_offset    bigint      NOT NULL,
+    projected_at     timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT journal_leg_pkey PRIMARY KEY (event_id),
+    CONSTRAINT journal_leg_pan_masked_is_masked CHECK (pan_masked IS NULL OR pan_masked !~ '^[0-9]{12,19}$')
+);
+CREATE INDEX journal_leg_txn ON journal_leg (txn_id);
+CREATE INDEX journal_leg_time ON journal_leg (event_time);
+CREATE INDEX journal_leg_rrn ON journal_leg (rrn) WHERE rrn IS NOT NULL;
+CREATE INDEX journal_leg_terminal_time ON journal_leg (terminal_id, event_time) WHERE terminal_id IS NOT NULL;
+
+CREATE TABLE tranlog (
+    txn_id            text        NOT NULL,
+    first_event_at    timestamptz NOT NULL,
+    last_event_at     timestamptz NOT NULL,
+    state             text        NOT NULL,
+    mti               char(4)     NOT NULL,
+    pan_masked        text,
+    amount_minor      bigint,
+    currency          char(3),
+    stan              text,
+    rrn               text,
+    terminal_id       text,
+    final_response    text,
+    final_response_at timestamptz,
+    reversal_status   text        NOT NULL DEFAULT 'none',
+    leg_count         integer     NOT NULL,
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT tranlog_pkey PRIMARY KEY (txn_id),
+    CONSTRAINT tranlog_reversal_status_known CHECK (reversal_status IN ('none', 'requested', 'reversed'))
+);
+CREATE INDEX tranlog_last_event ON tranlog (last_event_at);
+
+CREATE TABLE projection_offset (
+    consumer_group text        NOT NULL,
+    topic          text        NOT NULL,
+    partition      integer     NOT NULL,
+    next_offset    bigint      NOT NULL,
+    updated_at     timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT projection_offset_pkey PRIMARY KEY (consumer_group, topic, partition),
+    CONSTRAINT projection_offset_not_negative CHECK (next_offset >= 0)
+);
+
+-- A record the projector could not decode: kept (with its position) so it is counted, never silently skipped.
+CREATE TABLE projection_reject (
+    consumer_group text        NOT NULL,
+    topic          text        NOT NULL,
+    partition      integer     NOT NULL,
+    kafka_offset   bigint      NOT NULL,
+    reason         text        NOT NULL,
+    rejected_at    timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT projection_reject_pkey PRIMARY KEY (consumer_group, topic, partition, kafka_offset)
+);
