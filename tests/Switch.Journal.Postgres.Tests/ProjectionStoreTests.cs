@@ -31,7 +31,7 @@ public sealed class ProjectionStoreTests : IAsyncLifetime
         Assert.Equal(8L, await _db.ScalarAsync<long>("SELECT count(*) FROM journal_leg"));
         Assert.Equal(2L, await _db.ScalarAsync<long>("SELECT count(*) FROM tranlog"));
         Assert.Equal([new StoredOffset(Topic, 0, 8)], await _store.ReadOffsetsAsync(Topic, CancellationToken.None));
-        Assert.Equal("acquirer_out|00|none|4|0100|476173******0010",
+        Assert.Equal("response_out|00|none|4|0100|476173******0010",
             await _db.ScalarAsync<string>("SELECT concat_ws('|', state, final_response, reversal_status, leg_count, mti, pan_masked) FROM tranlog WHERE txn_id = 'txn-1'"));
         Assert.Equal("0010", await _db.ScalarAsync<string>("SELECT DISTINCT pan_last4 FROM journal_leg"));
     }
@@ -54,7 +54,7 @@ public sealed class ProjectionStoreTests : IAsyncLifetime
     [Fact]
     public async Task The_same_event_twice_in_one_batch_is_stored_once()
     {
-        var leg = Legs.Row("txn-1", "acquirer_in", "0100", 0);
+        var leg = Legs.Row("txn-1", "request_in", "0100", 0);
         var outcome = await _store.WriteAsync(Legs.At(Topic, 0, 0, leg, leg), [], [Range(0, 0, 2)], CancellationToken.None);
 
         Assert.Equal(1, outcome.LegsInserted);
@@ -91,20 +91,20 @@ public sealed class ProjectionStoreTests : IAsyncLifetime
     {
         var legs = Legs.Approved("txn-1");
         await _store.WriteAsync(Legs.At(Topic, 0, 0, legs[0], legs[1]), [], [Range(0, 0, 2)], CancellationToken.None);
-        Assert.Equal("issuer_out||none|2", await TranlogAsync("txn-1"));
+        Assert.Equal("request_out||none|2", await TranlogAsync("txn-1"));
 
         await _store.WriteAsync(Legs.At(Topic, 0, 2, legs[2], legs[3]), [], [Range(0, 2, 4)], CancellationToken.None);
-        Assert.Equal("acquirer_out|00|none|4", await TranlogAsync("txn-1"));
+        Assert.Equal("response_out|00|none|4", await TranlogAsync("txn-1"));
 
-        var reversal = Legs.Row("txn-1", "issuer_out", "0420", 10, reversal: ReversalProgress.Requested);
+        var reversal = Legs.Row("txn-1", "reversal_sent", "0420", 10, reversal: ReversalProgress.Requested);
         await _store.WriteAsync(Legs.At(Topic, 0, 4, reversal), [], [Range(0, 4, 5)], CancellationToken.None);
-        Assert.Equal("issuer_out|00|requested|5", await TranlogAsync("txn-1"));
+        Assert.Equal("reversal_sent|00|requested|5", await TranlogAsync("txn-1"));
 
-        var acknowledged = Legs.Row("txn-1", "issuer_in", "0430", 11, "00", reversal: ReversalProgress.Reversed);
+        var acknowledged = Legs.Row("txn-1", "reversal_answered", "0430", 11, "00", reversal: ReversalProgress.Reversed);
         // A late copy of the reversal request arrives after the acknowledgement: the status never goes back.
-        var lateCopy = Legs.Row("txn-1", "issuer_out", "0421", 9, reversal: ReversalProgress.Requested);
+        var lateCopy = Legs.Row("txn-1", "reversal_sent", "0421", 9, reversal: ReversalProgress.Requested);
         await _store.WriteAsync(Legs.At(Topic, 0, 5, acknowledged, lateCopy), [], [Range(0, 5, 7)], CancellationToken.None);
-        Assert.Equal("issuer_in|00|reversed|7", await TranlogAsync("txn-1"));
+        Assert.Equal("reversal_answered|00|reversed|7", await TranlogAsync("txn-1"));
         Assert.Equal("0100", await _db.ScalarAsync<string>("SELECT mti FROM tranlog WHERE txn_id = 'txn-1'"));
     }
 
@@ -124,8 +124,8 @@ public sealed class ProjectionStoreTests : IAsyncLifetime
     {
         await _store.WriteAsync(Legs.At(Topic, 0, 0, Legs.Approved("txn-1")), [], [Range(0, 0, 4)], CancellationToken.None);
         // The second leg breaks a constraint (an unmasked PAN), after the first was copied and the offset advanced.
-        var bad = Legs.Row("txn-2", "acquirer_in", "0100", 0) with { PanMasked = "4000000000000002" };
-        var batch = Legs.At(Topic, 0, 4, Legs.Row("txn-2", "issuer_out", "0100", 1), bad);
+        var bad = Legs.Row("txn-2", "request_in", "0100", 0) with { PanMasked = "4000000000000002" };
+        var batch = Legs.At(Topic, 0, 4, Legs.Row("txn-2", "request_out", "0100", 1), bad);
 
         await Assert.ThrowsAsync<PostgresException>(() => _store.WriteAsync(batch, [], [Range(0, 4, 6)], CancellationToken.None));
 

@@ -1,3 +1,5 @@
+using Switch.Journal.Events;
+
 namespace Switch.Journal.Postgres;
 
 /// <summary>How far a transaction's reversal has got, as the tranlog reports it.</summary>
@@ -19,7 +21,7 @@ public enum ReversalProgress : short
 /// acquirer got; <see cref="Reversal"/> is what this leg says about the transaction's reversal.
 /// </summary>
 public sealed record JournalLegRow(
-    Guid EventId,
+    EventId EventId,
     string TxnId,
     string Leg,
     DateTimeOffset Time,

@@ -110,7 +110,8 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
         {
             var row = leg.Row;
             await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            await copy.WriteAsync(row.EventId, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+            await copy.WriteAsync((long)row.EventId.NodeId, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+            await copy.WriteAsync(row.EventId.Sequence, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
             await copy.WriteAsync(row.TxnId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
             await copy.WriteAsync(row.Leg, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
             await copy.WriteAsync(row.Time.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
@@ -162,14 +163,14 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
     // Per session, emptied at every commit or rollback, so a batch never sees another batch's rows.
     private const string StagingTableSql = """
         CREATE TEMP TABLE IF NOT EXISTS journal_leg_stage (
-            event_id uuid, txn_id text, leg text, event_time timestamptz, mti text, pan_masked text, pan_last4 text,
+            event_node bigint, event_seq bigint, txn_id text, leg text, event_time timestamptz, mti text, pan_masked text, pan_last4 text,
             pan_hash bytea, pan_encrypted bytea, amount_minor bigint, currency text, stan text, rrn text, terminal_id text,
             acquirer_id text, response_code text, source_topic text, source_partition integer, source_offset bigint,
             final_response boolean, reversal_rank smallint) ON COMMIT DELETE ROWS
         """;
 
     private const string CopySql = """
-        COPY journal_leg_stage (event_id, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
+        COPY journal_leg_stage (event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
             amount_minor, currency, stan, rrn, terminal_id, acquirer_id, response_code, source_topic, source_partition,
             source_offset, final_response, reversal_rank) FROM STDIN (FORMAT BINARY)
         """;
@@ -179,17 +180,17 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
     // from its latest final-response leg; the reversal status only ever advances (none < requested < reversed).
     private const string MergeSql = """
         WITH fresh AS (
-            SELECT DISTINCT ON (event_id) * FROM journal_leg_stage ORDER BY event_id, source_partition, source_offset
+            SELECT DISTINCT ON (event_node, event_seq) * FROM journal_leg_stage ORDER BY event_node, event_seq, source_partition, source_offset
         ), ins AS (
-            INSERT INTO journal_leg (event_id, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
+            INSERT INTO journal_leg (event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
                 amount_minor, currency, stan, rrn, terminal_id, acquirer_id, response_code, source_topic, source_partition, source_offset)
-            SELECT event_id, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
+            SELECT event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
                 amount_minor, currency, stan, rrn, terminal_id, acquirer_id, response_code, source_topic, source_partition, source_offset
             FROM fresh
-            ON CONFLICT (event_id) DO NOTHING
-            RETURNING event_id
+            ON CONFLICT (event_node, event_seq) DO NOTHING
+            RETURNING event_node, event_seq
         ), legs AS (
-            SELECT f.* FROM fresh f JOIN ins USING (event_id)
+            SELECT f.* FROM fresh f JOIN ins USING (event_node, event_seq)
         ), agg AS (
             SELECT txn_id,
                 count(*)::integer AS leg_count,

@@ -1,14 +1,16 @@
 -- 0001: the journal's projection. One row per leg event (journal_leg), one per transaction (tranlog), and the
 -- projector's consumed Kafka offsets (projection_offset), written in the same transaction as the rows they cover.
+-- A leg's identity is its event id: the node that journaled it and that node's sequence (Switch.Journal.Events.EventId).
 -- PCI DSS 3.3.1: no clear PAN, track data, PIN block or CVV anywhere in this schema. A card is kept as its masked
 -- PAN (first 6 / last 4), a keyed hash for look-ups and the PAN encrypted under a data key.
 
 CREATE TABLE journal_leg (
-    event_id         uuid        NOT NULL,
+    event_node       bigint      NOT NULL,
+    event_seq        bigint      NOT NULL,
     txn_id           text        NOT NULL,
     leg              text        NOT NULL,
     event_time       timestamptz NOT NULL,
-    mti              char(4)     NOT NULL,
+    mti              text        NOT NULL,
     pan_masked       text,
     pan_last4        char(4),
     pan_hash         bytea,
@@ -24,7 +26,7 @@ CREATE TABLE journal_leg (
     source_partition integer     NOT NULL,
     source_offset    bigint      NOT NULL,
     projected_at     timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT journal_leg_pkey PRIMARY KEY (event_id),
+    CONSTRAINT journal_leg_pkey PRIMARY KEY (event_node, event_seq),
     CONSTRAINT journal_leg_pan_masked_is_masked CHECK (pan_masked IS NULL OR pan_masked !~ '^[0-9]{12,19}$')
 );
 CREATE INDEX journal_leg_txn ON journal_leg (txn_id);
@@ -37,7 +39,7 @@ CREATE TABLE tranlog (
     first_event_at    timestamptz NOT NULL,
     last_event_at     timestamptz NOT NULL,
     state             text        NOT NULL,
-    mti               char(4)     NOT NULL,
+    mti               text        NOT NULL,
     pan_masked        text,
     amount_minor      bigint,
     currency          char(3),
