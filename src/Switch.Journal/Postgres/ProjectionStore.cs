@@ -23,6 +23,9 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
     /// <summary>The consumer group whose offsets this store keeps.</summary>
     public string ConsumerGroup { get; } = consumerGroup;
 
+    /// <summary>Test seam for fault tests: runs after the batch is written and before it commits ("killed between write and commit").</summary>
+    internal Func<CancellationToken, Task>? BeforeCommitAsync { get; set; }
+
     /// <summary>The stored next offsets of the given partitions (absent when never written).</summary>
     public async Task<IReadOnlyList<StoredOffset>> ReadOffsetsAsync(string topic, CancellationToken cancellationToken)
     {
@@ -55,6 +58,7 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
         (int inserted, int touched) = legs.Count == 0 ? (0, 0)
             : await WriteLegsAsync(connection, transaction, legs, cancellationToken).ConfigureAwait(false);
         if (rejects.Count > 0) await WriteRejectsAsync(connection, transaction, rejects, cancellationToken).ConfigureAwait(false);
+        if (BeforeCommitAsync is { } beforeCommit) await beforeCommit(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new BatchOutcome(false, inserted, legs.Count - inserted, touched);
     }

@@ -106,6 +106,9 @@ public sealed class TranlogProjector : IAsyncDisposable
     /// <summary>The partitions this instance owns now.</summary>
     public IReadOnlyList<TopicPartition> Assignment => _consumer.Assignment;
 
+    /// <summary>Completes when the loop ends: by a stop, or faulted by an error it does not handle (the service then exits).</summary>
+    public Task Completion => _loop ?? Task.CompletedTask;
+
     /// <summary>Starts the consume loop on its own thread (the Kafka consumer's calls block).</summary>
     public void Start(CancellationToken cancellationToken)
     {
@@ -128,6 +131,11 @@ public sealed class TranlogProjector : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 // The loop ends by cancellation.
+            }
+            catch (Exception ex)
+            {
+                // Already seen by whoever watches Completion; disposing must still release the consumer.
+                _log.Error("Projector loop ended with {Error}", ex.Message);
             }
         }
         try
