@@ -152,6 +152,20 @@ public sealed class TranlogProjector : IAsyncDisposable
 
     private void Loop(CancellationToken cancellationToken)
     {
+        try
+        {
+            ConsumeUntil(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A batch whose write failed in an unknown way is not trusted: closing the consumer must not write it.
+            BeginResync(immediately: true);
+            throw;
+        }
+    }
+
+    private void ConsumeUntil(CancellationToken cancellationToken)
+    {
         _consumer.Subscribe(_options.Topic);
         var lingerClock = new Stopwatch();
         while (!cancellationToken.IsCancellationRequested)
