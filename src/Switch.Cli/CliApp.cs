@@ -16,6 +16,9 @@ public static class CliApp
         root.Subcommands.Add(Commands.KeysCommands.Create());
         root.Subcommands.Add(Commands.SimCommands.Create());
         root.Subcommands.Add(Commands.RunCommand.Create());
+        root.Subcommands.Add(Commands.JournalCommands.Create());
+        root.Subcommands.Add(Commands.DbCommands.Create());
+        root.Subcommands.Add(Commands.ServiceCommands.Create());
         return root;
     }
 
