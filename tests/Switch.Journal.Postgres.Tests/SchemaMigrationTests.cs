@@ -102,8 +102,8 @@ public sealed class SchemaMigrationTests : IAsyncLifetime
         await SchemaMigrator.MigrateAsync(_db.DataSource, CancellationToken.None);
         // A made-up 16-digit number that passes for a PAN in shape (I4: the column refuses it).
         await using var insert = _db.DataSource.CreateCommand("""
-            INSERT INTO journal_leg (event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, source_topic, source_partition, source_offset)
-            VALUES (1, 1, 't', 'request_in', now(), '0100', '4000000000000002', 'x', 0, 0)
+            INSERT INTO journal_leg (event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, final_response, reversal_rank, source_topic, source_partition, source_offset)
+            VALUES (1, 1, 't', 'request_in', now(), '0100', '4000000000000002', false, 0, 'x', 0, 0)
             """);
         var ex = await Assert.ThrowsAsync<PostgresException>(() => insert.ExecuteNonQueryAsync());
         Assert.Equal("journal_leg_pan_masked_is_masked", ex.ConstraintName);

@@ -4,7 +4,7 @@ using Switch.Journal.Events;
 
 namespace Switch.Journal.Postgres;
 
-/// <summary>What <see cref="JournalQuery.FindAsync"/> looks for; every criterion given must match (null means any).</summary>
+/// <summary>What <see cref="JournalQuery.FindAsync"/> looks for; every criterion given must match (null means any). RRN, STAN and terminal match the transaction.</summary>
 public sealed record LegFilter(string? Rrn = null, string? Stan = null, string? TerminalId = null, string? PanLast4 = null,
     DateTimeOffset? Since = null, DateTimeOffset? Until = null);
 
@@ -22,9 +22,13 @@ public static class JournalQuery
         ArgumentOutOfRangeException.ThrowIfLessThan(rowsMax, 1);
         await using var command = dataSource.CreateCommand();
         var where = new List<string>();
-        AddCriterion(command, where, "rrn", filter.Rrn);
-        AddCriterion(command, where, "stan", filter.Stan);
-        AddCriterion(command, where, "terminal_id", filter.TerminalId);
+        // RRN, STAN and terminal select transactions (tranlog is indexed on them; journal_leg deliberately is not), and
+        // every leg of those transactions is shown, including legs that do not carry the field themselves.
+        var byTransaction = new List<string>();
+        AddCriterion(command, byTransaction, "rrn", filter.Rrn);
+        AddCriterion(command, byTransaction, "stan", filter.Stan);
+        AddCriterion(command, byTransaction, "terminal_id", filter.TerminalId);
+        if (byTransaction.Count > 0) where.Add($"txn_id IN (SELECT txn_id FROM tranlog WHERE {string.Join(" AND ", byTransaction)})");
         AddCriterion(command, where, "pan_last4", filter.PanLast4);
         if (filter.Since is { } since) AddCriterion(command, where, "event_time >=", since.UtcDateTime);
         if (filter.Until is { } until) AddCriterion(command, where, "event_time <", until.UtcDateTime);

@@ -22,6 +22,9 @@ CREATE TABLE journal_leg (
     terminal_id      text,
     acquirer_id      text,
     response_code    text,
+    -- What the leg says about its transaction, so tranlog can be rebuilt from journal_leg alone.
+    final_response   boolean     NOT NULL,
+    reversal_rank    smallint    NOT NULL,
     source_topic     text        NOT NULL,
     source_partition integer     NOT NULL,
     source_offset    bigint      NOT NULL,
@@ -29,10 +32,11 @@ CREATE TABLE journal_leg (
     CONSTRAINT journal_leg_pkey PRIMARY KEY (event_node, event_seq),
     CONSTRAINT journal_leg_pan_masked_is_masked CHECK (pan_masked IS NULL OR pan_masked !~ '^[0-9]{12,19}$')
 );
+-- Few indexes on purpose: every btree costs the projector's COPY about as much as the row itself. Look-ups by RRN,
+-- STAN or terminal go through tranlog (a quarter of the rows) to the legs by txn_id; time windows use a BRIN index,
+-- which suits a table written in roughly increasing time and costs next to nothing to maintain.
 CREATE INDEX journal_leg_txn ON journal_leg (txn_id);
-CREATE INDEX journal_leg_time ON journal_leg (event_time);
-CREATE INDEX journal_leg_rrn ON journal_leg (rrn) WHERE rrn IS NOT NULL;
-CREATE INDEX journal_leg_terminal_time ON journal_leg (terminal_id, event_time) WHERE terminal_id IS NOT NULL;
+CREATE INDEX journal_leg_time ON journal_leg USING brin (event_time);
 
 CREATE TABLE tranlog (
     txn_id            text        NOT NULL,
@@ -54,7 +58,10 @@ CREATE TABLE tranlog (
     CONSTRAINT tranlog_pkey PRIMARY KEY (txn_id),
     CONSTRAINT tranlog_reversal_status_known CHECK (reversal_status IN ('none', 'requested', 'reversed'))
 );
-CREATE INDEX tranlog_last_event ON tranlog (last_event_at);
+CREATE INDEX tranlog_rrn ON tranlog (rrn) WHERE rrn IS NOT NULL;
+CREATE INDEX tranlog_stan ON tranlog (stan) WHERE stan IS NOT NULL;
+CREATE INDEX tranlog_terminal ON tranlog (terminal_id) WHERE terminal_id IS NOT NULL;
+CREATE INDEX tranlog_first_event ON tranlog USING brin (first_event_at);
 
 CREATE TABLE projection_offset (
     consumer_group text        NOT NULL,
