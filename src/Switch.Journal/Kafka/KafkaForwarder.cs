@@ -175,6 +175,9 @@ public sealed class KafkaForwarder : IDisposable
             sent++;
         }
         if (_cursor.SkippedProblem is { } problem) _log.Error("Journal forwarder: skipped a corrupt spool record: {Problem}", problem);
+        // Nothing left at or below the limit and nothing in flight: every record there is acknowledged (sequences have
+        // gaps, e.g. after a restart, so the position jumps over numbers no record has).
+        if (sent == 0 && !_rewind && !_fatal && _window.Count == 0) _acked.Advance(limit);
         return sent > 0;
     }
 
