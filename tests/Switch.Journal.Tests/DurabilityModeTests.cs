@@ -24,13 +24,19 @@ public sealed class DurabilityModeTests
     public async Task Kafka_mode_falls_back_to_the_spool_fsync_when_kafka_is_unreachable_I2()
     {
         using var f = new KafkaJournalFixture(configure: o => { o.Mode = "kafka"; o.Kafka.AckWaitMs = 30; });
+        var storage = new FaultyStorage();
+        f.Journal.Dispose();
+        f.Open(storage);
         await f.Journal.AppendAsync([SampleEvents.Approval("warm")], CancellationToken.None);
         f.Cluster.SetAllBrokers(down: true);
+        await Task.Delay(200); // periodic spool fsyncs of earlier writes are done
+        int fsyncsBefore = Volatile.Read(ref storage.FsyncCalls);
         var sw = Stopwatch.StartNew();
         await f.Journal.AppendAsync([SampleEvents.Approval("down")], CancellationToken.None);
         long seq = f.Journal.Spool.LastAssigned;
         Assert.True(sw.ElapsedMilliseconds < 2_000, $"append took {sw.ElapsedMilliseconds} ms with Kafka down");
         Assert.True(f.Journal.Spool.DurableThrough >= seq, "the append completed with neither an ack nor an fsync");
+        Assert.True(Volatile.Read(ref storage.FsyncCalls) > fsyncsBefore, "no fsync covered the append Kafka did not acknowledge");
         Assert.True(f.Journal.Forwarder.AckedThrough < seq);
         f.Cluster.SetAllBrokers(down: false);
         await f.Journal.Forwarder.WaitAckedAsync(seq).WaitAsync(TimeSpan.FromSeconds(60));

@@ -40,6 +40,7 @@ public sealed class KafkaForwarder : IDisposable
     private long _behindSinceMs = -1;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private int _disposed;
+    private int _signaled;
 
     /// <summary>
     /// Starts forwarding records after <paramref name="ackedThrough"/>. With <paramref name="forwardWritten"/> (kafka mode)
@@ -95,7 +96,10 @@ public sealed class KafkaForwarder : IDisposable
     public Task WaitAckedAsync(long sequence) => _acked.WaitAsync(sequence);
 
     /// <summary>Tells the forwarder the spool has new records (it also polls).</summary>
-    public void Notify() => _wake.Release();
+    public void Notify()
+    {
+        if (Interlocked.Exchange(ref _signaled, 1) == 0) _wake.Release();
+    }
 
     /// <summary>Stops forwarding: flushes for at most flushTimeoutMs, then abandons what is left (it stays in the spool).</summary>
     public void Dispose()
@@ -145,6 +149,7 @@ public sealed class KafkaForwarder : IDisposable
                     continue;
                 }
                 rewindWait.Restart();
+                Volatile.Write(ref _signaled, 0);
                 if (!ForwardSome()) _wake.Wait(5);
             }
             catch (KafkaException ex) when (ex.Error.IsFatal || ex.Error.Code == ErrorCode.Local_Fatal)
@@ -224,7 +229,7 @@ public sealed class KafkaForwarder : IDisposable
         }
         long through = _window.Ack(seq);
         if (through > 0) _acked.Advance(through);
-        _wake.Release();
+        Notify();
     }
 
     private void Rewind()
