@@ -107,6 +107,7 @@ public sealed class KafkaFaultTests
         await cts.CancelAsync();
         await watch;
         Assert.True(f.Journal.Forwarder.Rebuilds >= 1, "the fatal error did not lead to a new producer");
+        Assert.InRange(f.Journal.Forwarder.LastRebuildMs, 0, 1000);
         Assert.True(degraded, "readiness never reported degraded during the rebuild");
         (int distinct, _) = f.AssertEveryAcknowledgedEventOnceAfterDedup();
         Assert.Equal(2000, distinct);

@@ -36,6 +36,7 @@ public sealed class KafkaForwarder : IDisposable
     private long _produced;
     private long _failedDeliveries;
     private long _rebuilds;
+    private long _lastRebuildMs;
     private long _rewinds;
     private long _behindSinceMs = -1;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -79,6 +80,9 @@ public sealed class KafkaForwarder : IDisposable
     /// <summary>Rewinds to the first unacknowledged record.</summary>
     public long Rewinds => Interlocked.Read(ref _rewinds);
 
+    /// <summary>Milliseconds the last rebuild after a fatal error took, from detection to the new producer (F5: within 1 s).</summary>
+    public long LastRebuildMs => Interlocked.Read(ref _lastRebuildMs);
+
     /// <summary>Whether a producer is being rebuilt after a fatal error (readiness degraded).</summary>
     public bool Rebuilding => _rebuilding || _fatal;
 
@@ -120,7 +124,7 @@ public sealed class KafkaForwarder : IDisposable
             {
                 // A fatal producer cannot flush; its records are still in the spool.
             }
-            Abandon(p);
+            Abandon(p, wait: true);
         }
         _cursor.Dispose();
     }
@@ -245,6 +249,7 @@ public sealed class KafkaForwarder : IDisposable
 
     private void Rebuild()
     {
+        long started = _clock.ElapsedMilliseconds;
         _rebuilding = true;
         IProducer<byte[], byte[]>? old = _producer;
         Interlocked.Increment(ref _generation);
@@ -252,7 +257,7 @@ public sealed class KafkaForwarder : IDisposable
         {
             Interlocked.Increment(ref _rebuilds);
             _log.Warning("Journal forwarder: fatal producer error; building a new producer and resending from sequence {Sequence}", _acked.Value + 1);
-            Abandon(old);
+            Abandon(old, wait: false); // the new producer must not wait for the old one's Dispose
         }
         _fatal = false;
         _window.Clear();
@@ -260,6 +265,7 @@ public sealed class KafkaForwarder : IDisposable
         _rewind = false;
         _producer = Build();
         _rebuilding = false;
+        if (old is not null) Interlocked.Exchange(ref _lastRebuildMs, _clock.ElapsedMilliseconds - started);
     }
 
     private IProducer<byte[], byte[]> Build()
@@ -295,7 +301,7 @@ public sealed class KafkaForwarder : IDisposable
     }
 
     /// <summary>Disposes a producer off this thread with a bound: librdkafka's Dispose can block far longer.</summary>
-    private void Abandon(IProducer<byte[], byte[]> producer)
+    private void Abandon(IProducer<byte[], byte[]> producer, bool wait)
     {
         var dispose = Task.Run(() =>
         {
@@ -308,6 +314,7 @@ public sealed class KafkaForwarder : IDisposable
                 // Nothing to do for a producer we are leaving.
             }
         });
+        if (!wait) return;
         if (!dispose.Wait(_options.FlushTimeoutMs)) _log.Warning("Journal forwarder: an old producer did not close within {Ms} ms; abandoned", _options.FlushTimeoutMs);
     }
 
