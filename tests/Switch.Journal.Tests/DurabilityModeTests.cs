@@ -70,4 +70,25 @@ public sealed class DurabilityModeTests
         Assert.Equal("spool disk full", f.Journal.HealthReason);
         await Assert.ThrowsAsync<JournalUnavailableException>(async () => await second);
     }
+
+    [Fact]
+    public async Task Kafka_mode_refuses_an_append_the_full_disk_refused_even_when_later_appends_succeed_I2()
+    {
+        using var f = new KafkaJournalFixture(configure: o => { o.Mode = "kafka"; o.Kafka.AckWaitMs = 30; });
+        var storage = new FaultyStorage();
+        f.Journal.Dispose();
+        f.Open(storage);
+        await f.Journal.AppendAsync([SampleEvents.Approval("ok")], CancellationToken.None);
+        storage.DiskFull = true;
+        await Assert.ThrowsAsync<JournalUnavailableException>(async () => await f.Journal.AppendAsync([SampleEvents.Approval("refused")], CancellationToken.None));
+        storage.DiskFull = false;
+        await SpoolFaultTests.WaitUntil(() => f.Journal.Health != JournalHealth.Unhealthy, TimeSpan.FromSeconds(5));
+        await f.Journal.AppendAsync([SampleEvents.Approval("later")], CancellationToken.None);
+        await f.Journal.Forwarder.WaitAckedAsync(f.Journal.Spool.LastAssigned).WaitAsync(TimeSpan.FromSeconds(30));
+        var txns = Switch.Journal.Kafka.KafkaTopicScan.ReadAll(f.Cluster.BootstrapServers, KafkaJournalFixture.Topic, TimeSpan.FromSeconds(30), CancellationToken.None)
+            .Select(m => m.Record.Event.TransactionId).ToList();
+        Assert.Contains("ok", txns);
+        Assert.Contains("later", txns);
+        Assert.DoesNotContain("refused", txns);
+    }
 }
