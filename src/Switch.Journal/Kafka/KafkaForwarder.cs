@@ -37,6 +37,7 @@ public sealed class KafkaForwarder : IDisposable
     private long _failedDeliveries;
     private long _rebuilds;
     private long _lastRebuildMs;
+    private long _resendThrough;
     private long _rewinds;
     private long _behindSinceMs = -1;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -83,8 +84,8 @@ public sealed class KafkaForwarder : IDisposable
     /// <summary>Milliseconds the last rebuild after a fatal error took, from detection to the new producer (F5: within 1 s).</summary>
     public long LastRebuildMs => Interlocked.Read(ref _lastRebuildMs);
 
-    /// <summary>Whether a producer is being rebuilt after a fatal error (readiness degraded).</summary>
-    public bool Rebuilding => _rebuilding || _fatal;
+    /// <summary>Whether a producer is being rebuilt after a fatal error, or the resend from the spool that follows has not caught up (readiness degraded).</summary>
+    public bool Rebuilding => _rebuilding || _fatal || _acked.Value < Interlocked.Read(ref _resendThrough);
 
     /// <summary>How long Kafka has been behind the spool, in ms (0 when caught up): the lag metric.</summary>
     public long LagMs
@@ -258,6 +259,7 @@ public sealed class KafkaForwarder : IDisposable
             Interlocked.Increment(ref _rebuilds);
             _log.Warning("Journal forwarder: fatal producer error; building a new producer and resending from sequence {Sequence}", _acked.Value + 1);
             Abandon(old, wait: false); // the new producer must not wait for the old one's Dispose
+            Interlocked.Exchange(ref _resendThrough, _forwardWritten ? _spool.WrittenThrough : _spool.DurableThrough);
         }
         _fatal = false;
         _window.Clear();
