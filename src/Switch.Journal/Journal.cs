@@ -28,6 +28,7 @@ public sealed class Journal : IJournal, IJournalReader, IDisposable
     private readonly object _maintenanceGate = new();
     private long _projectedThrough;
     private long _positionsWritten = -1;
+    private long _positionsWrittenAt;
     private int _disposed;
 
     private Journal(JournalOptions options, ISpoolStorage storage, ILogger log, Action<Exception> fatal)
@@ -104,7 +105,7 @@ public sealed class Journal : IJournal, IJournalReader, IDisposable
         {
             return ValueTask.FromException(ex);
         }
-        if (_options.KafkaMode) return AwaitKafkaOrSpool(last, cancellationToken);
+        if (_options.KafkaMode) return AwaitKafkaOrSpool(durable, last, cancellationToken);
         _forwarder.Notify();
         return cancellationToken.CanBeCanceled ? new ValueTask(durable.WaitAsync(cancellationToken)) : new ValueTask(durable);
     }
@@ -153,9 +154,12 @@ public sealed class Journal : IJournal, IJournalReader, IDisposable
         _mock?.Dispose();
     }
 
-    private async ValueTask AwaitKafkaOrSpool(long last, CancellationToken cancellationToken)
+    private async ValueTask AwaitKafkaOrSpool(Task written, long last, CancellationToken cancellationToken)
     {
         _forwarder.Notify();
+        // In kafka mode the group task completes when the group is written (not fsynced); a refused group (disk full)
+        // faults it, and its sequences never exist, so no later ack or fsync may answer for them.
+        await written.WaitAsync(cancellationToken).ConfigureAwait(false);
         Task acked = _forwarder.WaitAckedAsync(last);
         if (!acked.IsCompleted)
         {
@@ -194,7 +198,8 @@ public sealed class Journal : IJournal, IJournalReader, IDisposable
             long acked = _forwarder.AckedThrough;
             long safe = _options.Spool.DeleteRequiresProjection ? Math.Min(acked, ProjectedThrough) : acked;
             _spool.DeleteThrough(safe, DateTime.UtcNow);
-            if (acked != _positionsWritten) TryWritePositions();
+            // At most once a second: a stale position only causes resends (deduplicated), a write costs three fsyncs.
+            if (acked != _positionsWritten && Environment.TickCount64 - _positionsWrittenAt >= 1000) TryWritePositions();
         }
         catch (Exception ex)
         {
@@ -218,6 +223,7 @@ public sealed class Journal : IJournal, IJournalReader, IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(b[16..], Crc32C.Compute(b[..16]));
             _storage.WriteDurably(Path.Combine(_options.Spool.Directory, PositionsFile), b);
             _positionsWritten = acked;
+            _positionsWrittenAt = Environment.TickCount64;
         }
         catch (IOException ex)
         {

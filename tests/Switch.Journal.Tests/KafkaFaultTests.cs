@@ -37,7 +37,8 @@ public sealed class KafkaFaultTests
         await SpoolFaultTests.WaitUntil(() => f.Journal.Health == JournalHealth.Healthy, TimeSpan.FromSeconds(10));
         (int distinct, _) = f.AssertEveryAcknowledgedEventOnceAfterDedup();
         Assert.Equal(3000, distinct);
-        Assert.True(f.P99Ms() < 100, $"append p99 {f.P99Ms():F1} ms while Kafka was down: replies must depend on the spool only");
+        // A reply that waited for Kafka would take the whole 3 s outage; 500 ms leaves room for a loaded CI machine.
+        Assert.True(f.P99Ms() < 500, $"append p99 {f.P99Ms():F1} ms while Kafka was down: replies must depend on the spool only");
     }
 
     [Fact]
@@ -107,7 +108,9 @@ public sealed class KafkaFaultTests
         await cts.CancelAsync();
         await watch;
         Assert.True(f.Journal.Forwarder.Rebuilds >= 1, "the fatal error did not lead to a new producer");
+        Assert.InRange(f.Journal.Forwarder.LastRebuildMs, 0, 1000);
         Assert.True(degraded, "readiness never reported degraded during the rebuild");
+        await SpoolFaultTests.WaitUntil(() => f.Journal.Health == JournalHealth.Healthy, TimeSpan.FromSeconds(10));
         (int distinct, _) = f.AssertEveryAcknowledgedEventOnceAfterDedup();
         Assert.Equal(2000, distinct);
     }
@@ -137,7 +140,7 @@ public sealed class KafkaFaultTests
         await cts.CancelAsync();
         await watch;
         Assert.InRange(maxInFlight, 1, 300);
-        Assert.True(f.P99Ms() < 100, $"append p99 {f.P99Ms():F1} ms with slow brokers");
+        Assert.True(f.P99Ms() < 500, $"append p99 {f.P99Ms():F1} ms with slow brokers (RTT up to 2 s)");
         (int distinct, _) = f.AssertEveryAcknowledgedEventOnceAfterDedup();
         Assert.Equal(3000, distinct);
     }

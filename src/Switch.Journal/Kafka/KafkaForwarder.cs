@@ -36,10 +36,13 @@ public sealed class KafkaForwarder : IDisposable
     private long _produced;
     private long _failedDeliveries;
     private long _rebuilds;
+    private long _lastRebuildMs;
+    private long _resendThrough;
     private long _rewinds;
     private long _behindSinceMs = -1;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private int _disposed;
+    private int _signaled;
 
     /// <summary>
     /// Starts forwarding records after <paramref name="ackedThrough"/>. With <paramref name="forwardWritten"/> (kafka mode)
@@ -78,8 +81,11 @@ public sealed class KafkaForwarder : IDisposable
     /// <summary>Rewinds to the first unacknowledged record.</summary>
     public long Rewinds => Interlocked.Read(ref _rewinds);
 
-    /// <summary>Whether a producer is being rebuilt after a fatal error (readiness degraded).</summary>
-    public bool Rebuilding => _rebuilding || _fatal;
+    /// <summary>Milliseconds the last rebuild after a fatal error took, from detection to the new producer (F5: within 1 s).</summary>
+    public long LastRebuildMs => Interlocked.Read(ref _lastRebuildMs);
+
+    /// <summary>Whether a producer is being rebuilt after a fatal error, or the resend from the spool that follows has not caught up (readiness degraded).</summary>
+    public bool Rebuilding => _rebuilding || _fatal || _acked.Value < Interlocked.Read(ref _resendThrough);
 
     /// <summary>How long Kafka has been behind the spool, in ms (0 when caught up): the lag metric.</summary>
     public long LagMs
@@ -95,7 +101,10 @@ public sealed class KafkaForwarder : IDisposable
     public Task WaitAckedAsync(long sequence) => _acked.WaitAsync(sequence);
 
     /// <summary>Tells the forwarder the spool has new records (it also polls).</summary>
-    public void Notify() => _wake.Release();
+    public void Notify()
+    {
+        if (Interlocked.Exchange(ref _signaled, 1) == 0) _wake.Release();
+    }
 
     /// <summary>Stops forwarding: flushes for at most flushTimeoutMs, then abandons what is left (it stays in the spool).</summary>
     public void Dispose()
@@ -116,7 +125,7 @@ public sealed class KafkaForwarder : IDisposable
             {
                 // A fatal producer cannot flush; its records are still in the spool.
             }
-            Abandon(p);
+            Abandon(p, wait: true);
         }
         _cursor.Dispose();
     }
@@ -145,6 +154,7 @@ public sealed class KafkaForwarder : IDisposable
                     continue;
                 }
                 rewindWait.Restart();
+                Volatile.Write(ref _signaled, 0);
                 if (!ForwardSome()) _wake.Wait(5);
             }
             catch (KafkaException ex) when (ex.Error.IsFatal || ex.Error.Code == ErrorCode.Local_Fatal)
@@ -175,6 +185,9 @@ public sealed class KafkaForwarder : IDisposable
             sent++;
         }
         if (_cursor.SkippedProblem is { } problem) _log.Error("Journal forwarder: skipped a corrupt spool record: {Problem}", problem);
+        // Nothing left at or below the limit and nothing in flight: every record there is acknowledged (sequences have
+        // gaps, e.g. after a restart, so the position jumps over numbers no record has).
+        if (sent == 0 && !_rewind && !_fatal && _window.Count == 0) _acked.Advance(limit);
         return sent > 0;
     }
 
@@ -221,7 +234,7 @@ public sealed class KafkaForwarder : IDisposable
         }
         long through = _window.Ack(seq);
         if (through > 0) _acked.Advance(through);
-        _wake.Release();
+        Notify();
     }
 
     private void Rewind()
@@ -237,6 +250,7 @@ public sealed class KafkaForwarder : IDisposable
 
     private void Rebuild()
     {
+        long started = _clock.ElapsedMilliseconds;
         _rebuilding = true;
         IProducer<byte[], byte[]>? old = _producer;
         Interlocked.Increment(ref _generation);
@@ -244,7 +258,8 @@ public sealed class KafkaForwarder : IDisposable
         {
             Interlocked.Increment(ref _rebuilds);
             _log.Warning("Journal forwarder: fatal producer error; building a new producer and resending from sequence {Sequence}", _acked.Value + 1);
-            Abandon(old);
+            Abandon(old, wait: false); // the new producer must not wait for the old one's Dispose
+            Interlocked.Exchange(ref _resendThrough, _forwardWritten ? _spool.WrittenThrough : _spool.DurableThrough);
         }
         _fatal = false;
         _window.Clear();
@@ -252,6 +267,7 @@ public sealed class KafkaForwarder : IDisposable
         _rewind = false;
         _producer = Build();
         _rebuilding = false;
+        if (old is not null) Interlocked.Exchange(ref _lastRebuildMs, _clock.ElapsedMilliseconds - started);
     }
 
     private IProducer<byte[], byte[]> Build()
@@ -287,7 +303,7 @@ public sealed class KafkaForwarder : IDisposable
     }
 
     /// <summary>Disposes a producer off this thread with a bound: librdkafka's Dispose can block far longer.</summary>
-    private void Abandon(IProducer<byte[], byte[]> producer)
+    private void Abandon(IProducer<byte[], byte[]> producer, bool wait)
     {
         var dispose = Task.Run(() =>
         {
@@ -300,6 +316,7 @@ public sealed class KafkaForwarder : IDisposable
                 // Nothing to do for a producer we are leaving.
             }
         });
+        if (!wait) return;
         if (!dispose.Wait(_options.FlushTimeoutMs)) _log.Warning("Journal forwarder: an old producer did not close within {Ms} ms; abandoned", _options.FlushTimeoutMs);
     }
 

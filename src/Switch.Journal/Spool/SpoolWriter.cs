@@ -54,6 +54,7 @@ public sealed class SpoolWriter : IDisposable
     private bool _syncRequested;
     private volatile bool _failed;
     private int _disposed;
+    private int _signaled;
     private readonly bool _syncOnDemand;
     private readonly Stopwatch _sinceSync = Stopwatch.StartNew();
 
@@ -171,7 +172,7 @@ public sealed class SpoolWriter : IDisposable
             lastSequence = seq - 1;
             done = g.Done.Task;
         }
-        _wake.Release();
+        Signal();
         return done;
     }
 
@@ -182,7 +183,7 @@ public sealed class SpoolWriter : IDisposable
         if (!t.IsCompleted)
         {
             lock (_gate) _syncRequested = true;
-            _wake.Release();
+            Signal();
         }
         return t;
     }
@@ -237,6 +238,12 @@ public sealed class SpoolWriter : IDisposable
         _wake.Dispose();
     }
 
+    /// <summary>Wakes the writer once per batch of appends, not once per append (a semaphore release can be a syscall).</summary>
+    private void Signal()
+    {
+        if (Interlocked.Exchange(ref _signaled, 1) == 0) _wake.Release();
+    }
+
     private void WaitForRoom(int worst)
     {
         // The writer is busy with the other buffer: wait (bounded) for it to swap, which empties this one.
@@ -262,6 +269,7 @@ public sealed class SpoolWriter : IDisposable
                 continue;
             }
             _wake.Wait(50);
+            Volatile.Write(ref _signaled, 0); // appends from here on signal again
             Group g;
             bool syncRequested;
             lock (_gate)
@@ -272,7 +280,9 @@ public sealed class SpoolWriter : IDisposable
                 if (g.Count == 0)
                 {
                     if (_stopping) break;
-                    if (!syncRequested) continue;
+                    bool periodic = _written.Value > _durable.Value && NeedsSync(false);
+                    if (!syncRequested && !periodic) continue;
+                    syncRequested = true;
                 }
                 _open = _spare;
                 _spare = g;
@@ -283,9 +293,15 @@ public sealed class SpoolWriter : IDisposable
                 if (_failed) return;
                 continue;
             }
-            if (NeedsSync(syncRequested) && !Sync()) return;
-            long through = g.Count > 0 ? g.LastSequence : _written.Value;
-            _durable.Advance(through);
+            bool synced = false;
+            if (NeedsSync(syncRequested))
+            {
+                if (!Sync()) return;
+                synced = true;
+            }
+            // Durable means fsynced (everything written so far, the active file's fsync covers it); only with fsync
+            // switched off (benchmarks) does "written" count as durable.
+            if (synced || !_options.Fsync) _durable.Advance(_written.Value);
             if (g.Count > 0)
             {
                 g.Done.TrySetResult();
@@ -515,11 +531,19 @@ public sealed class SpoolWriter : IDisposable
             Monitor.PulseAll(_gate);
         }
         _log.Fatal(ex, "Spool: {What}; the process must end (the page cache cannot be trusted after a failed write or fsync)", what);
+        // The fatal handler first: by default it ends the process, and nobody must see a completion before that.
+        try
+        {
+            _fatal(ex);
+        }
+        catch (Exception handlerError)
+        {
+            _log.Error(handlerError, "Spool: the fatal handler threw");
+        }
         g.Done.TrySetException(failure);
         _open.Done.TrySetException(failure);
         _durable.Fail(failure);
         _written.Fail(failure);
-        _fatal(ex);
     }
 
     private sealed class Group(int capacity)
