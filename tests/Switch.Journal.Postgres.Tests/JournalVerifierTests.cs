@@ -101,6 +101,29 @@ public sealed class JournalVerifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_resend_doubled_on_Kafka_is_listed_but_the_stores_still_agree()
+    {
+        await JournalAndProjectAsync(10);
+        // The spool's resend after a fatal producer error (F5): an event Kafka already holds arrives again.
+        var again = Switch.Journal.Spool.SpoolReplay.Read(Switch.Journal.Spool.FileSpoolStorage.Instance, _spool, 3, 3).Single();
+        using (var producer = new Confluent.Kafka.ProducerBuilder<byte[], byte[]>(new Confluent.Kafka.ProducerConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync(Topic, new Confluent.Kafka.Message<byte[], byte[]>
+            {
+                Key = System.Text.Encoding.UTF8.GetBytes(again.Event.TransactionId), Value = Switch.Journal.Codec.JournalEventCodec.Encode(again.Id, again.Event),
+            });
+        }
+        await using (var projector = await ProjectionHost.StartAsync(_db.DataSource, new ProjectorOptions { BatchLingerMs = 20 }, _cluster.BootstrapServers, Logger.None, CancellationToken.None))
+            await ProjectorTests.WaitUntilAsync(() => projector.Counters.LegsDuplicate == 1);
+
+        var report = await JournalVerifier.VerifyAsync(Sources(), CancellationToken.None);
+
+        Assert.Equal([new DoubledEvent(new EventId(1, 3), "kafka", 2)], report.Doubled);
+        Assert.True(report.Agree, string.Join("; ", report.Problems) + $" lag {report.LagRecords}");
+        Assert.Equal(20L, report.Postgres.DistinctEvents);
+    }
+
+    [Fact]
     public async Task Unreachable_stores_are_named_and_the_others_still_compared()
     {
         await JournalAndProjectAsync(5);
