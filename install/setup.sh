@@ -22,6 +22,7 @@ else
   echo "setup: system packages already installed"
 fi
 
+bash "$here/install/postgres.sh"   # Postgres cluster, role and database (development only)
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "setup: the .NET 10 SDK (dotnet) is required and was not found on PATH" >&2
   exit 1

@@ -1,0 +1,263 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Switch.Journal.Postgres;
+
+/// <summary>What writing one batch did.</summary>
+public readonly record struct BatchOutcome(bool Fenced, int LegsInserted, int LegsDuplicate, int TransactionsTouched)
+{
+    /// <summary>The batch was refused because another owner of a partition had already stored a later offset; nothing was written.</summary>
+    public static BatchOutcome FencedOut { get; } = new(true, 0, 0, 0);
+}
+
+/// <summary>
+/// The projection's Postgres side: writes a batch of legs, the tranlog rows they change and the Kafka offsets they
+/// cover in one transaction, so a batch is either entirely in the database, offsets included, or not at all.
+/// Legs go through a binary COPY into a per-session staging table and on into journal_leg with ON CONFLICT DO NOTHING,
+/// so an event id seen twice (a producer's resend after a fatal error) is stored once; only the legs actually inserted
+/// change the tranlog. A partition's stored offset only moves forward from where the batch started (a fence), so a
+/// previous owner still running after a rebalance cannot write an old batch over a newer one.
+/// </summary>
+public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumerGroup)
+{
+    /// <summary>The consumer group whose offsets this store keeps.</summary>
+    public string ConsumerGroup { get; } = consumerGroup;
+
+    /// <summary>Test seam for fault tests: runs after the batch is written and before it commits ("killed between write and commit").</summary>
+    internal Func<CancellationToken, Task>? BeforeCommitAsync { get; set; }
+
+    /// <summary>The stored next offsets of the given partitions (absent when never written).</summary>
+    public async Task<IReadOnlyList<StoredOffset>> ReadOffsetsAsync(string topic, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT partition, next_offset FROM projection_offset WHERE consumer_group = $1 AND topic = $2 ORDER BY partition");
+        command.Parameters.Add(new NpgsqlParameter { Value = ConsumerGroup });
+        command.Parameters.Add(new NpgsqlParameter { Value = topic });
+        var offsets = new List<StoredOffset>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            offsets.Add(new StoredOffset(topic, reader.GetInt32(0), reader.GetInt64(1)));
+        return offsets;
+    }
+
+    /// <summary>Writes the batch in one transaction; returns <see cref="BatchOutcome.FencedOut"/> (nothing written) when a range was already passed.</summary>
+    public async Task<BatchOutcome> WriteAsync(
+        IReadOnlyList<ProjectedLeg> legs, IReadOnlyList<ProjectedReject> rejects, IReadOnlyList<PartitionRange> ranges,
+        CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(ranges.Count);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // The offsets first: the UPDATE locks each partition's row, so a competing writer waits for this commit and
+        // then finds the offset moved past its own first offset.
+        if (!await AdvanceOffsetsAsync(connection, transaction, ranges, cancellationToken).ConfigureAwait(false))
+        {
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return BatchOutcome.FencedOut;
+        }
+        var distinct = DistinctById(legs);
+        (int inserted, int touched) = distinct.Count == 0 ? (0, 0)
+            : await WriteLegsAsync(connection, transaction, distinct, cancellationToken).ConfigureAwait(false);
+        if (rejects.Count > 0) await WriteRejectsAsync(connection, transaction, rejects, cancellationToken).ConfigureAwait(false);
+        if (BeforeCommitAsync is { } beforeCommit) await beforeCommit(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new BatchOutcome(false, inserted, legs.Count - inserted, touched);
+    }
+
+    // The same event twice in one batch (a resend that landed close behind the original) is copied once.
+    private static IReadOnlyList<ProjectedLeg> DistinctById(IReadOnlyList<ProjectedLeg> legs)
+    {
+        var seen = new HashSet<Events.EventId>(legs.Count);
+        List<ProjectedLeg>? distinct = null;
+        for (int i = 0; i < legs.Count; i++)
+        {
+            if (seen.Add(legs[i].Row.EventId))
+            {
+                distinct?.Add(legs[i]);
+                continue;
+            }
+            distinct ??= [.. legs.Take(i)];
+        }
+        return distinct ?? legs;
+    }
+
+    private async Task<bool> AdvanceOffsetsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PartitionRange> ranges, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var range in ranges)
+        {
+            if (range.NextOffset <= range.FirstOffset) throw new ArgumentException($"empty range for {range.Topic}[{range.Partition}]", nameof(ranges));
+            var create = new NpgsqlBatchCommand(
+                "INSERT INTO projection_offset (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING");
+            AddKey(create, range);
+            batch.BatchCommands.Add(create);
+            var advance = new NpgsqlBatchCommand(
+                "UPDATE projection_offset SET next_offset = $4, updated_at = now() WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND next_offset <= $5");
+            AddKey(advance, range);
+            advance.Parameters.Add(new NpgsqlParameter { Value = range.NextOffset });
+            advance.Parameters.Add(new NpgsqlParameter { Value = range.FirstOffset });
+            batch.BatchCommands.Add(advance);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        for (int i = 1; i < batch.BatchCommands.Count; i += 2)
+        {
+            if (batch.BatchCommands[i].RecordsAffected != 1) return false;
+        }
+        return true;
+    }
+
+    private void AddKey(NpgsqlBatchCommand command, PartitionRange range)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = ConsumerGroup });
+        command.Parameters.Add(new NpgsqlParameter { Value = range.Topic });
+        command.Parameters.Add(new NpgsqlParameter { Value = range.Partition });
+    }
+
+    private static async Task<(int Inserted, int Touched)> WriteLegsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ProjectedLeg> legs, CancellationToken cancellationToken)
+    {
+        await using (var create = new NpgsqlCommand(StagingTableSql, connection, transaction))
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await CopyAsync(connection, legs, cancellationToken).ConfigureAwait(false);
+        await using var merge = new NpgsqlCommand(MergeSql, connection, transaction);
+        await using var reader = await merge.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return ((int)reader.GetInt64(0), (int)reader.GetInt64(1));
+    }
+
+    // Synchronous writes into the importer's buffer: one awaited call per field costs more than the row itself; the
+    // importer only touches the socket when its buffer fills (the projector runs on its own thread).
+    private static async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<ProjectedLeg> legs, CancellationToken cancellationToken)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync(CopySql, cancellationToken).ConfigureAwait(false);
+        foreach (var leg in legs)
+        {
+            var row = leg.Row;
+            copy.StartRow();
+            copy.Write((long)row.EventId.NodeId, NpgsqlDbType.Bigint);
+            copy.Write(row.EventId.Sequence, NpgsqlDbType.Bigint);
+            copy.Write(row.TxnId, NpgsqlDbType.Text);
+            copy.Write(row.Leg, NpgsqlDbType.Text);
+            copy.Write(row.Time.UtcDateTime, NpgsqlDbType.TimestampTz);
+            copy.Write(row.Mti, NpgsqlDbType.Text);
+            WriteNullable(copy, row.PanMasked, NpgsqlDbType.Text);
+            WriteNullable(copy, Last4(row.PanMasked), NpgsqlDbType.Text);
+            WriteNullable(copy, row.PanHash, NpgsqlDbType.Bytea);
+            WriteNullable(copy, row.PanEncrypted, NpgsqlDbType.Bytea);
+            if (row.AmountMinor is long amount) copy.Write(amount, NpgsqlDbType.Bigint);
+            else copy.WriteNull();
+            WriteNullable(copy, row.Currency, NpgsqlDbType.Text);
+            WriteNullable(copy, row.Stan, NpgsqlDbType.Text);
+            WriteNullable(copy, row.Rrn, NpgsqlDbType.Text);
+            WriteNullable(copy, row.TerminalId, NpgsqlDbType.Text);
+            WriteNullable(copy, row.AcquirerId, NpgsqlDbType.Text);
+            WriteNullable(copy, row.ResponseCode, NpgsqlDbType.Text);
+            copy.Write(leg.Topic, NpgsqlDbType.Text);
+            copy.Write(leg.Partition, NpgsqlDbType.Integer);
+            copy.Write(leg.Offset, NpgsqlDbType.Bigint);
+            copy.Write(row.FinalResponse, NpgsqlDbType.Boolean);
+            copy.Write((short)row.Reversal, NpgsqlDbType.Smallint);
+        }
+        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type) where T : class
+    {
+        if (value is null) copy.WriteNull();
+        else copy.Write(value, type);
+    }
+
+    private static string? Last4(string? panMasked) => panMasked is { Length: >= 4 } ? panMasked[^4..] : null;
+
+    private async Task WriteRejectsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ProjectedReject> rejects, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO projection_reject (consumer_group, topic, partition, kafka_offset, reason)
+            SELECT $1, t, p, o, r FROM unnest($2::text[], $3::int[], $4::bigint[], $5::text[]) AS x(t, p, o, r)
+            ON CONFLICT DO NOTHING
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = ConsumerGroup });
+        command.Parameters.Add(new NpgsqlParameter { Value = rejects.Select(r => r.Topic).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = rejects.Select(r => r.Partition).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = rejects.Select(r => r.Offset).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = rejects.Select(r => r.Reason).ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // Per session, emptied at every commit or rollback, so a batch never sees another batch's rows.
+    private const string StagingTableSql = """
+        CREATE TEMP TABLE IF NOT EXISTS journal_leg_stage (
+            event_node bigint, event_seq bigint, txn_id text, leg text, event_time timestamptz, mti text, pan_masked text, pan_last4 text,
+            pan_hash bytea, pan_encrypted bytea, amount_minor bigint, currency text, stan text, rrn text, terminal_id text,
+            acquirer_id text, response_code text, source_topic text, source_partition integer, source_offset bigint,
+            final_response boolean, reversal_rank smallint) ON COMMIT DELETE ROWS
+        """;
+
+    private const string CopySql = """
+        COPY journal_leg_stage (event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
+            amount_minor, currency, stan, rrn, terminal_id, acquirer_id, response_code, source_topic, source_partition,
+            source_offset, final_response, reversal_rank) FROM STDIN (FORMAT BINARY)
+        """;
+
+    // One statement: the legs not yet stored go into journal_leg; only those (RETURNING) change the tranlog. The state
+    // comes from the transaction's latest leg, the MTI from its earliest, the final response from its latest
+    // final-response leg; the descriptive fields (PAN masked, amount, STAN, RRN, terminal) are the same on every leg of
+    // a transaction, so a plain max() picks them without a sort; the reversal status only ever advances
+    // (none < requested < reversed). Measured: this shape costs half the time of one ordered aggregate per column.
+    private const string MergeSql = """
+        WITH ins AS (
+            INSERT INTO journal_leg (event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
+                amount_minor, currency, stan, rrn, terminal_id, acquirer_id, response_code, final_response, reversal_rank,
+                source_topic, source_partition, source_offset)
+            SELECT event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
+                amount_minor, currency, stan, rrn, terminal_id, acquirer_id, response_code, final_response, reversal_rank,
+                source_topic, source_partition, source_offset
+            FROM journal_leg_stage
+            ON CONFLICT (event_node, event_seq) DO NOTHING
+            RETURNING txn_id, leg, event_time, mti, pan_masked, amount_minor, currency, stan, rrn, terminal_id, response_code,
+                final_response, reversal_rank, source_partition, source_offset
+        ), agg AS (
+            SELECT txn_id,
+                count(*)::integer AS leg_count,
+                min(event_time) AS first_event_at,
+                max(event_time) AS last_event_at,
+                (array_agg(leg ORDER BY event_time DESC, source_partition DESC, source_offset DESC))[1] AS state,
+                (array_agg(mti ORDER BY event_time, source_partition, source_offset))[1] AS mti,
+                max(pan_masked) AS pan_masked, max(amount_minor) AS amount_minor, max(currency) AS currency,
+                max(stan) AS stan, max(rrn) AS rrn, max(terminal_id) AS terminal_id,
+                (array_agg(response_code ORDER BY event_time DESC, source_partition DESC, source_offset DESC) FILTER (WHERE final_response))[1] AS final_response,
+                max(event_time) FILTER (WHERE final_response) AS final_response_at,
+                max(reversal_rank) AS reversal_rank
+            FROM ins GROUP BY txn_id
+        ), up AS (
+            INSERT INTO tranlog AS t (txn_id, first_event_at, last_event_at, state, mti, pan_masked, amount_minor, currency,
+                stan, rrn, terminal_id, final_response, final_response_at, reversal_status, leg_count)
+            SELECT txn_id, first_event_at, last_event_at, state, mti, pan_masked, amount_minor, currency, stan, rrn, terminal_id,
+                final_response, final_response_at,
+                CASE reversal_rank WHEN 2 THEN 'reversed' WHEN 1 THEN 'requested' ELSE 'none' END, leg_count
+            FROM agg
+            ON CONFLICT (txn_id) DO UPDATE SET
+                leg_count = t.leg_count + excluded.leg_count,
+                state = CASE WHEN excluded.last_event_at >= t.last_event_at THEN excluded.state ELSE t.state END,
+                mti = CASE WHEN excluded.first_event_at < t.first_event_at THEN excluded.mti ELSE t.mti END,
+                first_event_at = least(t.first_event_at, excluded.first_event_at),
+                last_event_at = greatest(t.last_event_at, excluded.last_event_at),
+                pan_masked = coalesce(t.pan_masked, excluded.pan_masked),
+                amount_minor = coalesce(t.amount_minor, excluded.amount_minor),
+                currency = coalesce(t.currency, excluded.currency),
+                stan = coalesce(t.stan, excluded.stan),
+                rrn = coalesce(t.rrn, excluded.rrn),
+                terminal_id = coalesce(t.terminal_id, excluded.terminal_id),
+                final_response = CASE WHEN excluded.final_response_at IS NOT NULL
+                        AND (t.final_response_at IS NULL OR excluded.final_response_at >= t.final_response_at)
+                    THEN excluded.final_response ELSE t.final_response END,
+                final_response_at = greatest(t.final_response_at, excluded.final_response_at),
+                reversal_status = CASE WHEN (CASE excluded.reversal_status WHEN 'reversed' THEN 2 WHEN 'requested' THEN 1 ELSE 0 END)
+                        > (CASE t.reversal_status WHEN 'reversed' THEN 2 WHEN 'requested' THEN 1 ELSE 0 END)
+                    THEN excluded.reversal_status ELSE t.reversal_status END,
+                updated_at = now()
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM up)
+        """;
+}

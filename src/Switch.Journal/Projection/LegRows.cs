@@ -1,0 +1,88 @@
+using Confluent.Kafka;
+using Switch.Journal.Codec;
+using Switch.Journal.Events;
+using Switch.Journal.Postgres;
+
+namespace Switch.Journal.Projection;
+
+/// <summary>How a journal record becomes a projection row: leg names, the final response and what a leg says about a reversal.</summary>
+public static class LegRows
+{
+    /// <summary>The leg's name as journal_leg and tranlog store it ("request_in", "reversal_sent", …).</summary>
+    public static string NameOf(LegKind kind) => kind switch
+    {
+        LegKind.RequestIn => "request_in",
+        LegKind.RequestOut => "request_out",
+        LegKind.ResponseIn => "response_in",
+        LegKind.ResponseOut => "response_out",
+        LegKind.ReversalQueued => "reversal_queued",
+        LegKind.ReversalSent => "reversal_sent",
+        LegKind.ReversalAnswered => "reversal_answered",
+        LegKind.AdviceQueued => "advice_queued",
+        LegKind.AdviceSent => "advice_sent",
+        LegKind.AdviceAnswered => "advice_answered",
+        LegKind.StandInDecision => "stand_in_decision",
+        LegKind.BalanceHold => "balance_hold",
+        LegKind.BalanceDebit => "balance_debit",
+        LegKind.BalanceRelease => "balance_release",
+        LegKind.BalanceCredit => "balance_credit",
+        LegKind.RouteChange => "route_change",
+        LegKind.Rejected => "rejected",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a leg kind"),
+    };
+
+    /// <summary>The row of one record. The answer the acquirer got is the response_out of an authorization or financial MTI (01xx, 02xx).</summary>
+    public static JournalLegRow From(JournalRecord record)
+    {
+        var e = record.Event;
+        bool reversalMessage = e.Mti.Length == 4 && e.Mti[1] == '4';
+        bool final = e.Kind == LegKind.ResponseOut && e.Mti.Length == 4 && e.Mti[1] is '1' or '2';
+        bool noAmount = e.AmountMinor == 0 && e.CurrencyNumeric == 0;
+        return new JournalLegRow(
+            record.Id, e.TransactionId, NameOf(e.Kind), new DateTimeOffset(DateTime.SpecifyKind(e.TimeUtc, DateTimeKind.Utc)), e.Mti,
+            NullIfEmpty(e.PanMasked), e.PanHash.IsEmpty ? null : e.PanHash.ToArray(), e.PanEncrypted.IsEmpty ? null : e.PanEncrypted.ToArray(),
+            noAmount ? null : e.AmountMinor, e.CurrencyNumeric == 0 ? null : e.CurrencyNumeric.ToString("D3"),
+            NullIfEmpty(e.Stan), NullIfEmpty(e.Rrn), NullIfEmpty(e.TerminalId), NullIfEmpty(e.AcquirerId), NullIfEmpty(e.ResponseCode),
+            final, ReversalOf(e.Kind, reversalMessage));
+    }
+
+    /// <summary>Reversal progress: a queued or sent reversal (or a 04xx request) asks; an answered one (or a 04xx response) is done.</summary>
+    public static ReversalProgress ReversalOf(LegKind kind, bool reversalMessage) => kind switch
+    {
+        LegKind.ReversalQueued or LegKind.ReversalSent => ReversalProgress.Requested,
+        LegKind.ReversalAnswered => ReversalProgress.Reversed,
+        LegKind.RequestIn or LegKind.RequestOut when reversalMessage => ReversalProgress.Requested,
+        LegKind.ResponseIn or LegKind.ResponseOut when reversalMessage => ReversalProgress.Reversed,
+        _ => ReversalProgress.None,
+    };
+
+    /// <summary>The projector's decoder for the journal topic: the value is one encoded event (JournalEventCodec).</summary>
+    public static bool TryDecode(ConsumeResult<byte[]?, byte[]?> record, out JournalLegRow? row, out string reason)
+    {
+        row = null;
+        if (record.Message.Value is not { } value)
+        {
+            reason = "the record has no value";
+            return false;
+        }
+        try
+        {
+            var decoded = JournalEventCodec.Decode(value);
+            if (decoded.Event.TransactionId.Length == 0)
+            {
+                reason = "the event has no transaction id";
+                return false;
+            }
+            row = From(decoded);
+            reason = "";
+            return true;
+        }
+        catch (JournalFormatException ex)
+        {
+            reason = ex.Message;
+            return false;
+        }
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+}
