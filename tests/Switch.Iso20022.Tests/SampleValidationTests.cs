@@ -1,0 +1,67 @@
+using System.Text;
+
+namespace Switch.Iso20022.Tests;
+
+/// <summary>The public samples validate, name their message from the Document namespace, and expose their values.</summary>
+public sealed class SampleValidationTests
+{
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Every_public_sample_validates(string file)
+    {
+        var errors = Iso20022Reader.Default.Validate(Samples.Bytes(file));
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    public static TheoryData<string> Files() => Samples.XmlFiles();
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void The_message_name_comes_from_the_document_namespace(string file)
+    {
+        var doc = Iso20022Reader.Default.Read(Samples.Bytes(file));
+        Assert.StartsWith(doc.MessageName, file, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_credit_transfer_exposes_ids_amount_agents_and_parties()
+    {
+        var doc = Iso20022Reader.Default.Read(Samples.Bytes(Samples.Pacs008));
+        Assert.Equal("FIToFICstmrCdtTrf", doc.RootElement);
+        Assert.Equal("20260702021040078FIXTURE001", doc.Value("GrpHdr/MsgId"));
+        Assert.Equal("E2E-20260702-0001", doc.Value("CdtTrfTxInf/PmtId/EndToEndId"));
+        Assert.Equal("8a562c67-ca16-48ba-b074-65581be6f001", doc.Value("CdtTrfTxInf/PmtId/UETR"));
+        Assert.Equal("1250.00", doc.Value("CdtTrfTxInf/IntrBkSttlmAmt"));
+        Assert.Equal("USD", doc.Value("CdtTrfTxInf/IntrBkSttlmAmt/@Ccy"));
+        Assert.Equal("021040078", doc.Value("CdtTrfTxInf/DbtrAgt/FinInstnId/ClrSysMmbId/MmbId"));
+        Assert.Equal("John Example Creditor", doc.Value("CdtTrfTxInf/Cdtr/Nm"));
+        var amount = doc.Field("CdtTrfTxInf/IntrBkSttlmAmt")!.Value;
+        Assert.Equal(29, amount.Line);
+        Assert.Equal(8, amount.Position);
+    }
+
+    [Fact]
+    public void A_document_wrapped_with_its_header_in_an_envelope_is_read_with_both()
+    {
+        string doc = Samples.Text(Samples.Pacs008);
+        string body = doc[(doc.IndexOf("?>", StringComparison.Ordinal) + 2)..];
+        string envelope = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Envelope>" + TestMessages.AppHdr("pacs.008.001.09") + body + "</Envelope>";
+        var read = Iso20022Reader.Default.Read(Encoding.UTF8.GetBytes(envelope));
+        Assert.True(read.HasHeader);
+        // The header names another version: the Document's namespace decides.
+        Assert.Equal("pacs.008.001.08", read.MessageName);
+        Assert.Equal("pacs.008.001.09", read.HeaderValue("MsgDefIdr"));
+        Assert.Equal("BANKUS33XXX", read.HeaderValue("Fr/FIId/FinInstnId/BICFI"));
+        Assert.Equal("E2E-20260702-0001", read.Value("CdtTrfTxInf/PmtId/EndToEndId"));
+    }
+
+    [Fact]
+    public void Every_loaded_schema_is_listed_by_message_name()
+    {
+        var names = SchemaCatalog.BuiltIn.MessageNames;
+        Assert.Equal(22, names.Count);
+        Assert.Contains("pacs.008.001.08", names);
+        Assert.Contains("cain.005.001.05", names);
+        Assert.Contains("head.001.001.02", names);
+    }
+}
