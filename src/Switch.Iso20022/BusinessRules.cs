@@ -46,9 +46,9 @@ public static class BusinessRules
             if (IdentifierElements.Contains(name) && string.IsNullOrWhiteSpace(f.Value))
                 errors.Add(new(f.Line, f.Position, $"identifier '{name}' is blank; it must hold at least one character other than a space."));
             else if (name == "IBAN" && Iban.Problem(f.Value) is { } ibanProblem)
-                errors.Add(new(f.Line, f.Position, $"IBAN '{SchemaMessages.Shown(f.Value)}' {ibanProblem}."));
+                errors.Add(new(f.Line, f.Position, $"IBAN '{f.Value}' {ibanProblem}."));
             else if (BicElements.Contains(name) && Bic.Problem(f.Value) is { } bicProblem)
-                errors.Add(new(f.Line, f.Position, $"BIC '{SchemaMessages.Shown(f.Value)}' {bicProblem}."));
+                errors.Add(new(f.Line, f.Position, $"BIC '{f.Value}' {bicProblem}."));
         }
     }
 

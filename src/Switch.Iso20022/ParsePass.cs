@@ -71,8 +71,8 @@ internal sealed class ParsePass
         }
         catch (XmlException ex)
         {
-            if (Errors.Count == 0) Kind = Iso20022ErrorKind.Malformed;
-            Errors.Add(new Iso20022Error(ex.LineNumber, ex.LinePosition, XmlErrorText.Describe(ex)));
+            Kind = Iso20022ErrorKind.Malformed;
+            Errors.Add(new Iso20022Error(Math.Max(1, ex.LineNumber), Math.Max(1, ex.LinePosition), XmlErrorText.Describe(ex)));
         }
         catch (StopException)
         {
@@ -89,7 +89,8 @@ internal sealed class ParsePass
         XmlResolver = null,
         IgnoreComments = true,
         IgnoreProcessingInstructions = true,
-        IgnoreWhitespace = true,
+        // Whitespace is kept: inside a value it is the value (a blank identifier must be seen as blank).
+        IgnoreWhitespace = false,
         CheckCharacters = true,
         ConformanceLevel = ConformanceLevel.Document,
         MaxCharactersInDocument = options.DocumentBytesMax,
@@ -146,6 +147,9 @@ internal sealed class ParsePass
                 case XmlNodeType.CDATA:
                 case XmlNodeType.SignificantWhitespace:
                     OnText();
+                    break;
+                case XmlNodeType.Whitespace:
+                    OnWhitespace();
                     break;
                 case XmlNodeType.EndElement:
                     OnEndElement();
@@ -335,6 +339,16 @@ internal sealed class ParsePass
         if (_eventRaised) Report(_reader.Depth - 1);
     }
 
+    private void OnWhitespace()
+    {
+        if (_section is not (Section.Header or Section.Document) || _validator is null) return;
+        int depth = _reader.Depth - 1;
+        string value = _reader.Value;
+        // Between child elements whitespace is layout; inside a value's element it is part of the value.
+        if (depth >= 0 && SchemaMessages.IsTextType(_types[depth])) _text = _text is null ? value : _text + value;
+        _validator.ValidateWhitespace(value);
+    }
+
     private void OnEndElement()
     {
         int depth = _reader.Depth;
@@ -379,7 +393,17 @@ internal sealed class ParsePass
         if (_phase is Phase.Element or Phase.EndElement && _expected is null)
             _expected = SchemaMessages.Expected(_validator!);
         if (_phase == Phase.EndOfAttributes && _expected is null)
-            _expected = _validator!.GetExpectedAttributes().Select(a => a.Name ?? a.QualifiedName.Name).ToList();
+            _expected = MissingAttributes();
+    }
+
+    /// <summary>Required attributes of the current element's type that the start tag lacks.</summary>
+    private List<string> MissingAttributes()
+    {
+        var missing = new List<string>();
+        if (_info.SchemaType is not XmlSchemaComplexType complex) return missing;
+        foreach (XmlSchemaAttribute a in complex.AttributeUses.Values)
+            if (a.Use == XmlSchemaUse.Required && _reader.GetAttribute(a.QualifiedName.Name) is null) missing.Add(a.QualifiedName.Name);
+        return missing;
     }
 
     private void Report(int depth, string? value = null, XmlSchemaAttribute? attribute = null)
@@ -407,7 +431,7 @@ internal sealed class ParsePass
 
     private void Fail(Iso20022ErrorKind kind, int line, int position, string message, bool stop = false)
     {
-        if (Errors.Count == 0) Kind = kind;
+        if (Errors.Count == 0 || kind == Iso20022ErrorKind.Malformed) Kind = kind;
         Errors.Add(new Iso20022Error(line, position, message));
         if (stop || Errors.Count >= _errorsMax) throw new StopException();
     }

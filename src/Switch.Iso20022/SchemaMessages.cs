@@ -72,7 +72,7 @@ internal static partial class SchemaMessages
         return $"element '{element}' is incomplete or has content its type does not allow.";
     }
 
-    private static bool IsTextType(XmlSchemaType? type) =>
+    public static bool IsTextType(XmlSchemaType? type) =>
         type is XmlSchemaSimpleType || type is XmlSchemaComplexType { ContentType: XmlSchemaContentType.TextOnly };
 
     /// <summary>"type Max35Text requires 1 to 35 characters" and the like.</summary>

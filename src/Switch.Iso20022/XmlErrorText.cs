@@ -9,11 +9,34 @@ namespace Switch.Iso20022;
 /// </summary>
 internal static class XmlErrorText
 {
-    private static readonly FieldInfo? ResourceKey = typeof(XmlException).GetField("_res", BindingFlags.NonPublic | BindingFlags.Instance);
+    // The exception keeps its resource text (the key itself when resources are stripped); the runtime's SR class maps
+    // each key to that text, so the reverse map gives the key in both modes.
+    private static readonly FieldInfo? ResourceText = typeof(XmlException).GetField("_res", BindingFlags.NonPublic | BindingFlags.Instance);
+    private static readonly Lazy<Dictionary<string, string>> KeysByText = new(BuildKeys);
+
+    private static Dictionary<string, string> BuildKeys()
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        var sr = typeof(XmlReader).Assembly.GetType("System.SR");
+        if (sr is null) return map;
+        foreach (var p in sr.GetProperties(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public))
+        {
+            if (!p.Name.StartsWith("Xml_", StringComparison.Ordinal) || p.PropertyType != typeof(string)) continue;
+            if (p.GetValue(null) is string text) map.TryAdd(text, p.Name);
+        }
+        return map;
+    }
+
+    private static string KeyOf(XmlException ex)
+    {
+        string text = ResourceText?.GetValue(ex) as string ?? "";
+        if (text.StartsWith("Xml_", StringComparison.Ordinal) && !text.Contains(' ', StringComparison.Ordinal)) return text;
+        return KeysByText.Value.GetValueOrDefault(text, "");
+    }
 
     public static string Describe(XmlException ex)
     {
-        string key = ResourceKey?.GetValue(ex) as string ?? "";
+        string key = KeyOf(ex);
         return key switch
         {
             "Xml_DtdIsProhibited" or "Xml_DtdIsProhibitedEx" =>
