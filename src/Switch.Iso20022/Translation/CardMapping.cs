@@ -47,10 +47,14 @@ internal sealed class CardMapping(string type, string root, string mti) : Mappin
 
     public override void ToIso8583(Func<string, string?> get, IsoMessage m)
     {
-        var currency = Iso4217.FromNumeric(get("TxAmts/Ccy")) ?? throw new Iso20022TranslationException($"TxAmts/Ccy '{get("TxAmts/Ccy")}' is not an ISO 4217 numeric currency.");
         if (get("Card/PAN") is { } pan) m.Set(2, pan);
         m.Set(3, (get("TxChrtcs/TxTp") ?? "00") + "0000");
-        m.Set(4, Convert8583.ToMinorUnits(get("TxAmts/Amt") ?? "0", currency.Decimals, "TxAmts/Amt"));
+        if (get("TxAmts/Amt") is { } amount && get("TxAmts/Ccy") is { } ccy)
+        {
+            var currency = Iso4217.FromNumeric(ccy) ?? throw new Iso20022TranslationException($"TxAmts/Ccy '{ccy}' is not an ISO 4217 numeric currency.");
+            m.Set(4, Convert8583.ToMinorUnits(amount, currency.Decimals, "TxAmts/Amt"));
+            m.Set(49, currency.Numeric);
+        }
         if (Convert8583.ToDe7(get("TxId/TrnsmssnDtTm") ?? get("Hdr/CreDtTm")) is { } de7) m.Set(7, de7);
         if (get("TxId/SysTracAudtNb") is { } stan) m.Set(11, Convert8583.Pad(stan.Length > 6 ? stan[^6..] : stan, 6));
         if (Convert8583.ToDe12(get("TxId/LclTm")) is { } de12) m.Set(12, de12);
@@ -66,7 +70,6 @@ internal sealed class CardMapping(string type, string root, string mti) : Mappin
         if (get("Termnl/Id") is { Length: <= 8 } terminal) m.Set(41, terminal.PadRight(8));
         if (get("Accptr/Id") is { Length: <= 15 } acceptor) m.Set(42, acceptor.PadRight(15));
         if (!IsResponse && get("Accptr/NmAndLctn") is { Length: <= 40 } location) m.Set(43, location.PadRight(40));
-        m.Set(49, currency.Numeric);
         if (IsReversal) m.Set(90, OriginalDataElements(get));
     }
 

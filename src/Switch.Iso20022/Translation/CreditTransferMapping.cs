@@ -30,7 +30,7 @@ internal sealed class CreditTransferMapping : Mapping
 
     public override IReadOnlyList<(string Tag, string Path)> Carried { get; } =
     [
-        ("MI", "GrpHdr/MsgId"), ("CT", "GrpHdr/CreDtTm"), ("SM", "GrpHdr/SttlmInf/SttlmMtd"), ("SC", "GrpHdr/SttlmInf/ClrSys/Cd"),
+        ("MI", "GrpHdr/MsgId"), ("CT", "GrpHdr/CreDtTm"), ("AM", Amount), ("AY", Amount + "/@Ccy"), ("SM", "GrpHdr/SttlmInf/SttlmMtd"), ("SC", "GrpHdr/SttlmInf/ClrSys/Cd"),
         ("II", Tx + "/PmtId/InstrId"), ("EE", Tx + "/PmtId/EndToEndId"), ("TI", Tx + "/PmtId/TxId"), ("UT", Tx + "/PmtId/UETR"),
         ("LI", Tx + "/PmtTpInf/LclInstrm/Prtry"), ("CP", Tx + "/PmtTpInf/CtgyPurp/Prtry"),
         ("SD", Tx + "/IntrBkSttlmDt"), ("AT", Tx + "/AccptncDtTm"), ("CB", Tx + "/ChrgBr"),
@@ -43,9 +43,14 @@ internal sealed class CreditTransferMapping : Mapping
 
     public override void ToIso8583(Func<string, string?> get, IsoMessage m)
     {
-        var currency = Convert8583.CurrencyOfAlpha(get(Amount + "/@Ccy"), "IntrBkSttlmAmt");
         m.Set(3, "400000");
-        m.Set(4, Convert8583.ToMinorUnits(get(Amount) ?? "0", currency.Decimals, "IntrBkSttlmAmt"));
+        // A probe of values still being built may lack the amount; a validated document always has it.
+        if (get(Amount) is { } amount)
+        {
+            var currency = Convert8583.CurrencyOfAlpha(get(Amount + "/@Ccy"), "IntrBkSttlmAmt");
+            m.Set(4, Convert8583.ToMinorUnits(amount, currency.Decimals, "IntrBkSttlmAmt"));
+            m.Set(49, currency.Numeric);
+        }
         if (Convert8583.ToDe7(get("GrpHdr/CreDtTm")) is { } de7) m.Set(7, de7);
         string? instr = get(Tx + "/PmtId/InstrId");
         m.Set(11, Convert8583.IsDigits(instr, 6) ? Convert8583.Pad(instr!, 6) : Convert8583.DerivedDigits(get("GrpHdr/MsgId") ?? "", 6));
@@ -57,7 +62,6 @@ internal sealed class CreditTransferMapping : Mapping
         }
         if ((Parts.InstitutionId(get, Tx + "/InstgAgt") ?? Parts.InstitutionId(get, Tx + "/DbtrAgt")) is { } acquirer) m.Set(32, acquirer);
         m.Set(37, Convert8583.ToRrn(get(Tx + "/PmtId/TxId")) ?? Convert8583.DerivedDigits(get(Tx + "/PmtId/EndToEndId") ?? "", 12));
-        m.Set(49, currency.Numeric);
         if ((Parts.InstitutionId(get, Tx + "/InstdAgt") ?? Parts.InstitutionId(get, Tx + "/CdtrAgt")) is { } receiver) m.Set(100, receiver);
         if (Parts.AccountId(get, Tx + "/DbtrAcct") is { } from) m.Set(102, from);
         if (Parts.AccountId(get, Tx + "/CdtrAcct") is { } to) m.Set(103, to);
@@ -76,9 +80,7 @@ internal sealed class CreditTransferMapping : Mapping
     public override void FromIso8583(IsoMessage m, IsoMessage probe, Values v)
     {
         v["GrpHdr/NbOfTxs"] = "1";
-        var currency = Convert8583.CurrencyOfDe49(m[49]);
-        v[Amount] = Convert8583.FromMinorUnits(m[4] ?? throw new Iso20022TranslationException("DE 4 (amount) is required for a pacs.008."), currency.Decimals);
-        v[Amount + "/@Ccy"] = currency.Alpha;
+        if (!Shared.PutAmount(v, Amount, m, probe)) throw new Iso20022TranslationException("DE 4 (amount) is required for a pacs.008.");
         Shared.PutCreated(v, "GrpHdr/CreDtTm", m, probe);
         if (m[11] is { } stan && probe[11] != stan) v[Tx + "/PmtId/InstrId"] = stan;
         if ((probe[12] != m[12] || probe[13] != m[13]) && Convert8583.LocalDateTime(m[12], m[13]) is { } local) v[Tx + "/AccptncDtTm"] = local;

@@ -198,6 +198,20 @@ internal static class Shared
         if (v.Get(path) is null) v[path] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// DE 4 and DE 49 onto an amount and its currency, unless the carried amount already agrees (so "125000" stays
+    /// "125000" rather than becoming "125000.00"); false when DE 4 is absent.
+    /// </summary>
+    public static bool PutAmount(Values v, string path, IsoMessage m, IsoMessage probe)
+    {
+        if (m[4] is not { } de4) return false;
+        if (probe[4] == de4 && probe[49] == m[49] && v.ContainsKey(path)) return true;
+        var currency = Convert8583.CurrencyOfDe49(m[49]);
+        v[path] = Convert8583.FromMinorUnits(de4, currency.Decimals);
+        v[path + "/@Ccy"] = currency.Alpha;
+        return true;
+    }
+
     /// <summary>An institution id onto the first agent, and onto the others where the values already name them.</summary>
     public static void PutInstitutions(Values v, string? id, string first, params string[] others)
     {

@@ -69,7 +69,7 @@ internal sealed class CancellationMapping : Mapping
 
     public override IReadOnlyList<(string Tag, string Path)> Carried { get; } =
     [
-        ("AI", "Assgnmt/Id"), .. Parts.AgentTags('G', Assigner), .. Parts.AgentTags('H', Assignee), ("CT", "Assgnmt/CreDtTm"),
+        ("AI", "Assgnmt/Id"), ("AM", Amount), ("AY", Amount + "/@Ccy"), .. Parts.AgentTags('G', Assigner), .. Parts.AgentTags('H', Assignee), ("CT", "Assgnmt/CreDtTm"),
         ("KI", "Case/Id"), .. Parts.AgentTags('K', "Case/Cretr/Agt"), ("XI", Tx + "/CxlId"), .. OriginalData.Tags(Tx),
         ("SD", Tx + "/OrgnlIntrBkSttlmDt"), ("RC", Tx + "/CxlRsnInf/Rsn/Cd"), ("RP", Tx + "/CxlRsnInf/Rsn/Prtry"), ("RI", Tx + "/CxlRsnInf/AddtlInf"),
     ];
@@ -102,12 +102,7 @@ internal sealed class CancellationMapping : Mapping
     public override void FromIso8583(IsoMessage m, IsoMessage probe, Values v)
     {
         Shared.PutCreated(v, "Assgnmt/CreDtTm", m, probe);
-        if (m[4] is { } de4)
-        {
-            var currency = Convert8583.CurrencyOfDe49(m[49]);
-            v[Amount] = Convert8583.FromMinorUnits(de4, currency.Decimals);
-            v[Amount + "/@Ccy"] = currency.Alpha;
-        }
+        Shared.PutAmount(v, Amount, m, probe);
         if (m[11] is { } stan && probe[11] != stan) v["Assgnmt/Id"] = Convert8583.MessageId(m[7], stan);
         if (m[37] is { } rrn && probe[37] != rrn) v[Tx + "/OrgnlTxId"] = rrn.TrimEnd();
         if (m[39] is { } de39 && probe[39] != de39)
@@ -149,7 +144,7 @@ internal sealed class ReturnMapping : Mapping
 
     public override IReadOnlyList<(string Tag, string Path)> Carried { get; } =
     [
-        ("MI", "GrpHdr/MsgId"), ("CT", "GrpHdr/CreDtTm"), ("SM", "GrpHdr/SttlmInf/SttlmMtd"), ("SC", "GrpHdr/SttlmInf/ClrSys/Cd"),
+        ("MI", "GrpHdr/MsgId"), ("CT", "GrpHdr/CreDtTm"), ("AM", Amount), ("AY", Amount + "/@Ccy"), ("SM", "GrpHdr/SttlmInf/SttlmMtd"), ("SC", "GrpHdr/SttlmInf/ClrSys/Cd"),
         ("RI", Tx + "/RtrId"), .. OriginalData.Tags(Tx), ("OA", Tx + "/OrgnlIntrBkSttlmAmt"), ("OY", Tx + "/OrgnlIntrBkSttlmAmt/@Ccy"),
         ("OD", Tx + "/OrgnlIntrBkSttlmDt"), ("SD", Tx + "/IntrBkSttlmDt"), ("CB", Tx + "/ChrgBr"),
         .. Parts.AgentTags('G', Tx + "/InstgAgt"), .. Parts.AgentTags('H', Tx + "/InstdAgt"),
@@ -159,15 +154,18 @@ internal sealed class ReturnMapping : Mapping
 
     public override void ToIso8583(Func<string, string?> get, IsoMessage m)
     {
-        var currency = Convert8583.CurrencyOfAlpha(get(Amount + "/@Ccy"), "RtrdIntrBkSttlmAmt");
-        m.Set(4, Convert8583.ToMinorUnits(get(Amount) ?? "0", currency.Decimals, "RtrdIntrBkSttlmAmt"));
+        if (get(Amount) is { } amount)
+        {
+            var currency = Convert8583.CurrencyOfAlpha(get(Amount + "/@Ccy"), "RtrdIntrBkSttlmAmt");
+            m.Set(4, Convert8583.ToMinorUnits(amount, currency.Decimals, "RtrdIntrBkSttlmAmt"));
+            m.Set(49, currency.Numeric);
+        }
         if (Convert8583.ToDe7(get("GrpHdr/CreDtTm")) is { } de7) m.Set(7, de7);
         m.Set(11, OriginalData.Stan(get("GrpHdr/MsgId")));
         string? acquirer = Parts.InstitutionId(get, Tx + "/InstgAgt");
         if (acquirer is not null) m.Set(32, acquirer);
         m.Set(37, Convert8583.ToRrn(get(Tx + "/OrgnlTxId")) ?? Convert8583.DerivedDigits(get(Tx + "/OrgnlEndToEndId") ?? "", 12));
         m.Set(39, StatusCodes.De39OfReversalReason(get(Tx + "/RtrRsnInf/Rsn/Cd")));
-        m.Set(49, currency.Numeric);
         m.Set(90, OriginalData.De90(get, Tx, acquirer));
         if (Parts.InstitutionId(get, Tx + "/InstdAgt") is { } receiver) m.Set(100, receiver);
     }
@@ -184,9 +182,7 @@ internal sealed class ReturnMapping : Mapping
     {
         v["GrpHdr/NbOfTxs"] = "1";
         Shared.PutCreated(v, "GrpHdr/CreDtTm", m, probe);
-        var currency = Convert8583.CurrencyOfDe49(m[49]);
-        v[Amount] = Convert8583.FromMinorUnits(m[4] ?? throw new Iso20022TranslationException("DE 4 (amount) is required for a pacs.004."), currency.Decimals);
-        v[Amount + "/@Ccy"] = currency.Alpha;
+        if (!Shared.PutAmount(v, Amount, m, probe)) throw new Iso20022TranslationException("DE 4 (amount) is required for a pacs.004.");
         if (m[11] is { } stan && probe[11] != stan) v["GrpHdr/MsgId"] = Convert8583.MessageId(m[7], stan);
         if (m[37] is { } rrn && probe[37] != rrn) v[Tx + "/OrgnlTxId"] = rrn.TrimEnd();
         if (m[39] is { } de39 && probe[39] != de39)

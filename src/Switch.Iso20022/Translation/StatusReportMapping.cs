@@ -28,7 +28,7 @@ internal sealed class StatusReportMapping : Mapping
 
     public override IReadOnlyList<(string Tag, string Path)> Carried { get; } =
     [
-        ("MI", "GrpHdr/MsgId"), ("CT", "GrpHdr/CreDtTm"), ("OM", Tx + "/OrgnlGrpInf/OrgnlMsgId"), ("ON", Tx + "/OrgnlGrpInf/OrgnlMsgNmId"),
+        ("MI", "GrpHdr/MsgId"), ("CT", "GrpHdr/CreDtTm"), ("AM", Amount), ("AY", Amount + "/@Ccy"), ("OM", Tx + "/OrgnlGrpInf/OrgnlMsgId"), ("ON", Tx + "/OrgnlGrpInf/OrgnlMsgNmId"),
         ("OC", Tx + "/OrgnlGrpInf/OrgnlCreDtTm"), ("OI", Tx + "/OrgnlInstrId"), ("OE", Tx + "/OrgnlEndToEndId"), ("OT", Tx + "/OrgnlTxId"),
         ("OU", Tx + "/OrgnlUETR"), ("TS", Tx + "/TxSts"), ("RC", Tx + "/StsRsnInf/Rsn/Cd"), ("RP", Tx + "/StsRsnInf/Rsn/Prtry"),
         ("AI", Tx + "/StsRsnInf/AddtlInf"), ("AR", Tx + "/AcctSvcrRef"),
@@ -69,12 +69,7 @@ internal sealed class StatusReportMapping : Mapping
     public override void FromIso8583(IsoMessage m, IsoMessage probe, Values v)
     {
         Shared.PutCreated(v, "GrpHdr/CreDtTm", m, probe);
-        if (m[4] is { } de4)
-        {
-            var currency = Convert8583.CurrencyOfDe49(m[49]);
-            v[Amount] = Convert8583.FromMinorUnits(de4, currency.Decimals);
-            v[Amount + "/@Ccy"] = currency.Alpha;
-        }
+        Shared.PutAmount(v, Amount, m, probe);
         if (m[11] is { } stan && probe[11] != stan) v[Tx + "/OrgnlInstrId"] = stan;
         if (m[37] is { } rrn && probe[37] != rrn) v[Tx + "/OrgnlTxId"] = rrn.TrimEnd();
         if (m[38] is { } auth && probe[38] != auth) v[Tx + "/AcctSvcrRef"] = auth;
