@@ -16,6 +16,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.KeysCommands.Create());
         root.Subcommands.Add(Commands.SimCommands.Create());
         root.Subcommands.Add(Commands.RunCommand.Create());
+        root.Subcommands.Add(Commands.Iso20022Commands.Create());
         return root;
     }
 
