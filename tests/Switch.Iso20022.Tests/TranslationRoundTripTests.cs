@@ -194,3 +194,35 @@ public sealed class TranslationRoundTripTests
         Assert.Contains("MTI 0800 has no ISO 20022 mapping", ex.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The DE 48 TLV of each mapping: one tag per element, no tag twice.</summary>
+public sealed class PrivateTlvTests
+{
+    [Fact]
+    public void No_mapping_uses_a_tag_twice()
+    {
+        foreach (var mapping in Iso8583Translator.Mappings)
+        {
+            var tags = mapping.Carried.Select(c => c.Tag).Append("MN").ToList();
+            Assert.True(tags.Count == tags.Distinct().Count(), $"{mapping.Type}: {string.Join(",", tags.GroupBy(t => t).Where(g => g.Count() > 1).Select(g => g.Key))}");
+        }
+    }
+
+    [Fact]
+    public void Values_round_trip_with_percent_encoding()
+    {
+        string encoded = PrivateTlv.Encode([new("EE", "E2E-1"), new("DN", "Zoë 100%")]);
+        Assert.Equal("EE005E2E-1DN015Zo%C3%AB 100%25", encoded);
+        Assert.True(PrivateTlv.TryDecode(encoded, out var entries));
+        Assert.Equal("Zoë 100%", entries[1].Value);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("EE9")]
+    [InlineData("EE010short")]
+    [InlineData("e e005abcde")]
+    [InlineData("EE003%ZZ")]
+    [InlineData("EE003%FF")]
+    public void Text_that_is_not_the_TLV_is_not_read_as_it(string text) => Assert.False(PrivateTlv.TryDecode(text, out _));
+}

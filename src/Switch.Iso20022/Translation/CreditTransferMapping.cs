@@ -30,7 +30,7 @@ internal sealed class CreditTransferMapping : Mapping
 
     public override IReadOnlyList<(string Tag, string Path)> Carried { get; } =
     [
-        ("MI", "GrpHdr/MsgId"), ("CT", "GrpHdr/CreDtTm"), ("AM", Amount), ("AY", Amount + "/@Ccy"), ("SM", "GrpHdr/SttlmInf/SttlmMtd"), ("SC", "GrpHdr/SttlmInf/ClrSys/Cd"),
+        ("MI", "GrpHdr/MsgId"), ("CT", "GrpHdr/CreDtTm"), ("XA", Amount), ("XC", Amount + "/@Ccy"), ("SM", "GrpHdr/SttlmInf/SttlmMtd"), ("SC", "GrpHdr/SttlmInf/ClrSys/Cd"),
         ("II", Tx + "/PmtId/InstrId"), ("EE", Tx + "/PmtId/EndToEndId"), ("TI", Tx + "/PmtId/TxId"), ("UT", Tx + "/PmtId/UETR"),
         ("LI", Tx + "/PmtTpInf/LclInstrm/Prtry"), ("CP", Tx + "/PmtTpInf/CtgyPurp/Prtry"),
         ("SD", Tx + "/IntrBkSttlmDt"), ("AT", Tx + "/AccptncDtTm"), ("CB", Tx + "/ChrgBr"),

@@ -21,7 +21,7 @@ public static class Iso8583Translator
     // Fields never copied into an ISO 20022 message: PIN block, track data, security and EMV data.
     private static readonly HashSet<int> NotCarried = [35, 36, 45, 52, 53, 55, 96, 110, 111];
 
-    private static readonly Mapping[] Mappings =
+    internal static readonly Mapping[] Mappings =
     [
         new CreditTransferMapping(), new StatusReportMapping(), new CancellationMapping(), new ReturnMapping(),
         new CardMapping("cain.001", "AuthstnInitn", "0100"), new CardMapping("cain.002", "AuthstnRspn", "0110"),

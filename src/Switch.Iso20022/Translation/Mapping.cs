@@ -76,7 +76,8 @@ internal static class Convert8583
     /// <summary>Amount text of a currency → DE 4 minor units, 12 digits.</summary>
     public static string ToMinorUnits(string amount, int decimals, string element)
     {
-        decimal value = decimal.Parse(amount, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+        if (!decimal.TryParse(amount, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal value))
+            throw new Iso20022TranslationException($"amount '{amount}' of '{element}' is not a decimal number.");
         decimal minor = value * Pow10(decimals);
         if (minor != decimal.Truncate(minor)) throw new Iso20022TranslationException($"amount {amount} of '{element}' has more decimals than its currency allows.");
         if (minor >= 1_000_000_000_000m) throw new Iso20022TranslationException($"amount {amount} of '{element}' does not fit the 12 digits of DE 4.");

@@ -69,7 +69,7 @@ internal sealed class CancellationMapping : Mapping
 
     public override IReadOnlyList<(string Tag, string Path)> Carried { get; } =
     [
-        ("AI", "Assgnmt/Id"), ("AM", Amount), ("AY", Amount + "/@Ccy"), .. Parts.AgentTags('G', Assigner), .. Parts.AgentTags('H', Assignee), ("CT", "Assgnmt/CreDtTm"),
+        ("AI", "Assgnmt/Id"), ("XA", Amount), ("XC", Amount + "/@Ccy"), .. Parts.AgentTags('G', Assigner), .. Parts.AgentTags('H', Assignee), ("CT", "Assgnmt/CreDtTm"),
         ("KI", "Case/Id"), .. Parts.AgentTags('K', "Case/Cretr/Agt"), ("XI", Tx + "/CxlId"), .. OriginalData.Tags(Tx),
         ("SD", Tx + "/OrgnlIntrBkSttlmDt"), ("RC", Tx + "/CxlRsnInf/Rsn/Cd"), ("RP", Tx + "/CxlRsnInf/Rsn/Prtry"), ("RI", Tx + "/CxlRsnInf/AddtlInf"),
     ];
@@ -144,7 +144,7 @@ internal sealed class ReturnMapping : Mapping
 
     public override IReadOnlyList<(string Tag, string Path)> Carried { get; } =
     [
-        ("MI", "GrpHdr/MsgId"), ("CT", "GrpHdr/CreDtTm"), ("AM", Amount), ("AY", Amount + "/@Ccy"), ("SM", "GrpHdr/SttlmInf/SttlmMtd"), ("SC", "GrpHdr/SttlmInf/ClrSys/Cd"),
+        ("MI", "GrpHdr/MsgId"), ("CT", "GrpHdr/CreDtTm"), ("XA", Amount), ("XC", Amount + "/@Ccy"), ("SM", "GrpHdr/SttlmInf/SttlmMtd"), ("SC", "GrpHdr/SttlmInf/ClrSys/Cd"),
         ("RI", Tx + "/RtrId"), .. OriginalData.Tags(Tx), ("OA", Tx + "/OrgnlIntrBkSttlmAmt"), ("OY", Tx + "/OrgnlIntrBkSttlmAmt/@Ccy"),
         ("OD", Tx + "/OrgnlIntrBkSttlmDt"), ("SD", Tx + "/IntrBkSttlmDt"), ("CB", Tx + "/ChrgBr"),
         .. Parts.AgentTags('G', Tx + "/InstgAgt"), .. Parts.AgentTags('H', Tx + "/InstdAgt"),

@@ -28,7 +28,7 @@ internal sealed class StatusReportMapping : Mapping
 
     public override IReadOnlyList<(string Tag, string Path)> Carried { get; } =
     [
-        ("MI", "GrpHdr/MsgId"), ("CT", "GrpHdr/CreDtTm"), ("AM", Amount), ("AY", Amount + "/@Ccy"), ("OM", Tx + "/OrgnlGrpInf/OrgnlMsgId"), ("ON", Tx + "/OrgnlGrpInf/OrgnlMsgNmId"),
+        ("MI", "GrpHdr/MsgId"), ("CT", "GrpHdr/CreDtTm"), ("XA", Amount), ("XC", Amount + "/@Ccy"), ("OM", Tx + "/OrgnlGrpInf/OrgnlMsgId"), ("ON", Tx + "/OrgnlGrpInf/OrgnlMsgNmId"),
         ("OC", Tx + "/OrgnlGrpInf/OrgnlCreDtTm"), ("OI", Tx + "/OrgnlInstrId"), ("OE", Tx + "/OrgnlEndToEndId"), ("OT", Tx + "/OrgnlTxId"),
         ("OU", Tx + "/OrgnlUETR"), ("TS", Tx + "/TxSts"), ("RC", Tx + "/StsRsnInf/Rsn/Cd"), ("RP", Tx + "/StsRsnInf/Rsn/Prtry"),
         ("AI", Tx + "/StsRsnInf/AddtlInf"), ("AR", Tx + "/AcctSvcrRef"),
