@@ -119,7 +119,7 @@ internal sealed class CardMapping(string type, string root, string mti) : Mappin
         if (!IsResponse && v.ContainsKey("Accptr/Id")) v.Put("Accptr/NmAndLctn", v.Get("Accptr/NmAndLctn") ?? Convert8583.NotProvided);
         if (!IsResponse && !v.ContainsKey("Accptr/Id")) v.Remove("Accptr/NmAndLctn");
         if (IsReversal && probe[90] != m[90] && m[90] is { Length: 42 } de90) PutOriginal(v, de90);
-        v.Put("Hdr/CreDtTm", v.Get("TxId/TrnsmssnDtTm"));
+        if (!v.ContainsKey("Hdr/CreDtTm")) v.Put("Hdr/CreDtTm", v.Get("TxId/TrnsmssnDtTm"));
     }
 
     private static void PutOriginal(Values v, string de90)
