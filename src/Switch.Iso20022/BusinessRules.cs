@@ -16,6 +16,10 @@ public static class BusinessRules
 
     private static readonly HashSet<string> BicElements = new(StringComparer.Ordinal) { "BICFI", "AnyBIC", "BIC", "BICOrBEI" };
 
+    // Span look-ups: the checks run on every value of every message, so no substring is made to look a name up.
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> IdentifierLookup = IdentifierElements.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> BicLookup = BicElements.GetAlternateLookup<ReadOnlySpan<char>>();
+
     // Cain amounts carry their currency as a numeric sibling element, not an attribute.
     private static readonly (string Amount, string Currency)[] NumericCurrencyPairs =
         [("Amt", "Ccy"), ("CrdhldrBllgAmt", "CrdhldrBllgCcy"), ("RcncltnAmt", "RcncltnCcy")];
@@ -27,27 +31,29 @@ public static class BusinessRules
         CheckValues(document.HeaderFields, errors);
         CheckValues(document.Fields, errors);
         CheckCurrencies(document.Fields, errors);
-        CheckNumericCurrencies(document.Fields, errors);
+        if (document.MessageType.StartsWith("cain.", StringComparison.Ordinal)) CheckNumericCurrencies(document.Fields, errors);
         CheckTotals(document, errors);
         return errors.Count > errorsMax ? errors[..errorsMax] : errors;
     }
 
-    private static string LastSegment(string path)
+    private static string LastSegment(string path) => Segment(path).ToString();
+
+    private static ReadOnlySpan<char> Segment(string path)
     {
         int slash = path.LastIndexOf('/');
-        return slash < 0 ? path : path[(slash + 1)..];
+        return slash < 0 ? path : path.AsSpan(slash + 1);
     }
 
     private static void CheckValues(IReadOnlyList<Iso20022Field> fields, List<Iso20022Error> errors)
     {
         foreach (var f in fields)
         {
-            string name = LastSegment(f.Path);
-            if (IdentifierElements.Contains(name) && string.IsNullOrWhiteSpace(f.Value))
+            var name = Segment(f.Path);
+            if (IdentifierLookup.Contains(name) && string.IsNullOrWhiteSpace(f.Value))
                 errors.Add(new(f.Line, f.Position, $"identifier '{name}' is blank; it must hold at least one character other than a space."));
-            else if (name == "IBAN" && Iban.Problem(f.Value) is { } ibanProblem)
+            else if (name.SequenceEqual("IBAN") && Iban.Problem(f.Value) is { } ibanProblem)
                 errors.Add(new(f.Line, f.Position, $"IBAN '{f.Value}' {ibanProblem}."));
-            else if (BicElements.Contains(name) && Bic.Problem(f.Value) is { } bicProblem)
+            else if (BicLookup.Contains(name) && Bic.Problem(f.Value) is { } bicProblem)
                 errors.Add(new(f.Line, f.Position, $"BIC '{f.Value}' {bicProblem}."));
         }
     }
@@ -66,7 +72,7 @@ public static class BusinessRules
         foreach (var f in fields)
         {
             // A bare currency element (an account's currency, a requested currency): a known ISO 4217 code.
-            if (LastSegment(f.Path) is "Ccy" or "TrgtCcy" or "SrcCcy" or "UnitCcy" && f.Value.Length == 3 && char.IsLetter(f.Value[0]) && Iso4217.FromAlpha(f.Value) is null)
+            if (f.Value.Length == 3 && Segment(f.Path) is "Ccy" or "TrgtCcy" or "SrcCcy" or "UnitCcy" && char.IsLetter(f.Value[0]) && Iso4217.FromAlpha(f.Value) is null)
                 errors.Add(new(f.Line, f.Position, $"currency '{f.Value}' is not an ISO 4217 currency code."));
         }
     }

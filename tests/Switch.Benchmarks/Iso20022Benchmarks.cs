@@ -63,3 +63,47 @@ public class Iso20022Benchmarks
         return Iso8583Translator.ToIso20022(iso8583).Length;
     }
 }
+
+/// <summary>
+/// An alternating A/B run for a shared, noisy machine (<c>Switch.Benchmarks iso20022 [seconds]</c>): batches of the bare
+/// validating XmlReader, the switch's reader and the translation round trip take turns on one thread, and the best and
+/// median batch of each are reported, so load that comes and goes hits all three alike.
+/// </summary>
+public static class Iso20022Bench
+{
+    /// <summary>Runs the comparison for the given number of seconds (default 20) and prints one line per sample and method.</summary>
+    public static int Run(string[] args)
+    {
+        double seconds = args.Length > 0 ? double.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20;
+        foreach (string sample in new[] { "pacs.008.001.08-fednow-credit-transfer.xml", "pain.001.001.09-cbpr-initiation.xml" })
+        {
+            var b = new Iso20022Benchmarks { Sample = sample };
+            b.Setup();
+            var methods = new (string Name, Func<int> Run, int Batch)[]
+            {
+                ("bare validating XmlReader", b.BareValidatingXmlReader, 500),
+                ("Iso20022Reader validate+parse+rules", b.ValidateAndParse, 500),
+                ("translation round trip", b.TranslationRoundTrip, 50),
+            };
+            if (!sample.StartsWith("pacs.008", StringComparison.Ordinal)) methods = methods[..2];
+            var times = methods.Select(_ => new List<double>()).ToArray();
+            foreach (var m in methods) for (int i = 0; i < m.Batch; i++) m.Run();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                for (int k = 0; k < methods.Length; k++)
+                {
+                    long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                    for (int i = 0; i < methods[k].Batch; i++) methods[k].Run();
+                    times[k].Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds / methods[k].Batch);
+                }
+            }
+            for (int k = 0; k < methods.Length; k++)
+            {
+                var sorted = times[k].Order().ToList();
+                Console.WriteLine($"{sample}\t{methods[k].Name}\tbest {1 / sorted[0]:N0}/s\tmedian {1 / sorted[sorted.Count / 2]:N0}/s\tbatches {sorted.Count}");
+            }
+        }
+        return 0;
+    }
+}

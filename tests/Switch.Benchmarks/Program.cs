@@ -9,6 +9,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args is ["network", ..]) return NetworkBench.Run(args[1..]);
+        if (args is ["iso20022", ..]) return Iso20022Bench.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
