@@ -125,4 +125,14 @@ public sealed class CliCommandTests : IDisposable
         AssertErrorLines(r, 1);
         Assert.Contains("NbOfTxs is 3", r.Stderr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("iso20022")]
+    [InlineData("iso20022", "validate")]
+    [InlineData("iso20022", "translate")]
+    public void Help_is_shown_for_the_verbs(params string[] verb)
+    {
+        string output = CliRunner.AssertSuccess(CliRunner.Run([.. verb, "--help"]));
+        Assert.Contains(verb[^1], output, StringComparison.Ordinal);
+    }
 }

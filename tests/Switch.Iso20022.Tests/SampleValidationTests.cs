@@ -65,3 +65,22 @@ public sealed class SampleValidationTests
         Assert.Contains("head.001.001.02", names);
     }
 }
+
+/// <summary>One reader serves many threads: the shared compiled schema set gives every caller the same answer.</summary>
+public sealed class ConcurrencyTests
+{
+    [Fact]
+    public void Parallel_reads_of_valid_and_invalid_documents_give_the_same_results()
+    {
+        var good = Samples.Bytes(Samples.Pacs008);
+        var bad = TestMessages.Pacs008With("<SttlmMtd>CLRG</SttlmMtd>", "<SttlmMtd>FAST</SttlmMtd>");
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 400, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var errors = Iso20022Reader.Default.Validate(i % 2 == 0 ? good : bad);
+            outcomes.Add(i % 2 == 0 ? $"good:{errors.Count}" : $"bad:{errors.Count}:{errors[0]}");
+        });
+        Assert.Equal(2, outcomes.Distinct().Count());
+        Assert.Contains("good:0", outcomes);
+    }
+}
