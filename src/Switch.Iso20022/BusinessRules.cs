@@ -128,6 +128,8 @@ public static class BusinessRules
         if (rule is null) return;
         var items = document.All(rule.Item).ToList();
         var amounts = document.All(rule.Amount).ToList();
+        // pain.001 may instruct an equivalent amount instead; the control sum adds those too.
+        if (document.MessageType == "pain.001") amounts.AddRange(document.All("PmtInf/CdtTrfTxInf/Amt/EqvtAmt/Amt"));
         decimal sum = amounts.Sum(a => ParseDecimal(a.Value));
         CheckGroup(document.Field(rule.Count), document.Field("GrpHdr/CtrlSum"), items.Count, sum, "the message", errors);
         if (rule.TotalAmount is not null && document.Field(rule.TotalAmount) is { } total)
@@ -169,7 +171,7 @@ public static class BusinessRules
                 case "PmtInf/NbOfTxs": count = f; break;
                 case "PmtInf/CtrlSum": control = f; break;
                 case "PmtInf/CdtTrfTxInf/PmtId/EndToEndId": items++; break;
-                case "PmtInf/CdtTrfTxInf/Amt/InstdAmt": sum += ParseDecimal(f.Value); break;
+                case "PmtInf/CdtTrfTxInf/Amt/InstdAmt" or "PmtInf/CdtTrfTxInf/Amt/EqvtAmt/Amt": sum += ParseDecimal(f.Value); break;
             }
         }
         if (open) CheckGroup(count, control, items, sum, $"payment information '{id}'", errors);

@@ -56,6 +56,22 @@ public sealed class SampleValidationTests
     }
 
     [Fact]
+    public void A_schema_location_hint_is_ignored_and_never_fetched()
+    {
+        var doc = Iso20022Reader.Default.Read(TestMessages.Pacs008With("<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08\">",
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" " +
+            "xsi:schemaLocation=\"urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08 http://127.0.0.1:9/pacs.008.001.08.xsd\">"));
+        Assert.Equal("pacs.008.001.08", doc.MessageName);
+    }
+
+    [Fact]
+    public void A_byte_order_mark_and_a_prefixed_namespace_are_accepted()
+    {
+        var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Samples.Bytes(Samples.Pacs004)).ToArray();
+        Assert.Equal("pacs.004.001.09", Iso20022Reader.Default.Read(bytes).MessageName);
+    }
+
+    [Fact]
     public void Every_loaded_schema_is_listed_by_message_name()
     {
         var names = SchemaCatalog.BuiltIn.MessageNames;

@@ -18,4 +18,9 @@ internal static class TestMessages
     }
 
     public static byte[] Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+
+    public static string Text(byte[] bytes) => System.Text.Encoding.UTF8.GetString(bytes);
+
+    /// <summary>Applies a function to a value (keeps a chain of edits on one line).</summary>
+    public static TOut Let<TIn, TOut>(this TIn value, Func<TIn, TOut> f) => f(value);
 }

@@ -106,6 +106,19 @@ public sealed class TranslationRoundTripTests
     }
 
     [Fact]
+    public void Carried_elements_that_overflow_DE48_continue_in_DE62_and_come_back()
+    {
+        string debtor = new('\u00e9', 140), creditor = new('x', 140);
+        var doc = Iso20022Reader.Default.Read(TestMessages.Pacs008With("Jane Example Debtor", debtor)
+            .Let(b => TestMessages.Utf8(TestMessages.Text(b).Replace("John Example Creditor", creditor, StringComparison.Ordinal))));
+        var back = Back(doc, out var m);
+        Assert.True(m.Has(62), "the TLV should continue in DE 62");
+        Assert.True(m[48]!.Length <= 999);
+        Assert.Equal(debtor, back.Value("CdtTrfTxInf/Dbtr/Nm"));
+        Assert.Equal(creditor, back.Value("CdtTrfTxInf/Cdtr/Nm"));
+    }
+
+    [Fact]
     public void A_second_transaction_cannot_be_translated()
     {
         string text = Samples.Text(Samples.Pacs008);

@@ -18,6 +18,9 @@ public static class Iso8583Translator
     /// <summary>The private-use field that carries the TLV.</summary>
     public const int TlvField = 48;
 
+    /// <summary>The private-use fields the TLV continues in when DE 48 is full (a maximal CBPR+ payment needs more than 999 characters).</summary>
+    public static readonly int[] TlvOverflowFields = [62, 63];
+
     // Fields never copied into an ISO 20022 message: PIN block, track data, security and EMV data.
     private static readonly HashSet<int> NotCarried = [35, 36, 45, 52, 53, 55, 96, 110, 111];
 
@@ -63,9 +66,7 @@ public static class Iso8583Translator
     {
         string mti = message.Mti ?? throw new Iso20022TranslationException("the ISO 8583 message has no MTI.");
         string first = mti.Length == 4 && mti[3] is '1' or '3' or '5' ? mti[..3] + (char)(mti[3] - 1) : mti;
-        string? named = null;
-        if (message[TlvField] is { } text && PrivateTlv.TryDecode(text, out var entries))
-            named = entries.FirstOrDefault(e => e.Key == "MN").Value;
+        string? named = ReadTlv(message).FirstOrDefault(e => e.Key == "MN").Value;
         var candidates = Mappings.Where(m => m.Mti == first).ToList();
         if (candidates.Count == 0)
             throw new Iso20022TranslationException($"MTI {mti} has no ISO 20022 mapping; translated are 0100, 0110, 0200, 0210, 0400, 0410 and 0420.");
@@ -84,10 +85,7 @@ public static class Iso8583Translator
             var tlv = new List<KeyValuePair<string, string>> { new("MN", name) };
             foreach (var (tag, path) in mapping.Carried)
                 if (get(path) is { } value) tlv.Add(new(tag, value));
-            string encoded = PrivateTlv.Encode(tlv);
-            int max = spec[TlvField]?.Length ?? 0;
-            if (encoded.Length > max) throw new Iso20022TranslationException($"the carried elements take {encoded.Length} characters, more than DE {TlvField} holds ({max}).");
-            message.Set(TlvField, encoded);
+            PutTlv(message, spec, tlv);
         }
         catch (Iso20022TranslationException) when (quiet)
         {
@@ -96,9 +94,44 @@ public static class Iso8583Translator
         return message;
     }
 
+    /// <summary>Entries in DE 48, continued whole in DE 62 and DE 63 when a field is full; refused when all three are.</summary>
+    private static void PutTlv(IsoMessage message, MessageSpec spec, List<KeyValuePair<string, string>> tlv)
+    {
+        int next = 0;
+        int total = PrivateTlv.Encode(tlv).Length;
+        foreach (int field in (int[])[TlvField, .. TlvOverflowFields])
+        {
+            int max = spec[field]?.Subfields is null ? spec[field]?.Length ?? 0 : 0;
+            var part = new List<KeyValuePair<string, string>>();
+            int length = 0;
+            while (next < tlv.Count)
+            {
+                int entry = PrivateTlv.Encode([tlv[next]]).Length;
+                if (length + entry > max) break;
+                part.Add(tlv[next++]);
+                length += entry;
+            }
+            if (part.Count > 0) message.Set(field, PrivateTlv.Encode(part));
+            if (next == tlv.Count) return;
+        }
+        throw new Iso20022TranslationException($"the carried elements take {total} characters, more than DE {TlvField}, {string.Join(" and DE ", TlvOverflowFields)} hold.");
+    }
+
+    /// <summary>The TLV entries of DE 48 and its continuation fields (a field that is not the TLV ends the chain).</summary>
+    private static List<KeyValuePair<string, string>> ReadTlv(IsoMessage message)
+    {
+        var all = new List<KeyValuePair<string, string>>();
+        foreach (int field in (int[])[TlvField, .. TlvOverflowFields])
+        {
+            if (message[field] is not { } text || !PrivateTlv.TryDecode(text, out var entries)) break;
+            all.AddRange(entries);
+        }
+        return all;
+    }
+
     private static void ApplyTlv(Mapping mapping, IsoMessage message, Values values)
     {
-        if (message[TlvField] is not { } text || !PrivateTlv.TryDecode(text, out var entries)) return;
+        var entries = ReadTlv(message);
         foreach (var (tag, value) in entries)
         {
             foreach (var (t, path) in mapping.Carried)
