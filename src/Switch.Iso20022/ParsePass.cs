@@ -31,6 +31,8 @@ internal sealed class ParsePass
     private int _sectionDepth;
     private string? _envelopeName;
     private bool _sawHeader;
+    private int _wrapperChain = 1;
+    private const int WrapperDepthMax = 4;
     private string? _documentNamespace;
     private string? _headerNamespace;
     private string? _rootElement;
@@ -206,8 +208,16 @@ internal sealed class ParsePass
     private bool StartEnvelopeChild(int depth)
     {
         string local = _reader.LocalName;
-        if (local == "AppHdr" && !_sawHeader) return BeginHeader(depth);
-        if (local == "Document") return BeginDocument(depth);
+        // The pair sits inside the innermost wrapper; wrappers nest as one chain (<Envelope><Body>…), a few levels deep.
+        bool inChain = depth == _wrapperChain;
+        if (inChain && local == "AppHdr" && !_sawHeader && _documentNamespace is null) return BeginHeader(depth);
+        if (inChain && local == "Document" && _documentNamespace is null) return BeginDocument(depth);
+        if (inChain && !_sawHeader && _documentNamespace is null && depth < WrapperDepthMax
+            && !_reader.NamespaceURI.StartsWith(SchemaCatalog.NamespacePrefix, StringComparison.Ordinal))
+        {
+            _wrapperChain++;
+            return true;
+        }
         Fail(Iso20022ErrorKind.SchemaInvalid, _lines[depth], _positions[depth],
             $"element '{local}' is not expected in the envelope '{_envelopeName}'; an envelope holds one AppHdr followed by one Document.");
         return false;
@@ -366,6 +376,11 @@ internal sealed class ParsePass
         else if (_section == Section.Envelope && depth == 0)
         {
             _section = Section.Done;
+        }
+        else if (_section == Section.Envelope && depth >= 1 && _documentNamespace is null && !_sawHeader)
+        {
+            Fail(Iso20022ErrorKind.SchemaInvalid, _lines[depth], _positions[depth],
+                $"element '{_reader.LocalName}' is not expected in the envelope '{_envelopeName}': it holds neither an AppHdr nor a Document.");
         }
     }
 

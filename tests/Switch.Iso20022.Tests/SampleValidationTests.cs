@@ -72,6 +72,20 @@ public sealed class SampleValidationTests
     }
 
     [Fact]
+    public void An_envelope_may_nest_the_pair_in_transport_wrappers()
+    {
+        string doc = Samples.Text(Samples.Pacs008);
+        string body = doc[(doc.IndexOf("?>", StringComparison.Ordinal) + 2)..];
+        string wrapped = "<Envelope xmlns=\"urn:example:transport\"><Body>" + TestMessages.AppHdr("pacs.008.001.08") + body + "</Body></Envelope>";
+        var read = Iso20022Reader.Default.Read(TestMessages.Utf8(wrapped));
+        Assert.Equal("BIZ-0001", read.HeaderValue("BizMsgIdr"));
+        Assert.Equal("E2E-20260702-0001", read.Value("CdtTrfTxInf/PmtId/EndToEndId"));
+        var late = "<Envelope><Body>" + TestMessages.AppHdr("pacs.008.001.08") + body + "<Trailer/></Body></Envelope>";
+        var ex = Assert.Throws<Iso20022Exception>(() => Iso20022Reader.Default.Read(TestMessages.Utf8(late)));
+        Assert.Contains("element 'Trailer' is not expected in the envelope", ex.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_loaded_schema_is_listed_by_message_name()
     {
         var names = SchemaCatalog.BuiltIn.MessageNames;
