@@ -31,8 +31,8 @@ internal sealed class ParsePass
     private int _sectionDepth;
     private string? _envelopeName;
     private bool _sawHeader;
-    private int _wrapperChain = 1;
-    private const int WrapperDepthMax = 4;
+    private int _pairDepth = -1;
+    private const int WrapperDepthMax = 8;
     private string? _documentNamespace;
     private string? _headerNamespace;
     private string? _rootElement;
@@ -208,16 +208,13 @@ internal sealed class ParsePass
     private bool StartEnvelopeChild(int depth)
     {
         string local = _reader.LocalName;
-        // The pair sits inside the innermost wrapper; wrappers nest as one chain (<Envelope><Body>…), a few levels deep.
-        bool inChain = depth == _wrapperChain;
-        if (inChain && local == "AppHdr" && !_sawHeader && _documentNamespace is null) return BeginHeader(depth);
-        if (inChain && local == "Document" && _documentNamespace is null) return BeginDocument(depth);
-        if (inChain && !_sawHeader && _documentNamespace is null && depth < WrapperDepthMax
-            && !_reader.NamespaceURI.StartsWith(SchemaCatalog.NamespacePrefix, StringComparison.Ordinal))
-        {
-            _wrapperChain++;
+        bool pairStarted = _sawHeader || _documentNamespace is not null;
+        if (local == "AppHdr" && !pairStarted) return BeginHeader(depth);
+        if (local == "Document" && _documentNamespace is null && (!_sawHeader || depth == _pairDepth)) return BeginDocument(depth);
+        // Before the pair, a transport's own elements (a SWIFT DataPDU's Revision and Header, a SOAP Body) are its data:
+        // read through, never validated. Nothing in an ISO 20022 namespace may hide there, and nothing follows the pair.
+        if (!pairStarted && depth < WrapperDepthMax && !_reader.NamespaceURI.StartsWith(SchemaCatalog.NamespacePrefix, StringComparison.Ordinal))
             return true;
-        }
         Fail(Iso20022ErrorKind.SchemaInvalid, _lines[depth], _positions[depth],
             $"element '{local}' is not expected in the envelope '{_envelopeName}'; an envelope holds one AppHdr followed by one Document.");
         return false;
@@ -232,6 +229,7 @@ internal sealed class ParsePass
             return false;
         }
         _sawHeader = true;
+        _pairDepth = depth;
         _headerNamespace = ns;
         _headerFields = new List<Iso20022Field>(16);
         BeginSection(Section.Header, depth);
@@ -252,6 +250,7 @@ internal sealed class ParsePass
             return false;
         }
         _documentNamespace = ns;
+        _pairDepth = depth;
         BeginSection(Section.Document, depth);
         return true;
     }
@@ -338,7 +337,9 @@ internal sealed class ParsePass
     {
         if (_section is not (Section.Header or Section.Document))
         {
-            if (_reader.NodeType != XmlNodeType.SignificantWhitespace)
+            // Text of a transport's own elements before the pair is its data; anywhere else it is misplaced.
+            bool transportData = _section == Section.Envelope && !_sawHeader && _documentNamespace is null && _reader.Depth > 1;
+            if (_reader.NodeType != XmlNodeType.SignificantWhitespace && !transportData)
                 Fail(Iso20022ErrorKind.SchemaInvalid, _lineInfo.LineNumber, _lineInfo.LinePosition, "text is not allowed outside the AppHdr and the Document.");
             return;
         }
@@ -377,11 +378,7 @@ internal sealed class ParsePass
         {
             _section = Section.Done;
         }
-        else if (_section == Section.Envelope && depth >= 1 && _documentNamespace is null && !_sawHeader)
-        {
-            Fail(Iso20022ErrorKind.SchemaInvalid, _lines[depth], _positions[depth],
-                $"element '{_reader.LocalName}' is not expected in the envelope '{_envelopeName}': it holds neither an AppHdr nor a Document.");
-        }
+
     }
 
     private void EndSection()

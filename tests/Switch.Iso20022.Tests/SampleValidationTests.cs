@@ -86,6 +86,21 @@ public sealed class SampleValidationTests
     }
 
     [Fact]
+    public void A_SWIFT_DataPDU_envelope_is_read_through_to_its_AppHdr_and_Document()
+    {
+        string doc = Samples.Text(Samples.Pacs008);
+        string body = doc[(doc.IndexOf("?>", StringComparison.Ordinal) + 2)..];
+        string pdu = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Saa:DataPDU xmlns:Saa=\"urn:swift:saa:xsd:saa.2.0\">\n<Saa:Revision>2.0.2</Saa:Revision>\n" +
+            "<Saa:Header><Saa:Message><Saa:MessageIdentifier>pacs.008.001.08</Saa:MessageIdentifier></Saa:Message></Saa:Header>\n<Saa:Body>" +
+            TestMessages.AppHdr("pacs.008.001.08") + body + "</Saa:Body>\n</Saa:DataPDU>";
+        var read = Iso20022Reader.Default.Read(TestMessages.Utf8(pdu));
+        Assert.Equal(("pacs.008.001.08", "BIZ-0001"), (read.MessageName, read.HeaderValue("BizMsgIdr")));
+        string hidden = pdu.Replace("<Saa:Revision>2.0.2</Saa:Revision>", "<Saa:Revision><Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pacs.008.001.99\"/></Saa:Revision>", StringComparison.Ordinal);
+        var ex = Assert.Throws<Iso20022Exception>(() => Iso20022Reader.Default.Read(TestMessages.Utf8(hidden)));
+        Assert.Equal(Iso20022ErrorKind.UnsupportedMessage, ex.Kind);
+    }
+
+    [Fact]
     public void Every_loaded_schema_is_listed_by_message_name()
     {
         var names = SchemaCatalog.BuiltIn.MessageNames;

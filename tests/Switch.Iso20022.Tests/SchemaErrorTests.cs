@@ -94,7 +94,7 @@ public sealed class SchemaErrorTests
     {
         string doc = Samples.Text(Samples.Pacs008);
         string body = doc[(doc.IndexOf("?>", StringComparison.Ordinal) + 2)..];
-        var errors = Errors(TestMessages.Utf8("<Envelope><Extra/>" + body + "</Envelope>"));
+        var errors = Errors(TestMessages.Utf8("<Envelope>" + TestMessages.AppHdr("pacs.008.001.08") + "<Extra/>" + body + "</Envelope>"));
         Assert.Contains("element 'Extra' is not expected in the envelope 'Envelope'", errors[0].Message, StringComparison.Ordinal);
     }
 
