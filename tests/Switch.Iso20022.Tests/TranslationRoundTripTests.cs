@@ -85,6 +85,23 @@ public sealed class TranslationRoundTripTests
     }
 
     [Fact]
+    public void A_group_status_report_answers_with_the_group_status()
+    {
+        string xml = "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pacs.002.001.10\"><FIToFIPmtStsRpt><GrpHdr><MsgId>G-1</MsgId><CreDtTm>2026-07-02T10:31:00Z</CreDtTm></GrpHdr>" +
+            "<OrgnlGrpInfAndSts><OrgnlMsgId>M-1</OrgnlMsgId><OrgnlMsgNmId>pacs.008.001.08</OrgnlMsgNmId><GrpSts>RJCT</GrpSts><StsRsnInf><Rsn><Cd>AM04</Cd></Rsn></StsRsnInf></OrgnlGrpInfAndSts></FIToFIPmtStsRpt></Document>";
+        var m = Iso8583Translator.ToIso8583(Iso20022Reader.Default.Read(TestMessages.Utf8(xml)), Spec);
+        Assert.Equal("51", m[39]);
+    }
+
+    [Fact]
+    public void A_pending_status_has_no_response_code()
+    {
+        var doc = Iso20022Reader.Default.Read(TestMessages.Utf8(Samples.Text(Samples.Pacs002Acsc).Replace("<TxSts>ACSC</TxSts>", "<TxSts>PDNG</TxSts>", StringComparison.Ordinal)));
+        var ex = Assert.Throws<Iso20022TranslationException>(() => Iso8583Translator.ToIso8583(doc, Spec));
+        Assert.Contains("PDNG", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_JPY_amount_has_no_minor_units_and_a_BHD_amount_three()
     {
         var jpy = Iso20022Reader.Default.Read(TestMessages.Pacs008With("<IntrBkSttlmAmt Ccy=\"USD\">1250.00</IntrBkSttlmAmt>", "<IntrBkSttlmAmt Ccy=\"JPY\">1250</IntrBkSttlmAmt>"));

@@ -48,7 +48,9 @@ internal sealed class StatusReportMapping : Mapping
         if (Parts.InstitutionId(get, Tx + "/InstdAgt") is { } acquirer) m.Set(32, acquirer);
         m.Set(37, Convert8583.ToRrn(get(Tx + "/OrgnlTxId")) ?? Convert8583.DerivedDigits(get(Tx + "/OrgnlEndToEndId") ?? "", 12));
         if (get(Tx + "/AcctSvcrRef") is { Length: 6 } auth && auth.All(char.IsAsciiLetterOrDigit)) m.Set(38, auth);
-        m.Set(39, StatusCodes.De39Of(get(Tx + "/TxSts"), get(Tx + "/StsRsnInf/Rsn/Cd")));
+        // A report of the whole group (no transaction status) answers with the group's status and reason.
+        m.Set(39, StatusCodes.De39Of(get(Tx + "/TxSts") ?? get("OrgnlGrpInfAndSts/GrpSts"),
+            get(Tx + "/StsRsnInf/Rsn/Cd") ?? get("OrgnlGrpInfAndSts/StsRsnInf/Rsn/Cd")));
         if (Parts.InstitutionId(get, Tx + "/InstgAgt") is { } responder) m.Set(100, responder);
     }
 
