@@ -17,10 +17,10 @@ public static class CliApp
         root.Subcommands.Add(Commands.SimCommands.Create());
         root.Subcommands.Add(Commands.RunCommand.Create());
         root.Subcommands.Add(Commands.RoutesCommands.Create());
-
         root.Subcommands.Add(Commands.JournalCommands.Create());
         root.Subcommands.Add(Commands.DbCommands.Create());
         root.Subcommands.Add(Commands.ServiceCommands.Create());
+        root.Subcommands.Add(Commands.Iso20022Commands.Create());
         return root;
     }
 

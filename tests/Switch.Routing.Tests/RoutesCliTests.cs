@@ -15,10 +15,10 @@ public sealed class RoutesCliTests(PostgresDatabase db) : IClassFixture<Postgres
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private string Config(string? connectionString = null, bool flatConnectors = false, string extra = "")
+    private string Config(string? connectionString = null, string extra = "")
     {
         string connectors = """[ { "name": "issuer-a" }, { "name": "issuer-b" } ]""";
-        string network = flatConnectors ? $"\"connectors\": {connectors}" : $"\"network\": {{ \"connectors\": {connectors} }}";
+        string network = $"\"network\": {{ \"connectors\": {connectors} }}";
         string path = Path.Combine(_dir, $"switch-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, $$"""
             { {{network}}, {{extra}}
@@ -88,7 +88,7 @@ public sealed class RoutesCliTests(PostgresDatabase db) : IClassFixture<Postgres
     [Fact]
     public void List_prints_a_table_or_json_with_who_changed_each_route()
     {
-        string config = Config(flatConnectors: true);
+        string config = Config();
         CliRunner.AssertSuccess(CliRunner.Run("routes", "add", "--name", "listed", "--bin", "46000011", "--destination", "issuer-b", "--priority", "5", "--currency", "840", "--operator", "dora", "--config", config));
         string table = CliRunner.AssertSuccess(CliRunner.Run("routes", "list", "--config", config));
         string[] lines = table.Split('\n');

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Switch.Cli.Hosting;
 using Switch.Common.Configuration;
 using Switch.Common.IO;
 using Switch.Common.Masking;
@@ -309,52 +310,40 @@ public static class RoutesCommands
 internal sealed record RoutingSettings(RoutingPostgresOptions Postgres, RoutingOptions Routing, KnownDestinations Destinations);
 
 /// <summary>
-/// The one place the routes verbs read config/switch.json (until the host's loader hands out sections): the
-/// "postgres" and "routing" sections, and the connector names of "network.connectors" (or the older top-level
-/// "connectors"). Missing sections take their defaults (the development database).
+/// The routes verbs' view of config/switch.json, through the host's loader: the "postgres" and "routing" sections and
+/// the connector names of "network.connectors". Missing sections take their defaults (the development database).
 /// </summary>
 internal static class RoutingConfigFile
 {
-    /// <summary>Largest configuration file read.</summary>
-    private const int ConfigBytesMax = 4 * 1024 * 1024;
-
     public static RoutingSettings Load(string path)
     {
-        string text = BoundedFile.ReadAllText(path, ConfigBytesMax);
-        JsonDocument document;
+        var host = HostConfiguration.Load(path, Environment.GetEnvironmentVariables());
         try
         {
-            document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = 64 });
+            var postgres = host.Contains("postgres") ? RoutingPostgresOptions.FromSection(host.Section("postgres")) : new RoutingPostgresOptions();
+            var routing = host.Contains("routing") ? RoutingOptions.FromSection(host.Section("routing")) : new RoutingOptions();
+            return new RoutingSettings(postgres, routing, new KnownDestinations(ConnectorNames(host.Section("network"))));
         }
-        catch (JsonException ex)
+        catch (ConfigException ex)
         {
-            throw new ConfigException(path, "(file)", $"is not valid JSON (line {(ex.LineNumber ?? 0) + 1})");
-        }
-        using (document)
-        {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new ConfigException(path, "(root)", "is not a JSON object");
-            var postgres = root.TryGetProperty("postgres", out var pg) ? RoutingPostgresOptions.FromSection(new ConfigSection(path, "postgres", pg)) : new RoutingPostgresOptions();
-            var routing = root.TryGetProperty("routing", out var rt) ? RoutingOptions.FromSection(new ConfigSection(path, "routing", rt)) : new RoutingOptions();
-            return new RoutingSettings(postgres, routing, new KnownDestinations(ConnectorNames(path, root)));
+            throw host.Attribute(ex);
         }
     }
 
-    private static List<string> ConnectorNames(string path, JsonElement root)
+    /// <summary>
+    /// The connector names of the network section: the destinations a route may name. Only the names are read here;
+    /// `switch run` validates the connectors themselves.
+    /// </summary>
+    private static List<string> ConnectorNames(ConfigSection network)
     {
-        string key = "network.connectors";
-        if (!(root.TryGetProperty("network", out var network) && network.ValueKind == JsonValueKind.Object && network.TryGetProperty("connectors", out var connectors)))
-        {
-            key = "connectors";
-            if (!root.TryGetProperty("connectors", out connectors)) return [];
-        }
-        if (connectors.ValueKind != JsonValueKind.Array) throw new ConfigException(path, key, "is not an array");
         var names = new List<string>();
+        if (network.Json.ValueKind != JsonValueKind.Object || !network.Json.TryGetProperty("connectors", out var connectors)) return names;
+        if (connectors.ValueKind != JsonValueKind.Array) throw network.Error("connectors", "is not an array");
         int i = 0;
         foreach (var connector in connectors.EnumerateArray())
         {
             if (connector.ValueKind != JsonValueKind.Object || !connector.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
-                throw new ConfigException(path, $"{key}[{i}].name", "is missing; a connector needs a name");
+                throw network.Error($"connectors[{i}].name", "is missing; a connector needs a name");
             names.Add(name.GetString()!);
             i++;
         }

@@ -20,7 +20,7 @@ public sealed class HostConfiguration
     public const string OverridePrefix = "SWITCH__";
 
     /// <summary>The sections an area binds; any other top-level key is an error (each area adds its name here).</summary>
-    public static readonly IReadOnlyList<string> SectionNames = ["network"];
+    public static readonly IReadOnlyList<string> SectionNames = ["network", "security", "postgres", "journal", "projector", "routing", "iso20022"];
 
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
@@ -87,6 +87,9 @@ public sealed class HostConfiguration
         }
         return new HostConfiguration(file, root, overridden);
     }
+
+    /// <summary>True when the file (or an override) holds the section <paramref name="name"/>.</summary>
+    public bool Contains(string name) => _root.ContainsKey(name);
 
     /// <summary>The section <paramref name="name"/> (an empty object when the file has none: the area's defaults apply).</summary>
     public ConfigSection Section(string name)
