@@ -16,7 +16,7 @@ public sealed class CliCommandTests : IDisposable
         return path;
     }
 
-    private static void AssertErrorLines(CliResult r, int count)
+    private static void AssertErrorLines(CliRunner.Result r, int count)
     {
         Assert.True(r.ExitCode == 1, r.ToString());
         Assert.True(r.Stdout.Length == 0, r.ToString());

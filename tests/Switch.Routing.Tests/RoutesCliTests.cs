@@ -34,7 +34,7 @@ public sealed class RoutesCliTests(PostgresDatabase db) : IClassFixture<Postgres
     }
 
     /// <summary>A change that may carry overlap warnings: exit 0, JSON on stdout, only "warning:" lines on stderr.</summary>
-    private static JsonElement AssertChanged(CliResult r)
+    private static JsonElement AssertChanged(CliRunner.Result r)
     {
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.All(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.StartsWith("warning: ", l, StringComparison.Ordinal));
