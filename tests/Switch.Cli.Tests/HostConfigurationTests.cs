@@ -102,7 +102,8 @@ public sealed class HostConfigurationTests : IDisposable
     {
         var ex = Fails("{ \"network\": {}, \"netwrok\": {} }");
         Assert.Equal("netwrok", ex.Key);
-        Assert.Equal("is not a section of the configuration (known sections: network)", ex.Problem);
+        Assert.Equal($"is not a section of the configuration (known sections: {string.Join(", ", HostConfiguration.SectionNames)})", ex.Problem);
+        Assert.Contains("network", HostConfiguration.SectionNames);
     }
 
     [Fact]
@@ -237,9 +238,9 @@ public sealed class HostConfigurationTests : IDisposable
     [Fact]
     public void An_override_of_an_unknown_section_is_an_error()
     {
-        var ex = Fails(Config, ("SWITCH__routing__table", "x"));
-        Assert.Equal("SWITCH__routing__table", ex.File);
-        Assert.Equal("routing", ex.Key);
+        var ex = Fails(Config, ("SWITCH__routeing__table", "x"));
+        Assert.Equal("SWITCH__routeing__table", ex.File);
+        Assert.Equal("routeing", ex.Key);
     }
 
     [Theory]
