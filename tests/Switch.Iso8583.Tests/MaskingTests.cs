@@ -1,3 +1,4 @@
+using Switch.Common.Masking;
 using Switch.Iso8583.Masking;
 using Switch.Iso8583.Message;
 using Switch.Iso8583.Spec;
@@ -8,21 +9,25 @@ namespace Switch.Iso8583.Tests;
 /// <summary>The one masking formatter: PAN first 6 / last 4, track data, PIN and security data, EMV tags.</summary>
 public sealed class MaskingTests
 {
+    private static readonly MessageSpec Binary87 = SpecCatalog.BuiltIn("iso8583-1987-binary");
+    private static readonly MessageSpec Ascii87 = SpecCatalog.BuiltIn("iso8583-1987-ascii");
+
     [Theory]
     [InlineData("4761739001010119", "476173******0119")]
     [InlineData("4761739001010119123", "476173*********9123")]
     [InlineData("5413330089020011", "541333******0011")]
     public void Pan_keeps_first_6_and_last_4(string pan, string masked)
     {
-        Assert.Equal(masked, SensitiveDataMasker.MaskPan(pan));
-        Assert.Equal(masked, SensitiveDataMasker.MaskField(2, pan));
+        Assert.Equal(masked, PanMask.Mask(pan));
+        Assert.Equal(masked, SensitiveDataMasker.MaskField(Binary87[2]!, pan));
+        Assert.Equal(masked, SensitiveDataMasker.MaskField(Binary87[34]!, pan));
     }
 
     [Fact]
     public void Short_numbers_never_show_more_than_the_last_4()
     {
-        Assert.Equal("****", SensitiveDataMasker.MaskPan("1234"));
-        Assert.Equal("********9012", SensitiveDataMasker.MaskPan("123456789012"));
+        Assert.Equal("****", SensitiveDataMasker.MaskField(Binary87[2]!, "1234"));
+        Assert.Equal("********9012", SensitiveDataMasker.MaskField(Binary87[2]!, "123456789012"));
     }
 
     [Theory]
@@ -31,7 +36,7 @@ public sealed class MaskingTests
     [InlineData(45, "B4761739001010119^CARDHOLDER/TEST^2812201000000")]
     public void Track_data_shows_only_the_masked_pan(int field, string track)
     {
-        string masked = SensitiveDataMasker.MaskField(field, track);
+        string masked = SensitiveDataMasker.MaskField(Ascii87[field]!, track);
         Assert.StartsWith("476173******0119", masked, StringComparison.Ordinal);
         Assert.DoesNotContain("2812", masked, StringComparison.Ordinal);
         Assert.DoesNotContain("CARDHOLDER", masked, StringComparison.Ordinal);
@@ -40,9 +45,12 @@ public sealed class MaskingTests
     [Theory]
     [InlineData(52, "1A2B3C4D5E6F7081")]
     [InlineData(53, "2600000000000000")]
-    public void Pin_block_and_security_data_are_removed(int field, string value)
+    [InlineData(96, "1A2B3C4D5E6F70811A2B3C4D5E6F7081")]
+    [InlineData(110, "CVV2=123")]
+    [InlineData(111, "CVC2=456")]
+    public void Pin_block_security_data_and_cvv_fields_are_removed(int field, string value)
     {
-        Assert.Equal(SensitiveDataMasker.Redacted, SensitiveDataMasker.MaskField(field, value));
+        Assert.Equal(SensitiveDataMasker.Redacted, SensitiveDataMasker.MaskField(Binary87[field]!, value));
     }
 
     [Fact]

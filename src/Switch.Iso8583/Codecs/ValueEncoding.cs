@@ -411,6 +411,9 @@ public sealed class HexTextEncoding : ValueEncoding
         }
     }
 
+    /// <summary>The nibble a wire hex character stands for, or -1.</summary>
+    internal int NibbleOf(byte b) => _nibbles[b];
+
     private bool HexValue(byte b, out int value)
     {
         value = _nibbles[b];

@@ -69,7 +69,9 @@ public static partial class JposPackagerImporter
             {
                 string tag = child.Name.LocalName;
                 if (tag is not ("isofield" or "isofieldpackager")) throw Error(source, child, $"unexpected element <{tag}>");
-                fields.Add(tag == "isofield" ? Field(child) : Nested(child));
+                var field = tag == "isofield" ? Field(child) : Nested(child);
+                // jPOS XML cannot mark card data: a message's fields take the ISO 8583 defaults by number.
+                fields.Add(isSub ? field : field.WithSensitivity(FieldSpec.DefaultSensitivity(field.Number)));
             }
             int header = IntAttr(e, "headerLength") ?? 0;
             bool emitBitmap = BoolAttr(e, "emitBitmap") ?? true;

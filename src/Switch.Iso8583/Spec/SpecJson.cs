@@ -41,7 +41,7 @@ public static class SpecJson
     {
         private static readonly HashSet<string> MessageKeys = ["name", "description", "headerLength", "maxMessageBytes", "maxTlvDepth", "firstField", "fields"];
         private static readonly HashSet<string> FieldKeys =
-            ["name", "type", "length", "prefix", "prefixEncoding", "prefixBytes", "prefixCounts", "encoding", "signEncoding", "pad", "padChar", "padNibble", "trackSeparator", "tlv", "subfields"];
+            ["name", "type", "length", "prefix", "prefixEncoding", "prefixBytes", "prefixCounts", "encoding", "signEncoding", "pad", "padChar", "padNibble", "trackSeparator", "tlv", "sensitive", "subfields"];
 
         public MessageSpec Message(JsonElement e, string path, bool isSub)
         {
@@ -91,10 +91,19 @@ public static class SpecJson
                 var other => throw Error(Join(path, "prefixCounts"), $"'{other}' is not 'units' or 'bytes'"),
             };
             bool tlv = e.TryGetProperty("tlv", out var t) && Bool(t, Join(path, "tlv"));
+            var sensitivity = (Str(e, "sensitive", path) ?? "none") switch
+            {
+                "none" => Sensitivity.None,
+                "pan" => Sensitivity.Pan,
+                "track" => Sensitivity.Track,
+                "secret" => Sensitivity.Secret,
+                "emv" => Sensitivity.Emv,
+                var other => throw Error(Join(path, "sensitive"), $"'{other}' is not one of none, pan, track, secret, emv"),
+            };
             MessageSpec? sub = e.TryGetProperty("subfields", out var s) ? Message(s, Join(path, "subfields"), isSub: true) : null;
             try
             {
-                return new FieldSpec(number, name, type, length, prefix, encoding, padding, countsBytes, tlv, sub);
+                return new FieldSpec(number, name, type, length, prefix, encoding, padding, countsBytes, tlv, sub, sensitivity);
             }
             catch (ArgumentException ex)
             {

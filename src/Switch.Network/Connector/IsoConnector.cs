@@ -2,7 +2,7 @@ using Switch.Iso8583.Vocabulary;
 using System.Globalization;
 using Serilog;
 using Switch.Iso8583;
-using Switch.Iso8583.Masking;
+using Switch.Common.Masking;
 using Switch.Iso8583.Message;
 using Switch.Iso8583.Spec;
 using Switch.Network.Acceptor;
@@ -204,7 +204,7 @@ public sealed class IsoConnector : IAsyncDisposable
     }
 
     private static string? MaskedPan(IsoMessage message) =>
-        message.Has(2) ? SensitiveDataMasker.MaskPan(message.GetString(2)) : null;
+        message.Has(2) ? PanMask.Mask(message.GetString(2)) : null;
 
     private string Refusal(MuxStatus status, IsoMessage request, string? key) => status switch
     {

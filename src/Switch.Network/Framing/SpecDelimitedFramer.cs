@@ -1,5 +1,5 @@
 using System.Buffers;
-using Switch.Iso8583;
+using Switch.Iso8583.Message;
 using Switch.Iso8583.Spec;
 
 namespace Switch.Network.Framing;
@@ -25,8 +25,9 @@ public sealed class SpecDelimitedFramer(MessageSpec spec, int headerBytes, int m
         int probeBytes = (int)Math.Min(buffer.Length, MaxFrameBytes);
         var probe = buffer.Slice(0, probeBytes);
         ReadOnlyMemory<byte> bytes = probe.IsSingleSegment ? probe.First : probe.ToArray();
-        int length = MeasureMessage(bytes[headerBytes..]);
-        if (length < 0)
+        var status = spec.TryMeasure(bytes.Span[headerBytes..], out int length, out var error);
+        if (status == MeasureStatus.Malformed) throw new FrameFormatException($"message cannot be delimited: {error!.Message}");
+        if (status == MeasureStatus.NeedMoreData)
         {
             if (probeBytes >= MaxFrameBytes) throw new FrameFormatException($"no complete message within the maximum of {MaxFrameBytes} bytes");
             return false;
@@ -41,18 +42,5 @@ public sealed class SpecDelimitedFramer(MessageSpec spec, int headerBytes, int m
     {
         if (frameBytes <= 0 || frameBytes > MaxFrameBytes)
             throw new FrameFormatException($"outgoing frame of {frameBytes} bytes is outside 1..{MaxFrameBytes}");
-    }
-
-    /// <summary>The message's length in bytes (the engine walks bitmap and field prefixes), or -1 when more bytes are needed.</summary>
-    private int MeasureMessage(ReadOnlyMemory<byte> bytes)
-    {
-        try
-        {
-            return spec.MeasureMessage(bytes);
-        }
-        catch (IsoFormatException ex)
-        {
-            throw new FrameFormatException($"message cannot be delimited: {ex.Message}");
-        }
     }
 }
