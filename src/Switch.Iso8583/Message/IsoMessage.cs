@@ -412,6 +412,7 @@ public sealed class IsoMessage
         _hasHeader = false;
         Source = default;
         BaseOffset = 0;
+        _partialError = null;
     }
 
     // ---- decoder and encoder access -------------------------------------------------------------
@@ -456,6 +457,18 @@ public sealed class IsoMessage
         slot.Units = units;
         slot.Value = null;
         return ref slot;
+    }
+
+    /// <summary>The first bad value of a partial decode (see <see cref="MessageSpec.TryDecode"/>).</summary>
+    private IsoFormatException? _partialError;
+
+    internal void KeepPartialError(IsoFormatException error) => _partialError ??= error;
+
+    internal IsoFormatException? TakePartialError()
+    {
+        var error = _partialError;
+        _partialError = null;
+        return error;
     }
 
     internal ulong PresenceWord(int w) => _present[w];

@@ -63,18 +63,22 @@ internal static class MessageDecoder
         error = null;
         try
         {
-            Decode(spec, data, into, DecodeMode.Strict);
-            return true;
+            Decode(spec, data, into, Partial);
         }
         catch (IsoFormatException ex)
         {
+            // A boundary that cannot be found ends the walk; the fields before it stay.
             error = ex;
         }
-        // Fields arrive in order and the failing one (if it was reached) is the last: drop it, keep the rest.
-        if (error.Field == 0) into.Mti = null;
-        else if (error.Field > 0 && into.Has(error.Field)) into.Remove(error.Field);
-        return false;
+        error = into.TakePartialError() ?? error;
+        return error is null;
     }
+
+    /// <summary>
+    /// Strict, except that a bad value whose boundaries are known does not end the decode: the field is left out,
+    /// the first such error is kept on the message, and the walk goes on (for <see cref="TryDecode"/>).
+    /// </summary>
+    private const DecodeMode Partial = (DecodeMode)(-1);
 
     /// <summary>
     /// Finds the end of the message at the start of <paramref name="data"/> by walking header, MTI, bitmaps and
@@ -232,7 +236,8 @@ internal static class MessageDecoder
         {
             pos = ReadBounds(mtiSpec, span, pos, baseOffset, out int mtiStart, out int mtiWire, out int mtiUnits);
             into.SetDecodedMti(mtiStart, mtiWire, mtiUnits);
-            if (mode != DecodeMode.Index) CheckValue(mtiSpec, into, span, mtiStart, mtiWire, mtiUnits, baseOffset);
+            if (mode == Partial) CheckPartialMti(mtiSpec, span, mtiStart, mtiWire, mtiUnits, baseOffset, into);
+            else if (mode != DecodeMode.Index) CheckValue(mtiSpec, into, span, mtiStart, mtiWire, mtiUnits, baseOffset);
         }
         Span<ulong> words = stackalloc ulong[3];
         int count = spec.MaxField;
@@ -296,6 +301,7 @@ internal static class MessageDecoder
         int next = ReadBounds(fs, span, pos, baseOffset, out int start, out int wire, out int units);
         ref var slot = ref into.AppendDecoded(field, start, wire, units);
         if (mode == DecodeMode.Index) return next;
+        if (mode == Partial) return CheckPartial(fs, span, start, wire, units, baseOffset, into, next);
         if (fs.Subfields is not null)
         {
             var sub = new IsoMessage(fs.Subfields);
@@ -305,6 +311,44 @@ internal static class MessageDecoder
         }
         CheckValue(fs, into, span, start, wire, units, baseOffset);
         return next;
+    }
+
+    /// <summary>Checks the field just appended; a bad value drops it and is kept as the decode's first error.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int CheckPartial(FieldSpec fs, ReadOnlySpan<byte> span, int start, int wire, int units, int baseOffset, IsoMessage into, int next)
+    {
+        try
+        {
+            if (fs.Subfields is not null)
+            {
+                var sub = new IsoMessage(fs.Subfields);
+                DecodeSub(fs, into.Source, start, wire, baseOffset, sub, DecodeMode.Strict);
+                into.SlotAt(into.Count - 1).Value = sub;
+            }
+            else
+            {
+                CheckValue(fs, into, span, start, wire, units, baseOffset);
+            }
+        }
+        catch (IsoFormatException ex)
+        {
+            into.Remove(fs.Number);
+            into.KeepPartialError(ex);
+        }
+        return next;
+    }
+
+    private static void CheckPartialMti(FieldSpec mtiSpec, ReadOnlySpan<byte> span, int start, int wire, int units, int baseOffset, IsoMessage into)
+    {
+        try
+        {
+            CheckValue(mtiSpec, into, span, start, wire, units, baseOffset);
+        }
+        catch (IsoFormatException ex)
+        {
+            into.Mti = null;
+            into.KeepPartialError(ex);
+        }
     }
 
     /// <summary>A value's string; a bad value is a format error at its absolute offset.</summary>

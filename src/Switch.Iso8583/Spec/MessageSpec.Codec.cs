@@ -60,10 +60,11 @@ public sealed partial class MessageSpec
         MessageDecoder.TryMeasure(this, data, out length, out error);
 
     /// <summary>
-    /// Decodes as far as the bytes allow (strictly): true when the whole message decodes; otherwise false with
-    /// the error, and <paramref name="message"/> holding the header, the MTI when readable and every field read
-    /// and checked before the error (to answer a format error with the fields a peer matches on). The message
-    /// refers to <paramref name="data"/>.
+    /// Decodes as far as the bytes allow (strictly): true when the whole message decodes; otherwise false with the
+    /// first error, and <paramref name="message"/> holding the header, the MTI when valid, and every field whose
+    /// value checks up to the first boundary that cannot be found (a bad value whose length is known is left out
+    /// and the walk goes on). For answering a format error with the fields a peer matches on (DE 11, DE 41).
+    /// The message refers to <paramref name="data"/>.
     /// </summary>
     public bool TryDecode(ReadOnlyMemory<byte> data, out IsoMessage message, out IsoFormatException? error)
     {
