@@ -441,9 +441,11 @@ public sealed class HexTextEncoding : ValueEncoding
 }
 
 /// <summary>
-/// A signed amount: one sign character ('C' credit or 'D' debit) in a text encoding, then the
-/// digits in their own encoding (text or BCD). The value is the sign followed by the digits; the
-/// field length counts the sign as one unit.
+/// A signed amount (ISO 8583 x+n): one sign character in a text encoding, then the digits in their own encoding
+/// (text or BCD). The value is the sign followed by the digits; the field length counts the sign as one unit.
+/// The sign is byte-transparent: 'C' and 'D' are the usual ones, but jPOS writes the value's first character as
+/// it is (its reference messages carry '0'), so the codec keeps whatever is there. That it is C or D is a business
+/// rule for the switch's validation, not a format rule.
 /// </summary>
 public sealed class AmountEncoding : ValueEncoding
 {
@@ -480,8 +482,6 @@ public sealed class AmountEncoding : ValueEncoding
     internal override void Validate(ReadOnlySpan<byte> wire, int units)
     {
         if (units < 1 || wire.Length < 1) throw new ValueFormatException("amount has no sign", 0);
-        char sign = Sign.CharOf(wire[0]);
-        if (sign is not ('C' or 'D')) throw new ValueFormatException($"amount sign is '{sign}' where C or D is expected", 0);
         try
         {
             Digits.Validate(wire[1..], units - 1);
@@ -494,13 +494,21 @@ public sealed class AmountEncoding : ValueEncoding
 
     internal override int UnitsOf(ReadOnlySpan<char> value)
     {
-        if (value.Length < 1 || value[0] is not ('C' or 'D')) throw new ValueFormatException("amount must start with its sign, C or D", 0);
-        return 1 + Digits.UnitsOf(value[1..]);
+        if (value.Length < 1) throw new ValueFormatException("amount has no sign (one character before the digits)", 0);
+        Sign.UnitsOf(value[..1]);
+        try
+        {
+            return 1 + Digits.UnitsOf(value[1..]);
+        }
+        catch (ValueFormatException ex)
+        {
+            throw new ValueFormatException(ex.Message, ex.Position + 1);
+        }
     }
 
     internal override void Encode(ReadOnlySpan<char> value, int units, Padding padding, Span<byte> dest)
     {
-        dest[0] = Sign.ByteOf(value[0]);
+        Sign.WriteChars(value[..1], dest[..1]);
         Digits.Encode(value[1..], units - 1, Padding.LeftZeros, dest[1..]);
     }
 }

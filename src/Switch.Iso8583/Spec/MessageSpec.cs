@@ -12,6 +12,22 @@ public sealed partial class MessageSpec
     /// <summary>Default maximum message size (64 KiB).</summary>
     public const int DefaultMaxMessageBytes = 64 * 1024;
 
+    /// <summary>Largest spec file (JSON or jPOS XML) read; a larger one, or one that is not a regular file, is refused.</summary>
+    public const int SpecFileBytesMax = 4 * 1024 * 1024;
+
+    /// <summary>Reads a spec file within <see cref="SpecFileBytesMax"/>; every problem is a spec error naming the file.</summary>
+    internal static byte[] ReadSpecFile(string path)
+    {
+        try
+        {
+            return Switch.Common.IO.BoundedFile.ReadAllBytes(path, SpecFileBytesMax);
+        }
+        catch (Switch.Common.IO.BoundedFileException ex)
+        {
+            throw new IsoFormatException($"spec file {ex.Message}");
+        }
+    }
+
     /// <summary>Default maximum BER-TLV nesting depth.</summary>
     public const int DefaultMaxTlvDepth = 8;
 
