@@ -223,7 +223,48 @@ public sealed class BcdEncoding : ValueEncoding
         });
     }
 
+    /// <summary>Bytes whose two nibbles are both digits (one look-up per byte on the strict decode path).</summary>
+    private static readonly bool[] DigitPairs = BuildPairs(separator: false);
+
+    /// <summary>Bytes whose two nibbles are both digits or the track separator D.</summary>
+    private static readonly bool[] TrackPairs = BuildPairs(separator: true);
+
+    private static bool[] BuildPairs(bool separator)
+    {
+        static bool Ok(int nibble, bool sep) => nibble <= 9 || (sep && nibble == 0xD);
+        var table = new bool[256];
+        for (int b = 0; b < 256; b++) table[b] = Ok(b >> 4, separator) && Ok(b & 0x0F, separator);
+        return table;
+    }
+
     internal override void Validate(ReadOnlySpan<byte> wire, int units)
+    {
+        // The walk over nibbles below finds the position of a bad one; this finds that all are good.
+        if (!AllPairsValid(wire, units)) ValidateNibbles(wire, units);
+        CheckPad(wire, units);
+    }
+
+    private bool AllPairsValid(ReadOnlySpan<byte> wire, int units)
+    {
+        if (wire.Length != (units + 1) >> 1) return false;
+        int from = 0, to = wire.Length;
+        if ((units & 1) == 1)
+        {
+            // The byte holding the pad nibble holds one digit.
+            int digit = PadLeft ? wire[0] & 0x0F : wire[^1] >> 4;
+            if (digit > 9 && !(digit == 0xD && AllowSeparator)) return false;
+            if (PadLeft) from = 1;
+            else to--;
+        }
+        var pairs = AllowSeparator ? TrackPairs : DigitPairs;
+        for (int i = from; i < to; i++)
+        {
+            if (!pairs[wire[i]]) return false;
+        }
+        return true;
+    }
+
+    private void ValidateNibbles(ReadOnlySpan<byte> wire, int units)
     {
         // Digits only, plus D (the track separator '=') where the field carries track data.
         int skip = PadLeft && (units & 1) == 1 ? 1 : 0;
@@ -233,7 +274,6 @@ public sealed class BcdEncoding : ValueEncoding
             int nibble = (n & 1) == 0 ? wire[n >> 1] >> 4 : wire[n >> 1] & 0x0F;
             if (nibble > 9 && !(nibble == 0xD && AllowSeparator)) throw new ValueFormatException($"BCD nibble {nibble:X} is not a digit", n >> 1);
         }
-        CheckPad(wire, units);
     }
 
     private void CheckPad(ReadOnlySpan<byte> wire, int units)

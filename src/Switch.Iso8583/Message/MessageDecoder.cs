@@ -256,7 +256,9 @@ internal static class MessageDecoder
     private static int DecodeBitmapped(MessageSpec spec, ReadOnlySpan<ulong> words, ReadOnlySpan<byte> span, ref int pos, int baseOffset, IsoMessage into, DecodeMode mode)
     {
         int last = -1;
-        int[] fixedWire = spec.FixedWire;
+        // Fast path for a fixed field: no prefix to read. The index decode touches no spec object; the strict
+        // one checks the value in place (fields with sub-fields or TLV take the general path, as does Partial).
+        int[] fixedWire = mode == DecodeMode.Index ? spec.FixedWire : mode == DecodeMode.Strict ? spec.PlainFixedWire : [];
         for (int w = 0; w < 3; w++)
         {
             ulong word = words[w];
@@ -266,11 +268,12 @@ internal static class MessageDecoder
                 word &= ~(1UL << (63 - lz));
                 int field = (w * 64) + lz + 1;
                 last = field;
-                // Fast path for the index-only decode of a fixed field: no spec object is touched.
-                int fw = mode == DecodeMode.Index && (uint)field < (uint)fixedWire.Length ? fixedWire[field] : -1;
+                int fw = (uint)field < (uint)fixedWire.Length ? fixedWire[field] : -1;
                 if (fw >= 0 && span.Length - pos >= fw)
                 {
-                    into.AppendDecoded(field, pos, fw, spec.FixedUnits[field]);
+                    int units = spec.FixedUnits[field];
+                    into.AppendDecoded(field, pos, fw, units);
+                    if (mode != DecodeMode.Index) Validate(spec.FieldAt(field), span.Slice(pos, fw), units, baseOffset + pos);
                     pos += fw;
                     continue;
                 }
@@ -357,6 +360,19 @@ internal static class MessageDecoder
         try
         {
             return fs.Encoding.Decode(wire, units);
+        }
+        catch (ValueFormatException ex)
+        {
+            throw new IsoFormatException(ex.Message, fs.Number, absoluteOffset + ex.Position);
+        }
+    }
+
+    /// <summary>Checks a plain value (no sub-fields, no TLV); a bad one is a format error at its absolute offset.</summary>
+    private static void Validate(FieldSpec fs, ReadOnlySpan<byte> value, int units, int absoluteOffset)
+    {
+        try
+        {
+            fs.Encoding.Validate(value, units);
         }
         catch (ValueFormatException ex)
         {

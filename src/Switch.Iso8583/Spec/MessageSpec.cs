@@ -39,6 +39,12 @@ public sealed partial class MessageSpec
     /// <summary>Length in units of each fixed field by number.</summary>
     internal readonly int[] FixedUnits;
 
+    /// <summary>Like <see cref="FixedWire"/>, but -1 also for fields with sub-fields or a TLV check (the strict fast path).</summary>
+    internal readonly int[] PlainFixedWire;
+
+    /// <summary>The field spec of a defined field number (no bounds check beyond the array's).</summary>
+    internal FieldSpec FieldAt(int number) => _fields[number]!;
+
     /// <summary>Spec name (e.g. iso8583-1987-binary).</summary>
     public string Name { get; }
 
@@ -110,10 +116,12 @@ public sealed partial class MessageSpec
         // Flat per-field tables for the decoder's fast path: wire bytes of fixed fields, -1 otherwise.
         FixedWire = new int[_fields.Length];
         FixedUnits = new int[_fields.Length];
+        PlainFixedWire = new int[_fields.Length];
         for (int i = 0; i < _fields.Length; i++)
         {
             FixedWire[i] = _fields[i] is { Prefix.IsFixed: true } f ? f.FixedWireBytes : -1;
             FixedUnits[i] = _fields[i]?.Length ?? 0;
+            PlainFixedWire[i] = _fields[i] is { Subfields: null, Tlv: false } ? FixedWire[i] : -1;
         }
         FirstField = firstField ?? (BitmapField == 1 ? 2 : BitmapField == 0 ? 1 : list.Count == 0 ? 1 : list.Min(f => f.Number));
         Validate();
