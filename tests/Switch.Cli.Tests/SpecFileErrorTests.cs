@@ -67,3 +67,14 @@ public sealed class SpecFileErrorTests : IDisposable
         Assert.Contains("a comma before a closing bracket", line, StringComparison.Ordinal);
     }
 }
+
+/// <summary><c>--file</c> is read within its limit too: a device is refused at once.</summary>
+public sealed class MessageFileErrorTests
+{
+    [Fact]
+    public void Dev_zero_as_the_message_file_is_refused_at_once()
+    {
+        string line = CliRunner.AssertOneLineError(CliRunner.Run("iso8583", "decode", "--spec", "iso8583-1987-binary", "--file", "/dev/zero"));
+        Assert.Contains("--file: /dev/zero: is not a regular file", line, StringComparison.Ordinal);
+    }
+}

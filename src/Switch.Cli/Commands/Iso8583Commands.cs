@@ -101,10 +101,16 @@ public static class Iso8583Commands
     {
         if (hex is null == file is null) throw new CliException("give exactly one of --hex and --file");
         if (hex is not null) return [HexInput.Parse(hex, "--hex")];
-        var info = new FileInfo(file!);
-        if (!info.Exists) throw new CliException($"--file: {file} does not exist");
-        if (info.Length > MaxInputBytes) throw new CliException($"--file: {file} is larger than {MaxInputBytes} bytes");
-        byte[] raw = File.ReadAllBytes(file!);
+        byte[] raw;
+        try
+        {
+            // Read through a bounded stream: /dev/zero or a FIFO must not be read until memory runs out.
+            raw = Switch.Common.IO.BoundedFile.ReadAllBytes(file!, MaxInputBytes);
+        }
+        catch (Switch.Common.IO.BoundedFileException ex)
+        {
+            throw new CliException($"--file: {ex.Message}");
+        }
         string ext = Path.GetExtension(file!).ToLowerInvariant();
         if (ext is ".hex" or ".txt") return [HexInput.Parse(System.Text.Encoding.Latin1.GetString(raw), $"--file {file}")];
         if (ext is ".bin" or ".raw" or ".dat" || !HexInput.IsHexText(raw)) return [raw];
