@@ -9,6 +9,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args is ["network", ..]) return NetworkBench.Run(args[1..]);
+        if (args is ["codec-loop", ..]) return Iso8583Loop.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
