@@ -31,8 +31,9 @@ public sealed partial class MessageSpec
     {
         if (data.Length > MaxMessageBytes)
             throw new IsoFormatException($"message of {data.Length} bytes exceeds the maximum of {MaxMessageBytes}", -1, 0);
-        ReadOnlyMemory<byte> memory = data.IsSingleSegment ? data.First : data.ToArray();
-        return Decode(memory, mode);
+        if (data.IsSingleSegment) return Decode(data.First, mode);
+        // The copy is the message's own: a materialized decode need not copy it again.
+        return Decode(data.ToArray(), mode == DecodeMode.Materialize ? DecodeMode.Strict : mode);
     }
 
     /// <summary>Encodes a message of this spec; returns the number of bytes written.</summary>
