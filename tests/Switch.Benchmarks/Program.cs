@@ -10,8 +10,8 @@ public static class Program
     {
         if (args is ["network", ..]) return NetworkBench.Run(args[1..]);
         if (args is ["journal", ..]) return JournalBench.Run(args[1..]);
-
         if (args is ["iso20022", ..]) return Iso20022Bench.Run(args[1..]);
+        if (args is ["codec-loop", ..]) return Iso8583Loop.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -40,3 +40,44 @@ public sealed class EncodeCommandTests
         Assert.Equal("3038303030303230303030303030303030303030303030303031", output);
     }
 }
+
+/// <summary><c>switch iso8583 encode</c> refuses JSON that a lenient reader would silently change.</summary>
+public sealed class EncodeStrictInputTests
+{
+    [Theory]
+    [InlineData("")]
+    [InlineData("800")]
+    public void An_mti_that_is_not_four_digits_is_an_error_not_padded_to_0000(string mti)
+    {
+        string line = CliRunner.AssertOneLineError(CliRunner.RunWithStdin($"{{\"mti\":\"{mti}\",\"fields\":{{\"11\":\"1\"}}}}", "iso8583", "encode", "--spec", "iso8583-1987-ascii"));
+        Assert.Contains($"MTI '{mti}'", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"mti\":\"0800\",\"fields\":{\"11\":\"1\"},\"mti\":\"0810\"}", "duplicate key 'mti'")]
+    [InlineData("{\"mti\":\"0800\",\"fields\":{\"11\":\"000001\",\"11\":\"000002\"}}", "duplicate key '11' in 'fields'")]
+    public void Duplicate_keys_are_an_error_naming_the_key(string json, string expected)
+    {
+        string line = CliRunner.AssertOneLineError(CliRunner.RunWithStdin(json, "iso8583", "encode", "--spec", "iso8583-1987-ascii"));
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Duplicate_keys_inside_a_sub_message_are_an_error_naming_the_key_and_the_field()
+    {
+        const string json = "{\"header\":\"010203\",\"mti\":\"0200\",\"fields\":{\"127\":{\"header\":\"0A0B\",\"fields\":{\"4\":{\"fields\":{\"1\":\"AB\",\"1\":\"CD\"}}}}}}";
+        string line = CliRunner.AssertOneLineError(CliRunner.RunWithStdin(json, "iso8583", "encode", "--spec", CliRunner.Packager("nested.xml")));
+        Assert.Contains("duplicate key '1' in 'fields'", line, StringComparison.Ordinal);
+        Assert.Contains("field 127", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_amount_sign_other_than_c_or_d_is_carried_as_it_is()
+    {
+        // DE 28 (x+n 8): the sign is one character kept as it is on the wire, whatever it is (jPOS writes '0' there).
+        string hex = CliRunner.AssertSuccess(CliRunner.RunWithStdin("{\"mti\":\"0200\",\"fields\":{\"28\":\"000000100\"}}", "iso8583", "encode", "--spec", "iso8583-1987-ascii"));
+        Assert.EndsWith("303030303030313030", hex, StringComparison.Ordinal);
+        string json = CliRunner.AssertSuccess(CliRunner.Run("iso8583", "decode", "--spec", "iso8583-1987-ascii", "--hex", hex));
+        Assert.Contains("\"28\":\"000000100\"", json, StringComparison.Ordinal);
+    }
+}

@@ -173,7 +173,22 @@ public sealed class EncodingTests
         amount.Encode("D1000", 9, Padding.LeftZeros, dest);
         Assert.Equal("4400001000", Convert.ToHexString(dest));
         Assert.Equal("D00001000", amount.Decode(dest, 9));
-        Assert.Throws<ValueFormatException>(() => amount.UnitsOf("X1000"));
-        Assert.Throws<ValueFormatException>(() => amount.Decode(Convert.FromHexString("4500001000"), 9));
+        // The sign is byte-transparent: C or D is a business rule, not the codec's.
+        Assert.Equal(5, amount.UnitsOf("X1000"));
+        Assert.Equal("E00001000", amount.Decode(Convert.FromHexString("4500001000"), 9));
+        Assert.Throws<ValueFormatException>(() => amount.UnitsOf(""));
+        Assert.Throws<ValueFormatException>(() => amount.UnitsOf("C10A0"));
+        Assert.Throws<ValueFormatException>(() => amount.Decode(Convert.FromHexString("440000100A"), 9));
+    }
+
+    [Fact]
+    public void An_ebcdic_amount_sign_goes_through_the_code_page_whatever_it_is()
+    {
+        var amount = new AmountEncoding(TextEncoding.Ebcdic1047, TextEncoding.Ebcdic1047);
+        var dest = new byte[3];
+        amount.Encode("012", 3, Padding.LeftZeros, dest);
+        Assert.Equal("F0F1F2", Convert.ToHexString(dest));
+        Assert.Equal("012", amount.Decode(dest, 3));
+        Assert.Equal("X12", amount.Decode(Convert.FromHexString("E7F1F2"), 3));
     }
 }

@@ -135,14 +135,20 @@ public sealed class JposFieldClassTests
         Assert.Equal("123", spec.Decode(wire).GetString(19));
     }
 
-    [Fact]
-    public void IFB_AMOUNT_rejects_a_sign_other_than_C_or_D()
+    [Theory]
+    [InlineData("58", "X")]
+    [InlineData("30", "0")]
+    [InlineData("00", "\u0000")]
+    [InlineData("FF", "\u00FF")]
+    public void IFB_AMOUNT_keeps_any_sign_byte_as_it_is(string signHex, string sign)
     {
         var spec = Packager("ifb-classes.xml");
-        byte[] wire = Cat(H("0100"), H("0002000000000000"), H("58"), H("00000123")); // field 15, sign 'X'
-        var ex = Assert.Throws<IsoFormatException>(() => spec.Decode(wire));
-        Assert.Equal(15, ex.Field);
-        Assert.Equal(10, ex.Offset);
+        byte[] wire = Cat(H("0100"), H("0002000000000000"), H(signHex), H("00000123")); // field 15
+        var msg = spec.Decode(wire);
+        Assert.Equal(sign + "0000123", msg[15]); // 7 digits, pad nibble on the left
+        Assert.Equal(wire, spec.Encode(msg));
+        Assert.Equal(wire, spec.Encode(spec.NewMessage("0100").Set(15, sign + "123")));
+        Assert.Equal(wire, spec.Encode(IsoJson.Parse(IsoJson.ToJson(msg), spec)));
     }
 
     // ---- EBCDIC family --------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+using Switch.Common.Masking;
 using Switch.Iso8583.Masking;
 using Switch.Iso8583.Message;
 using Switch.Iso8583.Spec;
@@ -8,21 +9,25 @@ namespace Switch.Iso8583.Tests;
 /// <summary>The one masking formatter: PAN first 6 / last 4, track data, PIN and security data, EMV tags.</summary>
 public sealed class MaskingTests
 {
+    private static readonly MessageSpec Binary87 = SpecCatalog.BuiltIn("iso8583-1987-binary");
+    private static readonly MessageSpec Ascii87 = SpecCatalog.BuiltIn("iso8583-1987-ascii");
+
     [Theory]
     [InlineData("4761739001010119", "476173******0119")]
     [InlineData("4761739001010119123", "476173*********9123")]
     [InlineData("5413330089020011", "541333******0011")]
     public void Pan_keeps_first_6_and_last_4(string pan, string masked)
     {
-        Assert.Equal(masked, SensitiveDataMasker.MaskPan(pan));
-        Assert.Equal(masked, SensitiveDataMasker.MaskField(2, pan));
+        Assert.Equal(masked, PanMask.Mask(pan));
+        Assert.Equal(masked, SensitiveDataMasker.MaskField(Binary87[2]!, pan));
+        Assert.Equal(masked, SensitiveDataMasker.MaskField(Binary87[34]!, pan));
     }
 
     [Fact]
     public void Short_numbers_never_show_more_than_the_last_4()
     {
-        Assert.Equal("****", SensitiveDataMasker.MaskPan("1234"));
-        Assert.Equal("********9012", SensitiveDataMasker.MaskPan("123456789012"));
+        Assert.Equal("****", SensitiveDataMasker.MaskField(Binary87[2]!, "1234"));
+        Assert.Equal("********9012", SensitiveDataMasker.MaskField(Binary87[2]!, "123456789012"));
     }
 
     [Theory]
@@ -31,7 +36,7 @@ public sealed class MaskingTests
     [InlineData(45, "B4761739001010119^CARDHOLDER/TEST^2812201000000")]
     public void Track_data_shows_only_the_masked_pan(int field, string track)
     {
-        string masked = SensitiveDataMasker.MaskField(field, track);
+        string masked = SensitiveDataMasker.MaskField(Ascii87[field]!, track);
         Assert.StartsWith("476173******0119", masked, StringComparison.Ordinal);
         Assert.DoesNotContain("2812", masked, StringComparison.Ordinal);
         Assert.DoesNotContain("CARDHOLDER", masked, StringComparison.Ordinal);
@@ -40,9 +45,12 @@ public sealed class MaskingTests
     [Theory]
     [InlineData(52, "1A2B3C4D5E6F7081")]
     [InlineData(53, "2600000000000000")]
-    public void Pin_block_and_security_data_are_removed(int field, string value)
+    [InlineData(96, "1A2B3C4D5E6F70811A2B3C4D5E6F7081")]
+    [InlineData(110, "CVV2=123")]
+    [InlineData(111, "CVC2=456")]
+    public void Pin_block_security_data_and_cvv_fields_are_removed(int field, string value)
     {
-        Assert.Equal(SensitiveDataMasker.Redacted, SensitiveDataMasker.MaskField(field, value));
+        Assert.Equal(SensitiveDataMasker.Redacted, SensitiveDataMasker.MaskField(Binary87[field]!, value));
     }
 
     [Fact]
@@ -125,5 +133,83 @@ public sealed class MaskingTests
         byte[] bad = Cat(H("0200"), H("0000040000000000"), H("F051"));
         string maskedBad = SensitiveDataMasker.ToMaskedJson(binary.Decode(bad, DecodeMode.Index));
         Assert.Contains("\"22\":\"[unreadable]\"", maskedBad, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Which_fields_are_masked_is_read_from_the_spec_not_from_the_field_number()
+    {
+        const string json = """
+            {"name": "custom", "fields": {
+              "0": {"type": "numeric", "length": 4, "encoding": "ascii"},
+              "1": {"type": "bitmap", "length": 8, "encoding": "binary"},
+              "2": {"type": "numeric", "length": 19, "prefix": "LL", "encoding": "ascii"},
+              "48": {"type": "string", "length": 99, "prefix": "LL", "encoding": "ascii", "sensitive": "secret"},
+              "62": {"type": "numeric", "length": 19, "prefix": "LL", "encoding": "ascii", "sensitive": "pan"}
+            }}
+            """;
+        var spec = SpecJson.Parse(System.Text.Encoding.UTF8.GetBytes(json), "custom.json");
+        var msg = spec.NewMessage("0200").Set(2, "12345").Set(48, "CVV2=123").Set(62, "4761739001010119");
+        string masked = SensitiveDataMasker.ToMaskedJson(msg);
+        Assert.Contains("\"2\":\"12345\"", masked, StringComparison.Ordinal);
+        Assert.Contains("\"48\":\"" + SensitiveDataMasker.Redacted + "\"", masked, StringComparison.Ordinal);
+        Assert.Contains("\"62\":\"476173******0119\"", masked, StringComparison.Ordinal);
+        Assert.DoesNotContain("CVV2", masked, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("iso8583-1987-ascii")]
+    [InlineData("iso8583-1987-binary")]
+    [InlineData("iso8583-1987-ebcdic")]
+    [InlineData("iso8583-1993-ascii")]
+    [InlineData("iso8583-1993-binary")]
+    public void Built_in_specs_declare_the_card_data_fields(string name)
+    {
+        var spec = SpecCatalog.BuiltIn(name);
+        foreach (var field in spec.Fields)
+        {
+            Assert.True(FieldSpec.DefaultSensitivity(field.Number) == field.Sensitivity, $"{name} field {field.Number}: {field.Sensitivity}");
+        }
+        Assert.Equal(Sensitivity.Pan, spec[2]!.Sensitivity);
+        Assert.Equal(Sensitivity.Track, spec[35]!.Sensitivity);
+        Assert.Equal(Sensitivity.Secret, spec[52]!.Sensitivity);
+        Assert.Equal(Sensitivity.Emv, spec[55]!.Sensitivity);
+        Assert.Contains("sensitive: secret", SpecTable.Render(spec), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_jpos_packager_gets_the_iso_defaults_by_field_number_and_its_sub_fields_none()
+    {
+        var binary = Packager("iso87binary.xml");
+        Assert.Equal(Sensitivity.Pan, binary[2]!.Sensitivity);
+        Assert.Equal(Sensitivity.Track, binary[35]!.Sensitivity);
+        Assert.Equal(Sensitivity.Secret, binary[52]!.Sensitivity);
+        Assert.Equal(Sensitivity.Emv, binary[55]!.Sensitivity);
+        Assert.Equal(Sensitivity.None, binary[4]!.Sensitivity);
+        var nested = Packager("nested.xml");
+        Assert.Equal(Sensitivity.Pan, nested[2]!.Sensitivity);
+        Assert.All(nested[127]!.Subfields!.Fields, f => Assert.Equal(Sensitivity.None, f.Sensitivity));
+
+        string masked = SensitiveDataMasker.ToMaskedJson(binary.Decode(BinarySample));
+        Assert.DoesNotContain("4761739001010119", masked, StringComparison.Ordinal);
+        Assert.DoesNotContain("1A2B3C4D5E6F7081", masked, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_sensitivity_in_a_spec_is_an_error_naming_the_key()
+    {
+        const string json = """{"name": "t", "fields": {"0": {"type": "numeric", "length": 4, "encoding": "ascii", "sensitive": "private"}}}""";
+        var ex = Assert.Throws<IsoFormatException>(() => SpecJson.Parse(System.Text.Encoding.UTF8.GetBytes(json), "t.json"));
+        Assert.Contains("t.json: fields.0.sensitive", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_secret_field_is_removed_even_when_it_has_sub_fields()
+    {
+        var spec = Packager("nested.xml");
+        var composite = spec[127]!;
+        var secret = composite.WithSensitivity(Sensitivity.Secret);
+        Assert.Equal(Sensitivity.Secret, secret.Sensitivity);
+        Assert.Same(composite.Subfields, secret.Subfields);
+        Assert.Equal(SensitiveDataMasker.Redacted, SensitiveDataMasker.MaskField(secret, "anything"));
     }
 }

@@ -86,9 +86,9 @@ public sealed class MessageApiTests
     }
 
     [Fact]
-    public void Set_bytes_writes_binary_fields()
+    public void Set_binary_writes_binary_fields()
     {
-        var msg = Binary87.NewMessage("0200").SetBytes(52, [0x1A, 0x2B, 0x3C, 0x4D, 0x5E, 0x6F, 0x70, 0x81]);
+        var msg = Binary87.NewMessage("0200").SetBinary(52, [0x1A, 0x2B, 0x3C, 0x4D, 0x5E, 0x6F, 0x70, 0x81]);
         Assert.Equal("1A2B3C4D5E6F7081", msg.GetString(52));
     }
 

@@ -65,7 +65,8 @@ internal static class RandomMessages
             BcdEncoding { AllowSeparator: true } => Chars(rnd, units, "01234567890123456789="),
             BcdEncoding => Chars(rnd, units, "0123456789"),
             BinaryEncoding or HexTextEncoding => Convert.ToHexString(Bytes(rnd, units)),
-            AmountEncoding => (rnd.Next(2) == 0 ? "C" : "D") + Chars(rnd, Math.Max(units - 1, 0), "0123456789"),
+            // The sign is byte-transparent: C and D mostly, any character sometimes (jPOS writes '0' there).
+            AmountEncoding => rnd.Next(3) switch { 0 => "C", 1 => "D", _ => Latin1(rnd, 1) } + Chars(rnd, Math.Max(units - 1, 0), "0123456789"),
             _ => throw new InvalidOperationException($"no generator for {f.Encoding.Name}"),
         };
     }

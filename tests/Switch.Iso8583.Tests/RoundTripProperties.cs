@@ -53,6 +53,23 @@ public sealed class RoundTripProperties
 
     [Theory]
     [MemberData(nameof(AllSpecs))]
+    public void A_message_measures_its_own_length_and_every_cut_asks_for_more(string specName)
+    {
+        Check(specName, (spec, seed) =>
+        {
+            byte[] wire = spec.Encode(RandomMessages.Build(spec, seed));
+            Assert.Equal(MeasureStatus.Complete, spec.TryMeasure([.. wire, 0x30, 0x30], out int length, out var error));
+            Assert.Null(error);
+            Assert.Equal(wire.Length, length);
+            int cut = new Random(seed).Next(wire.Length);
+            Assert.Equal(MeasureStatus.NeedMoreData, spec.TryMeasure(wire.AsSpan(0, cut), out _, out _));
+            Assert.True(spec.TryDecode(wire, out var whole, out _));
+            Assert.Equal(wire, spec.Encode(whole));
+        }, tests: 100);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllSpecs))]
     public void Json_round_trip_gives_the_same_bytes(string specName)
     {
         Check(specName, (spec, seed) =>

@@ -223,7 +223,48 @@ public sealed class BcdEncoding : ValueEncoding
         });
     }
 
+    /// <summary>Bytes whose two nibbles are both digits (one look-up per byte on the strict decode path).</summary>
+    private static readonly bool[] DigitPairs = BuildPairs(separator: false);
+
+    /// <summary>Bytes whose two nibbles are both digits or the track separator D.</summary>
+    private static readonly bool[] TrackPairs = BuildPairs(separator: true);
+
+    private static bool[] BuildPairs(bool separator)
+    {
+        static bool Ok(int nibble, bool sep) => nibble <= 9 || (sep && nibble == 0xD);
+        var table = new bool[256];
+        for (int b = 0; b < 256; b++) table[b] = Ok(b >> 4, separator) && Ok(b & 0x0F, separator);
+        return table;
+    }
+
     internal override void Validate(ReadOnlySpan<byte> wire, int units)
+    {
+        // The walk over nibbles below finds the position of a bad one; this finds that all are good.
+        if (!AllPairsValid(wire, units)) ValidateNibbles(wire, units);
+        CheckPad(wire, units);
+    }
+
+    private bool AllPairsValid(ReadOnlySpan<byte> wire, int units)
+    {
+        if (wire.Length != (units + 1) >> 1) return false;
+        int from = 0, to = wire.Length;
+        if ((units & 1) == 1)
+        {
+            // The byte holding the pad nibble holds one digit.
+            int digit = PadLeft ? wire[0] & 0x0F : wire[^1] >> 4;
+            if (digit > 9 && !(digit == 0xD && AllowSeparator)) return false;
+            if (PadLeft) from = 1;
+            else to--;
+        }
+        var pairs = AllowSeparator ? TrackPairs : DigitPairs;
+        for (int i = from; i < to; i++)
+        {
+            if (!pairs[wire[i]]) return false;
+        }
+        return true;
+    }
+
+    private void ValidateNibbles(ReadOnlySpan<byte> wire, int units)
     {
         // Digits only, plus D (the track separator '=') where the field carries track data.
         int skip = PadLeft && (units & 1) == 1 ? 1 : 0;
@@ -233,7 +274,6 @@ public sealed class BcdEncoding : ValueEncoding
             int nibble = (n & 1) == 0 ? wire[n >> 1] >> 4 : wire[n >> 1] & 0x0F;
             if (nibble > 9 && !(nibble == 0xD && AllowSeparator)) throw new ValueFormatException($"BCD nibble {nibble:X} is not a digit", n >> 1);
         }
-        CheckPad(wire, units);
     }
 
     private void CheckPad(ReadOnlySpan<byte> wire, int units)
@@ -411,6 +451,9 @@ public sealed class HexTextEncoding : ValueEncoding
         }
     }
 
+    /// <summary>The nibble a wire hex character stands for, or -1.</summary>
+    internal int NibbleOf(byte b) => _nibbles[b];
+
     private bool HexValue(byte b, out int value)
     {
         value = _nibbles[b];
@@ -438,9 +481,11 @@ public sealed class HexTextEncoding : ValueEncoding
 }
 
 /// <summary>
-/// A signed amount: one sign character ('C' credit or 'D' debit) in a text encoding, then the
-/// digits in their own encoding (text or BCD). The value is the sign followed by the digits; the
-/// field length counts the sign as one unit.
+/// A signed amount (ISO 8583 x+n): one sign character in a text encoding, then the digits in their own encoding
+/// (text or BCD). The value is the sign followed by the digits; the field length counts the sign as one unit.
+/// The sign is byte-transparent: 'C' and 'D' are the usual ones, but jPOS writes the value's first character as
+/// it is (its reference messages carry '0'), so the codec keeps whatever is there. That it is C or D is a business
+/// rule for the switch's validation, not a format rule.
 /// </summary>
 public sealed class AmountEncoding : ValueEncoding
 {
@@ -477,8 +522,6 @@ public sealed class AmountEncoding : ValueEncoding
     internal override void Validate(ReadOnlySpan<byte> wire, int units)
     {
         if (units < 1 || wire.Length < 1) throw new ValueFormatException("amount has no sign", 0);
-        char sign = Sign.CharOf(wire[0]);
-        if (sign is not ('C' or 'D')) throw new ValueFormatException($"amount sign is '{sign}' where C or D is expected", 0);
         try
         {
             Digits.Validate(wire[1..], units - 1);
@@ -491,13 +534,21 @@ public sealed class AmountEncoding : ValueEncoding
 
     internal override int UnitsOf(ReadOnlySpan<char> value)
     {
-        if (value.Length < 1 || value[0] is not ('C' or 'D')) throw new ValueFormatException("amount must start with its sign, C or D", 0);
-        return 1 + Digits.UnitsOf(value[1..]);
+        if (value.Length < 1) throw new ValueFormatException("amount has no sign (one character before the digits)", 0);
+        Sign.UnitsOf(value[..1]);
+        try
+        {
+            return 1 + Digits.UnitsOf(value[1..]);
+        }
+        catch (ValueFormatException ex)
+        {
+            throw new ValueFormatException(ex.Message, ex.Position + 1);
+        }
     }
 
     internal override void Encode(ReadOnlySpan<char> value, int units, Padding padding, Span<byte> dest)
     {
-        dest[0] = Sign.ByteOf(value[0]);
+        Sign.WriteChars(value[..1], dest[..1]);
         Digits.Encode(value[1..], units - 1, Padding.LeftZeros, dest[1..]);
     }
 }

@@ -1,28 +1,22 @@
 using System.Text;
 using System.Text.Json;
+using Switch.Common.Masking;
 using Switch.Iso8583.Message;
+using Switch.Iso8583.Spec;
 using Switch.Iso8583.Tlv;
 
 namespace Switch.Iso8583.Masking;
 
 /// <summary>
-/// The one formatter every log line, journal record and display uses for card data: PAN first 6 /
-/// last 4, track data reduced to the masked PAN, PIN blocks, security data and CVVs removed, and the
-/// card-identifying EMV tags in DE 55 masked. Nothing here can be configured to show more.
+/// The one formatter every log line, journal record and display uses for card data. Which fields carry card data is
+/// declared in the spec (<see cref="FieldSpec.Sensitivity"/>): a PAN is shown first 6 / last 4 (<see cref="PanMask"/>),
+/// track data as the masked PAN only, secrets (PIN block, security data, CVVs) removed, and the card-identifying EMV
+/// tags masked or removed. Nothing here can be configured to show more.
 /// </summary>
 public static class SensitiveDataMasker
 {
     /// <summary>What a removed value is replaced with.</summary>
     public const string Redacted = "[redacted]";
-
-    /// <summary>Fields holding a PAN.</summary>
-    private static readonly HashSet<int> PanFields = [2, 34];
-
-    /// <summary>Fields holding track data.</summary>
-    private static readonly HashSet<int> TrackFields = [35, 36, 45];
-
-    /// <summary>Fields removed outright: PIN block, security control data, and fields that carry CVV2/CVC2 in common dialects.</summary>
-    private static readonly HashSet<int> RemovedFields = [52, 53, 96, 110, 111];
 
     /// <summary>EMV tags masked as PANs: application PAN.</summary>
     private static readonly HashSet<string> PanTags = ["5A"];
@@ -30,32 +24,24 @@ public static class SensitiveDataMasker
     /// <summary>EMV tags removed: track 1/2 equivalents and discretionary data, cardholder name.</summary>
     private static readonly HashSet<string> RemovedTags = ["57", "56", "5F20", "9F1F", "9F20", "9F6B", "9F0B"];
 
-    /// <summary>Masks a PAN to first 6 / last 4 (shorter numbers keep only the last 4).</summary>
-    public static string MaskPan(ReadOnlySpan<char> pan)
-    {
-        if (pan.Length <= 4) return new string('*', pan.Length);
-        if (pan.Length < 13) return string.Concat(new string('*', pan.Length - 4), pan[^4..]);
-        return string.Concat(pan[..6], new string('*', pan.Length - 10), pan[^4..]);
-    }
-
     /// <summary>Masks track data: the PAN before the separator masked, everything after it removed.</summary>
     public static string MaskTrack(ReadOnlySpan<char> track)
     {
         var t = track.TrimStart('%').TrimStart('B').TrimStart(';');
         int sep = t.IndexOfAny('=', '^', 'D');
         var pan = sep < 0 ? t : t[..sep];
-        return MaskPan(pan) + "=" + Redacted;
+        return PanMask.Mask(pan) + "=" + Redacted;
     }
 
-    /// <summary>The display form of one field's value.</summary>
-    public static string MaskField(int field, string value)
+    /// <summary>The display form of one value of a field, as the field's spec declares it sensitive.</summary>
+    public static string MaskField(FieldSpec field, string value) => field.Sensitivity switch
     {
-        if (PanFields.Contains(field)) return MaskPan(value);
-        if (TrackFields.Contains(field)) return MaskTrack(value);
-        if (RemovedFields.Contains(field)) return Redacted;
-        if (field == 55) return MaskEmvHex(value);
-        return value;
-    }
+        Sensitivity.Pan => PanMask.Mask(value),
+        Sensitivity.Track => MaskTrack(value),
+        Sensitivity.Secret => Redacted,
+        Sensitivity.Emv => MaskEmvHex(value),
+        _ => value,
+    };
 
     /// <summary>DE 55 (hex of BER-TLV) with card-identifying tags masked or removed; unparseable data is removed.</summary>
     public static string MaskEmvHex(string hex)
@@ -90,7 +76,7 @@ public static class SensitiveDataMasker
             }
             else if (PanTags.Contains(node.Tag))
             {
-                sb.Append(MaskPan(Convert.ToHexString(node.Value.Span).TrimEnd('F')));
+                sb.Append(PanMask.Mask(Convert.ToHexString(node.Value.Span).TrimEnd('F')));
             }
             else if (RemovedTags.Contains(node.Tag))
             {
@@ -132,7 +118,13 @@ public static class SensitiveDataMasker
         foreach (int field in message.Fields)
         {
             string key = field.ToString();
-            if (message.Spec[field]!.Subfields is not null)
+            var fs = message.Spec[field]!;
+            if (fs.Sensitivity == Sensitivity.Secret)
+            {
+                writer.WriteString(key, Redacted);
+                continue;
+            }
+            if (fs.Subfields is not null)
             {
                 // Sub-fields may carry anything (CVV2 in DE 126 and the like): show only which are present.
                 IsoMessage sub;
@@ -157,7 +149,7 @@ public static class SensitiveDataMasker
             string value;
             try
             {
-                value = MaskField(field, message.GetString(field)!);
+                value = MaskField(fs, message.GetString(field)!);
             }
             catch (IsoFormatException)
             {

@@ -54,8 +54,12 @@ public static class IsoJson
     {
         if (root.ValueKind != JsonValueKind.Object) throw new IsoFormatException("the message must be a JSON object");
         var message = new IsoMessage(spec);
+        // JSON lets the last of two equal keys win; a message with two MTIs or two DE 4s is refused instead.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in root.EnumerateObject())
         {
+            if (!seen.Add(p.Name))
+                throw new IsoFormatException($"duplicate key '{p.Name}' in a {(spec.IsSubMessage ? "sub-message" : "message")} of spec {spec.Name}");
             switch (p.Name)
             {
                 case "mti" when spec.Mti is not null:
@@ -86,15 +90,17 @@ public static class IsoJson
         }
         catch (JsonException ex)
         {
-            throw new IsoFormatException($"invalid JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}");
+            throw new IsoFormatException($"invalid JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}: {SpecJson.JsonProblem(ex)}");
         }
     }
 
     private static void ReadFields(JsonElement fields, MessageSpec spec, IsoMessage message)
     {
         if (fields.ValueKind != JsonValueKind.Object) throw new IsoFormatException("'fields' must be a JSON object");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var f in fields.EnumerateObject())
         {
+            if (!seen.Add(f.Name)) throw new IsoFormatException($"duplicate key '{f.Name}' in 'fields'");
             if (!int.TryParse(f.Name, out int number) || number is < 0 or > 192 || f.Name != number.ToString())
                 throw new IsoFormatException($"'{f.Name}' is not a field number (0..192, no leading zeros)");
             var fs = spec[number];

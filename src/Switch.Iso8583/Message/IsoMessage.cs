@@ -83,6 +83,9 @@ public sealed class IsoMessage
             }
             var fs = Spec.Mti ?? throw new IsoFormatException("a sub-message has no MTI", 0);
             int units = CheckValue(fs, value);
+            // An MTI is never padded: "" or "200" would silently become 0000 or 0200.
+            if (fs.Prefix.IsFixed && units != fs.Length)
+                throw new IsoFormatException($"MTI '{value}' has {units} characters where the spec requires {fs.Length}", 0);
             _mti = new Slot { Offset = -1, Units = units, Value = value };
             _hasMti = true;
         }
@@ -153,14 +156,25 @@ public sealed class IsoMessage
         }
     }
 
-    /// <summary>The field's value as text (digits, characters, or uppercase hex for binary); null when absent.</summary>
+    /// <summary>
+    /// The field's value as text (digits, characters, or uppercase hex for binary); null when absent.
+    /// A decoded value's string is made once, on the first read.
+    /// </summary>
     public string? GetString(int field)
     {
         if (field == 0) return Mti;
         if (!Has(field)) return null;
         ref Slot slot = ref _slots[Rank(field)];
-        if (slot.Value is IsoMessage) throw new InvalidOperationException($"field {field} has sub-fields: read it with GetSubMessage");
-        slot.Value ??= Materialize(field, ref slot);
+        switch (slot.Value)
+        {
+            case IsoMessage:
+                throw new InvalidOperationException($"field {field} has sub-fields: read it with GetSubMessage");
+            case byte[] bytes:
+                return Convert.ToHexString(bytes);
+            case null:
+                slot.Value = Materialize(field, ref slot);
+                break;
+        }
         return (string)slot.Value;
     }
 
@@ -183,12 +197,88 @@ public sealed class IsoMessage
         return (IsoMessage)slot.Value;
     }
 
-    /// <summary>The value's bytes as they are on the wire (no prefix); empty for fields set in code.</summary>
-    public ReadOnlySpan<byte> GetWire(int field)
+    /// <summary>
+    /// The value's bytes as they are on the wire (no prefix), without a copy: a slice of the decoded bytes, or
+    /// the bytes given to <see cref="SetBinary"/> for a raw binary field; empty when absent or set from a string.
+    /// </summary>
+    public ReadOnlyMemory<byte> GetWire(int field)
     {
         if (!Has(field)) return default;
-        Slot slot = _slots[Rank(field)];
-        return slot.Offset < 0 ? default : Source.Span.Slice(slot.Offset, slot.Wire);
+        ref Slot slot = ref _slots[Rank(field)];
+        if (slot.Offset >= 0) return Source.Slice(slot.Offset, slot.Wire);
+        return slot.Value is byte[] bytes && Spec[field]!.Encoding is BinaryEncoding ? bytes : default;
+    }
+
+    /// <summary>
+    /// The bytes of a binary field (raw or hex text on the wire); empty when absent. A decoded raw binary
+    /// field (DE 52 in a binary dialect) is a slice of the decoded bytes, not a copy; a hex-text field is
+    /// unpacked into a new array.
+    /// </summary>
+    public ReadOnlyMemory<byte> GetBinary(int field)
+    {
+        if (!Has(field)) return default;
+        var fs = Spec[field]!;
+        if (fs.Subfields is not null || fs.Encoding is not (BinaryEncoding or HexTextEncoding))
+            throw new InvalidOperationException($"field {field} is not a binary field");
+        ref Slot slot = ref _slots[Rank(field)];
+        if (slot.Value is byte[] bytes) return bytes;
+        if (slot.Offset >= 0 && fs.Encoding is BinaryEncoding) return Source.Slice(slot.Offset, slot.Wire);
+        return Convert.FromHexString(GetString(field)!);
+    }
+
+    /// <summary>
+    /// A numeric field's value as an integer (DE 4 amount, DE 11 STAN), read from the wire without making a
+    /// string; false when absent, empty, longer than 18 digits, or not all digits (an amount's sign, a track separator).
+    /// </summary>
+    public bool TryGetInt64(int field, out long value)
+    {
+        value = 0;
+        if (field < 1 || !Has(field)) return false;
+        var fs = Spec[field]!;
+        ref Slot slot = ref _slots[Rank(field)];
+        if (slot.Units is < 1 or > 18) return false;
+        if (slot.Offset < 0 || fs.Encoding is not (TextEncoding or BcdEncoding))
+            return slot.Value is not IsoMessage && ParseDigits(GetString(field).AsSpan(), out value);
+        var wire = Source.Span.Slice(slot.Offset, slot.Wire);
+        return fs.Encoding is BcdEncoding bcd ? ParseBcd(bcd, wire, slot.Units, out value) : ParseText(fs.Encoding, wire, out value);
+    }
+
+    private static bool ParseDigits(ReadOnlySpan<char> digits, out long value)
+    {
+        value = 0;
+        if (digits.Length is < 1 or > 18) return false;
+        foreach (char c in digits)
+        {
+            if (c is < '0' or > '9') return false;
+            value = (value * 10) + (c - '0');
+        }
+        return true;
+    }
+
+    private static bool ParseText(ValueEncoding text, ReadOnlySpan<byte> wire, out long value)
+    {
+        value = 0;
+        foreach (byte b in wire)
+        {
+            int d = text.DigitValue(b);
+            if (d < 0) return false;
+            value = (value * 10) + d;
+        }
+        return true;
+    }
+
+    private static bool ParseBcd(BcdEncoding bcd, ReadOnlySpan<byte> wire, int units, out long value)
+    {
+        value = 0;
+        int skip = bcd.PadLeft && (units & 1) == 1 ? 1 : 0;
+        for (int i = 0; i < units; i++)
+        {
+            int n = i + skip;
+            int nibble = (n & 1) == 0 ? wire[n >> 1] >> 4 : wire[n >> 1] & 0x0F;
+            if (nibble > 9) return false;
+            value = (value * 10) + nibble;
+        }
+        return true;
     }
 
     /// <summary>Length of a present field in units (digits, characters or bytes); -1 when absent.</summary>
@@ -230,8 +320,23 @@ public sealed class IsoMessage
         };
     }
 
-    /// <summary>Sets a binary field from bytes.</summary>
-    public IsoMessage SetBytes(int field, ReadOnlySpan<byte> value) => Set(field, Convert.ToHexString(value));
+    /// <summary>
+    /// Sets a binary field (raw or hex text on the wire) from its bytes, which are copied once: no hex string is
+    /// made. A fixed field needs exactly its length; a variable one at most its maximum.
+    /// </summary>
+    public IsoMessage SetBinary(int field, ReadOnlySpan<byte> value)
+    {
+        var fs = DataField(field);
+        if (fs.Subfields is not null || fs.Encoding is not (BinaryEncoding or HexTextEncoding))
+            throw new IsoFormatException("field is not binary: set it from its text", field);
+        if (value.Length > fs.Length)
+            throw new IsoFormatException($"value has {value.Length} bytes, more than the field's maximum of {fs.Length}", field);
+        if (fs.Prefix.IsFixed && value.Length != fs.Length)
+            throw new IsoFormatException($"binary value has {value.Length} bytes where the field requires {fs.Length}", field);
+        ref Slot slot = ref SlotFor(field);
+        slot = new Slot { Offset = -1, Units = value.Length, Value = value.ToArray() };
+        return this;
+    }
 
     /// <summary>Sets a composite field's sub-message (which must follow the field's sub-field spec).</summary>
     public IsoMessage SetSubMessage(int field, IsoMessage sub)
@@ -307,6 +412,7 @@ public sealed class IsoMessage
         _hasHeader = false;
         Source = default;
         BaseOffset = 0;
+        _partialError = null;
     }
 
     // ---- decoder and encoder access -------------------------------------------------------------
@@ -316,6 +422,12 @@ public sealed class IsoMessage
         Clear();
         Source = source;
         BaseOffset = baseOffset;
+        EnsureCapacity(fieldCount);
+    }
+
+    /// <summary>Room for <paramref name="fieldCount"/> fields (called once the bitmaps are read).</summary>
+    internal void EnsureCapacity(int fieldCount)
+    {
         if (_slots.Length < fieldCount) _slots = new Slot[fieldCount];
     }
 
@@ -345,6 +457,18 @@ public sealed class IsoMessage
         slot.Units = units;
         slot.Value = null;
         return ref slot;
+    }
+
+    /// <summary>The first bad value of a partial decode (see <see cref="MessageSpec.TryDecode"/>).</summary>
+    private IsoFormatException? _partialError;
+
+    internal void KeepPartialError(IsoFormatException error) => _partialError ??= error;
+
+    internal IsoFormatException? TakePartialError()
+    {
+        var error = _partialError;
+        _partialError = null;
+        return error;
     }
 
     internal ulong PresenceWord(int w) => _present[w];

@@ -16,8 +16,24 @@ public enum DecodeMode
     /// <summary>Boundaries plus every value and sub-message checked; strings made when read.</summary>
     Strict,
 
-    /// <summary>Strict, and every field turned into its string now (as jPOS's unpack does).</summary>
+    /// <summary>
+    /// Strict, and the message owns one copy of the bytes: every value is readable later without the caller's
+    /// buffer (what jPOS's unpack gives). A value's string is made on its first read.
+    /// </summary>
     Materialize,
+}
+
+/// <summary>The outcome of measuring a message in an unframed stream.</summary>
+public enum MeasureStatus
+{
+    /// <summary>A whole message starts the bytes; its length is given.</summary>
+    Complete,
+
+    /// <summary>The bytes end before the message does.</summary>
+    NeedMoreData,
+
+    /// <summary>The bytes cannot start a message (or no message ends within the spec's maximum).</summary>
+    Malformed,
 }
 
 /// <summary>Reads a message's bytes into an <see cref="IsoMessage"/>: header, MTI, bitmaps, fields.</summary>
@@ -27,38 +43,122 @@ internal static class MessageDecoder
     {
         if (data.Length > spec.MaxMessageBytes)
             throw new IsoFormatException($"message of {data.Length} bytes exceeds the maximum of {spec.MaxMessageBytes}", -1, 0);
+        // Materialized: the message owns one copy of the bytes and every value is checked now, so any value
+        // reads later (its string made on the first read) whatever becomes of the caller's buffer.
+        if (mode == DecodeMode.Materialize)
+        {
+            data = data.ToArray();
+            mode = DecodeMode.Strict;
+        }
         int end = DecodeBody(spec, data, 0, into, mode, out int last);
         ThrowIfTrailing(spec, data.Length, end, 0, last);
     }
 
-    [ThreadStatic]
-    private static IsoMessage? t_scratch;
-
     /// <summary>
-    /// Length of the message at the start of <paramref name="data"/> (bytes after it are ignored), or -1
-    /// when the bytes end before it does. Malformed bytes raise <see cref="IsoFormatException"/>.
+    /// Decodes as far as the bytes allow: true when the whole message decodes (strictly); otherwise false, the
+    /// error, and <paramref name="into"/> holding every field read and checked before it (the MTI when readable).
     /// </summary>
-    public static int Measure(MessageSpec spec, ReadOnlyMemory<byte> data)
+    public static bool TryDecode(MessageSpec spec, ReadOnlyMemory<byte> data, IsoMessage into, out IsoFormatException? error)
     {
-        // A per-thread scratch message: measuring allocates nothing once warm.
-        var scratch = t_scratch is { } s && ReferenceEquals(s.Spec, spec) ? s : t_scratch = new IsoMessage(spec);
+        error = null;
         try
         {
-            int end = DecodeBody(spec, data, 0, scratch, DecodeMode.Index, out _);
-            if (end > spec.MaxMessageBytes)
-                throw new IsoFormatException($"message of {end} bytes exceeds the maximum of {spec.MaxMessageBytes}", -1, 0);
-            return end;
+            Decode(spec, data, into, Partial);
         }
-        catch (IsoFormatException ex) when (ex.IsTruncated)
+        catch (IsoFormatException ex)
         {
-            if (data.Length >= spec.MaxMessageBytes)
-                throw new IsoFormatException($"no complete message within the maximum of {spec.MaxMessageBytes} bytes", -1, 0);
-            return -1;
+            // A boundary that cannot be found ends the walk; the fields before it stay.
+            error = ex;
         }
-        finally
+        error = into.TakePartialError() ?? error;
+        return error is null;
+    }
+
+    /// <summary>
+    /// Strict, except that a bad value whose boundaries are known does not end the decode: the field is left out,
+    /// the first such error is kept on the message, and the walk goes on (for <see cref="TryDecode"/>).
+    /// </summary>
+    private const DecodeMode Partial = (DecodeMode)(-1);
+
+    /// <summary>
+    /// Finds the end of the message at the start of <paramref name="data"/> by walking header, MTI, bitmaps and
+    /// field prefixes (values are not checked). Bytes that end early are <see cref="MeasureStatus.NeedMoreData"/>,
+    /// found without an exception; malformed bytes are <see cref="MeasureStatus.Malformed"/> with the error.
+    /// </summary>
+    public static MeasureStatus TryMeasure(MessageSpec spec, ReadOnlySpan<byte> data, out int length, out IsoFormatException? error)
+    {
+        length = 0;
+        error = null;
+        int end;
+        try
         {
-            scratch.Clear();
+            end = Walk(spec, data);
         }
+        catch (IsoFormatException ex)
+        {
+            error = ex;
+            return MeasureStatus.Malformed;
+        }
+        if (end < 0)
+        {
+            if (data.Length < spec.MaxMessageBytes) return MeasureStatus.NeedMoreData;
+            error = new IsoFormatException($"no complete message within the maximum of {spec.MaxMessageBytes} bytes", -1, 0);
+            return MeasureStatus.Malformed;
+        }
+        if (end > spec.MaxMessageBytes)
+        {
+            error = new IsoFormatException($"message of {end} bytes exceeds the maximum of {spec.MaxMessageBytes}", -1, 0);
+            return MeasureStatus.Malformed;
+        }
+        length = end;
+        return MeasureStatus.Complete;
+    }
+
+    /// <summary>The offset after the last field, or -1 when the bytes end first; throws only for malformed bytes.</summary>
+    private static int Walk(MessageSpec spec, ReadOnlySpan<byte> span)
+    {
+        int pos = spec.HeaderLength;
+        if (span.Length < pos) return -1;
+        if (spec.Mti is { } mtiSpec && (pos = TryBounds(mtiSpec, span, pos, 0, out _, out _, out _)) < 0) return -1;
+        Span<ulong> words = stackalloc ulong[3];
+        int wire = BitmapWire(spec.Bitmap!);
+        // Each bitmap is read only once its bytes are there, so ReadBitmaps' own checks never see a cut.
+        if (!BitmapsAvailable(spec, span, pos, wire)) return -1;
+        pos = ReadBitmaps(spec, span, pos, 0, words);
+        for (int w = 0; w < 3; w++)
+        {
+            ulong word = words[w];
+            while (word != 0)
+            {
+                int lz = BitOperations.LeadingZeroCount(word);
+                word &= ~(1UL << (63 - lz));
+                int field = (w * 64) + lz + 1;
+                var fs = spec[field] ?? throw new IsoFormatException($"bitmap announces field {field}, which spec {spec.Name} does not define", field, pos);
+                if ((pos = TryBounds(fs, span, pos, 0, out _, out _, out _)) < 0) return -1;
+            }
+        }
+        return pos;
+    }
+
+    /// <summary>True when every bitmap the bitmaps announce (bit 1 secondary, bit 65 tertiary) is in the bytes.</summary>
+    private static bool BitmapsAvailable(MessageSpec spec, ReadOnlySpan<byte> span, int pos, int wire)
+    {
+        for (int i = 0; i < spec.MaxBitmaps; i++)
+        {
+            int at = pos + (i * wire);
+            if (span.Length - at < wire) return false;
+            if (i + 1 >= spec.MaxBitmaps || !HighBitSet(spec.Bitmap!, span[at])) return true;
+        }
+        return true;
+    }
+
+    /// <summary>Bit 1 of a bitmap from its first wire byte (a hex digit for text bitmaps).</summary>
+    private static bool HighBitSet(FieldSpec bitmap, byte first)
+    {
+        if (bitmap.Encoding is not HexTextEncoding hex) return (first & 0x80) != 0;
+        int nibble = hex.NibbleOf(first);
+        // A bad digit is reported by ReadBitmaps with its position.
+        return nibble >= 8;
     }
 
     /// <summary>Reads only the header and MTI; false when they are cut short or malformed.</summary>
@@ -68,7 +168,7 @@ internal static class MessageDecoder
         if (spec.Mti is not { } mtiSpec || data.Length < spec.HeaderLength) return false;
         try
         {
-            ReadBounds(mtiSpec, data, spec.HeaderLength, 0, out int start, out int wire, out int units);
+            if (TryBounds(mtiSpec, data, spec.HeaderLength, 0, out int start, out int wire, out int units) < 0) return false;
             mti = DecodeString(mtiSpec, data.Slice(start, wire), units, start);
             return true;
         }
@@ -129,8 +229,16 @@ internal static class MessageDecoder
             Need(span, pos, spec.HeaderLength, -1, baseOffset, "header");
             pos = spec.HeaderLength;
         }
-        int mtiStart = -1, mtiWire = 0, mtiUnits = 0;
-        if (spec.Mti is { } mtiSpec) pos = ReadBounds(mtiSpec, span, pos, baseOffset, out mtiStart, out mtiWire, out mtiUnits);
+        // Header and MTI are recorded before the bitmaps are read, so a partial decode keeps them.
+        into.BeginDecode(data, baseOffset, 0);
+        if (spec.HeaderLength > 0) into.SetDecodedHeader(0, spec.HeaderLength);
+        if (spec.Mti is { } mtiSpec)
+        {
+            pos = ReadBounds(mtiSpec, span, pos, baseOffset, out int mtiStart, out int mtiWire, out int mtiUnits);
+            into.SetDecodedMti(mtiStart, mtiWire, mtiUnits);
+            if (mode == Partial) CheckPartialMti(mtiSpec, span, mtiStart, mtiWire, mtiUnits, baseOffset, into);
+            else if (mode != DecodeMode.Index) CheckValue(mtiSpec, into, span, mtiStart, mtiWire, mtiUnits, baseOffset);
+        }
         Span<ulong> words = stackalloc ulong[3];
         int count = spec.MaxField;
         if (spec.HasBitmap)
@@ -138,13 +246,7 @@ internal static class MessageDecoder
             pos = ReadBitmaps(spec, span, pos, baseOffset, words);
             count = BitOperations.PopCount(words[0]) + BitOperations.PopCount(words[1]) + BitOperations.PopCount(words[2]);
         }
-        into.BeginDecode(data, baseOffset, count);
-        if (spec.HeaderLength > 0) into.SetDecodedHeader(0, spec.HeaderLength);
-        if (mtiStart >= 0)
-        {
-            into.SetDecodedMti(mtiStart, mtiWire, mtiUnits);
-            if (mode != DecodeMode.Index) CheckValue(spec.Mti!, into, span, mtiStart, mtiWire, mtiUnits, baseOffset);
-        }
+        into.EnsureCapacity(count);
         last = spec.HasBitmap
             ? DecodeBitmapped(spec, words, span, ref pos, baseOffset, into, mode)
             : DecodeFixedPositions(spec, span, ref pos, baseOffset, into, mode);
@@ -154,7 +256,9 @@ internal static class MessageDecoder
     private static int DecodeBitmapped(MessageSpec spec, ReadOnlySpan<ulong> words, ReadOnlySpan<byte> span, ref int pos, int baseOffset, IsoMessage into, DecodeMode mode)
     {
         int last = -1;
-        int[] fixedWire = spec.FixedWire;
+        // Fast path for a fixed field: no prefix to read. The index decode touches no spec object; the strict
+        // one checks the value in place (fields with sub-fields or TLV take the general path, as does Partial).
+        int[] fixedWire = mode == DecodeMode.Index ? spec.FixedWire : mode == DecodeMode.Strict ? spec.PlainFixedWire : [];
         for (int w = 0; w < 3; w++)
         {
             ulong word = words[w];
@@ -164,11 +268,12 @@ internal static class MessageDecoder
                 word &= ~(1UL << (63 - lz));
                 int field = (w * 64) + lz + 1;
                 last = field;
-                // Fast path for the index-only decode of a fixed field: no spec object is touched.
-                int fw = mode == DecodeMode.Index && (uint)field < (uint)fixedWire.Length ? fixedWire[field] : -1;
+                int fw = (uint)field < (uint)fixedWire.Length ? fixedWire[field] : -1;
                 if (fw >= 0 && span.Length - pos >= fw)
                 {
-                    into.AppendDecoded(field, pos, fw, spec.FixedUnits[field]);
+                    int units = spec.FixedUnits[field];
+                    into.AppendDecoded(field, pos, fw, units);
+                    if (mode != DecodeMode.Index) Validate(spec.FieldAt(field), span.Slice(pos, fw), units, baseOffset + pos);
                     pos += fw;
                     continue;
                 }
@@ -199,6 +304,7 @@ internal static class MessageDecoder
         int next = ReadBounds(fs, span, pos, baseOffset, out int start, out int wire, out int units);
         ref var slot = ref into.AppendDecoded(field, start, wire, units);
         if (mode == DecodeMode.Index) return next;
+        if (mode == Partial) return CheckPartial(fs, span, start, wire, units, baseOffset, into, next);
         if (fs.Subfields is not null)
         {
             var sub = new IsoMessage(fs.Subfields);
@@ -206,15 +312,46 @@ internal static class MessageDecoder
             slot.Value = sub;
             return next;
         }
-        if (mode == DecodeMode.Materialize && !fs.Tlv)
-        {
-            // Decoding a value checks it too: one pass over its bytes.
-            slot.Value = DecodeString(fs, span.Slice(start, wire), units, baseOffset + start);
-            return next;
-        }
         CheckValue(fs, into, span, start, wire, units, baseOffset);
-        if (mode == DecodeMode.Materialize) slot.Value = DecodeString(fs, span.Slice(start, wire), units, baseOffset + start);
         return next;
+    }
+
+    /// <summary>Checks the field just appended; a bad value drops it and is kept as the decode's first error.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int CheckPartial(FieldSpec fs, ReadOnlySpan<byte> span, int start, int wire, int units, int baseOffset, IsoMessage into, int next)
+    {
+        try
+        {
+            if (fs.Subfields is not null)
+            {
+                var sub = new IsoMessage(fs.Subfields);
+                DecodeSub(fs, into.Source, start, wire, baseOffset, sub, DecodeMode.Strict);
+                into.SlotAt(into.Count - 1).Value = sub;
+            }
+            else
+            {
+                CheckValue(fs, into, span, start, wire, units, baseOffset);
+            }
+        }
+        catch (IsoFormatException ex)
+        {
+            into.Remove(fs.Number);
+            into.KeepPartialError(ex);
+        }
+        return next;
+    }
+
+    private static void CheckPartialMti(FieldSpec mtiSpec, ReadOnlySpan<byte> span, int start, int wire, int units, int baseOffset, IsoMessage into)
+    {
+        try
+        {
+            CheckValue(mtiSpec, into, span, start, wire, units, baseOffset);
+        }
+        catch (IsoFormatException ex)
+        {
+            into.Mti = null;
+            into.KeepPartialError(ex);
+        }
     }
 
     /// <summary>A value's string; a bad value is a format error at its absolute offset.</summary>
@@ -223,6 +360,19 @@ internal static class MessageDecoder
         try
         {
             return fs.Encoding.Decode(wire, units);
+        }
+        catch (ValueFormatException ex)
+        {
+            throw new IsoFormatException(ex.Message, fs.Number, absoluteOffset + ex.Position);
+        }
+    }
+
+    /// <summary>Checks a plain value (no sub-fields, no TLV); a bad one is a format error at its absolute offset.</summary>
+    private static void Validate(FieldSpec fs, ReadOnlySpan<byte> value, int units, int absoluteOffset)
+    {
+        try
+        {
+            fs.Encoding.Validate(value, units);
         }
         catch (ValueFormatException ex)
         {
@@ -255,18 +405,44 @@ internal static class MessageDecoder
     }
 
     /// <summary>Reads a field's prefix and checks its value fits; returns the offset after the value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int ReadBounds(FieldSpec fs, ReadOnlySpan<byte> span, int pos, int baseOffset, out int start, out int wire, out int units)
     {
+        int next = TryBounds(fs, span, pos, baseOffset, out start, out wire, out units);
+        if (next < 0) ThrowBoundsCutShort(fs, span, pos, baseOffset, next, wire);
+        return next;
+    }
+
+    private const int PrefixCut = -1;
+    private const int ValueCut = -2;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowBoundsCutShort(FieldSpec fs, ReadOnlySpan<byte> span, int pos, int baseOffset, int code, int wire)
+    {
+        if (code == PrefixCut) ThrowCutShort(span.Length - pos, fs.Prefix.Bytes, fs.Number, baseOffset + pos, "length prefix");
+        int start = pos + fs.Prefix.Bytes;
+        ThrowCutShort(span.Length - start, wire, fs.Number, baseOffset + start, "value");
+    }
+
+    /// <summary>
+    /// Like <see cref="ReadBounds"/>, but bytes that end early are no exception: returns -1 when the prefix is
+    /// cut short, -2 when the value is (with <paramref name="wire"/> the bytes it needs). Malformed prefixes throw.
+    /// </summary>
+    internal static int TryBounds(FieldSpec fs, ReadOnlySpan<byte> span, int pos, int baseOffset, out int start, out int wire, out int units)
+    {
+        start = pos;
         if (fs.Prefix.IsFixed)
         {
             units = fs.Length;
             wire = fs.FixedWireBytes;
-            start = pos;
-            Need(span, pos, wire, fs.Number, baseOffset, "value");
-            return pos + wire;
+            return span.Length - pos < wire ? ValueCut : pos + wire;
         }
         int prefixBytes = fs.Prefix.Bytes;
-        Need(span, pos, prefixBytes, fs.Number, baseOffset, "length prefix");
+        if (span.Length - pos < prefixBytes)
+        {
+            wire = units = 0;
+            return PrefixCut;
+        }
         int declared;
         try
         {
@@ -292,8 +468,7 @@ internal static class MessageDecoder
         if (fs.Encoding is AmountEncoding && units < 1)
             throw new IsoFormatException("declared length 0 leaves no room for the amount's sign", fs.Number, baseOffset + pos);
         start = pos + prefixBytes;
-        Need(span, start, wire, fs.Number, baseOffset, "value");
-        return start + wire;
+        return span.Length - start < wire ? ValueCut : start + wire;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

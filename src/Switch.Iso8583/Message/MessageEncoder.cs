@@ -106,7 +106,21 @@ internal static class MessageEncoder
             writer.Write(msg.Source.Span.Slice(slot.Offset - prefix, prefix + slot.Wire));
             return prefix + slot.Wire;
         }
+        if (slot.Value is byte[] bytes) return WriteBytes(fs, bytes, writer);
         return WriteString(fs, (string)slot.Value!, slot.Units, writer);
+    }
+
+    /// <summary>A binary value set as bytes: raw, or as hex text, after its prefix (lengths checked when set).</summary>
+    private static int WriteBytes(FieldSpec fs, byte[] bytes, IBufferWriter<byte> writer)
+    {
+        int wire = fs.Encoding.WireBytes(bytes.Length);
+        int prefix = fs.Prefix.Bytes;
+        var dest = writer.GetSpan(prefix + wire);
+        if (!fs.Prefix.IsFixed) WritePrefix(fs, bytes.Length, wire, dest);
+        if (fs.Encoding is HexTextEncoding hex) hex.EncodeBytes(bytes, dest.Slice(prefix, wire));
+        else bytes.CopyTo(dest[prefix..]);
+        writer.Advance(prefix + wire);
+        return prefix + wire;
     }
 
     private static int WriteString(FieldSpec fs, string value, int units, IBufferWriter<byte> writer)

@@ -24,6 +24,25 @@ public enum FieldType
     Composite,
 }
 
+/// <summary>What a field's value reveals of the card, which decides how logs and displays show it (PCI DSS 3.4).</summary>
+public enum Sensitivity
+{
+    /// <summary>Shown as it is.</summary>
+    None,
+
+    /// <summary>A PAN: shown first 6 / last 4.</summary>
+    Pan,
+
+    /// <summary>Track data: shown as the masked PAN only.</summary>
+    Track,
+
+    /// <summary>PIN block, security control data, CVV-carrying fields: never shown.</summary>
+    Secret,
+
+    /// <summary>EMV BER-TLV (hex): card-identifying tags masked or removed.</summary>
+    Emv,
+}
+
 /// <summary>
 /// One field of a message spec: a composition of a length prefix, a value encoding and a padding,
 /// plus optional sub-fields or a BER-TLV check. Immutable and shared by every message.
@@ -57,6 +76,9 @@ public sealed class FieldSpec
     /// <summary>When set, the value must be well-formed BER-TLV (e.g. DE 55).</summary>
     public bool Tlv { get; }
 
+    /// <summary>How logs and displays must show the value (declared in the spec).</summary>
+    public Sensitivity Sensitivity { get; }
+
     /// <summary>Sub-field layout for composite fields.</summary>
     public MessageSpec? Subfields { get; }
 
@@ -68,7 +90,8 @@ public sealed class FieldSpec
 
     /// <summary>Creates a field spec; throws <see cref="ArgumentException"/> for impossible combinations.</summary>
     public FieldSpec(int number, string name, FieldType type, int length, LengthPrefix prefix, ValueEncoding encoding,
-        Padding? padding = null, bool prefixCountsBytes = false, bool tlv = false, MessageSpec? subfields = null)
+        Padding? padding = null, bool prefixCountsBytes = false, bool tlv = false, MessageSpec? subfields = null,
+        Sensitivity sensitivity = Sensitivity.None)
     {
         if (number is < 0 or > 192) throw new ArgumentException($"field number {number} is outside 0..192");
         if (length < 0) throw new ArgumentException($"field {number}: length {length} is negative");
@@ -87,8 +110,27 @@ public sealed class FieldSpec
         Padding = padding ?? (type is FieldType.Numeric or FieldType.Amount ? Padding.LeftZeros : Padding.RightSpaces);
         Tlv = tlv;
         Subfields = subfields;
+        Sensitivity = sensitivity;
         FixedWireBytes = prefix.IsFixed ? encoding.WireBytes(length) : -1;
     }
+
+    /// <summary>The same field with another sensitivity.</summary>
+    public FieldSpec WithSensitivity(Sensitivity sensitivity) =>
+        sensitivity == Sensitivity ? this : new(Number, Name, Type, Length, Prefix, Encoding, Padding, PrefixCountsBytes, Tlv, Subfields, sensitivity);
+
+    /// <summary>
+    /// The ISO 8583 field numbers that carry card data in every version, for specs that cannot say so themselves
+    /// (jPOS packager XML has no such attribute): DE 2, 34 PAN; 35, 36, 45 track data; 52 PIN block, 53 security
+    /// control, 96, 110, 111 (CVV2/CVC2 and key data in common dialects) secret; 55 EMV data.
+    /// </summary>
+    public static Sensitivity DefaultSensitivity(int number) => number switch
+    {
+        2 or 34 => Sensitivity.Pan,
+        35 or 36 or 45 => Sensitivity.Track,
+        52 or 53 or 96 or 110 or 111 => Sensitivity.Secret,
+        55 => Sensitivity.Emv,
+        _ => Sensitivity.None,
+    };
 
     /// <summary>One-line description of the wire form, for <c>describe</c>.</summary>
     public string WireForm()
@@ -109,6 +151,7 @@ public sealed class FieldSpec
         }
         string extra = Subfields is null ? "" : Subfields.HasBitmap ? ", bitmapped sub-fields" : ", fixed sub-fields";
         if (Tlv) extra += ", BER-TLV";
+        if (Sensitivity != Sensitivity.None) extra += $", sensitive: {Sensitivity.ToString().ToLowerInvariant()}";
         string pad = Encoding is BcdEncoding b ? (b.PadLeft ? ", odd length pad left" : ", odd length pad right") : "";
         return $"{Encoding.Name}{pad}, {size}{extra}";
     }

@@ -14,7 +14,7 @@ namespace Switch.Iso8583.Spec;
 public static partial class JposPackagerImporter
 {
     /// <summary>Imports a packager file.</summary>
-    public static MessageSpec LoadFile(string path) => Parse(File.ReadAllBytes(path), path);
+    public static MessageSpec LoadFile(string path) => Parse(MessageSpec.ReadSpecFile(path), path);
 
     /// <summary>Imports packager XML; <paramref name="source"/> names it in errors.</summary>
     public static MessageSpec Parse(byte[] xml, string source)
@@ -24,7 +24,7 @@ public static partial class JposPackagerImporter
             DtdProcessing = DtdProcessing.Ignore,
             XmlResolver = null,
             MaxCharactersFromEntities = 0,
-            MaxCharactersInDocument = 16 * 1024 * 1024,
+            MaxCharactersInDocument = MessageSpec.SpecFileBytesMax,
             IgnoreComments = true,
         };
         XDocument doc;
@@ -36,7 +36,7 @@ public static partial class JposPackagerImporter
         }
         catch (XmlException ex)
         {
-            throw new IsoFormatException($"{source}: line {ex.LineNumber}: invalid XML: {ex.Message.Split(". Line")[0]}");
+            throw new IsoFormatException($"{source}: line {ex.LineNumber}, position {ex.LinePosition}: invalid XML: {XmlProblem(ex, xml)}");
         }
         var root = doc.Root!;
         if (root.Name.LocalName != "isopackager")
@@ -44,6 +44,56 @@ public static partial class JposPackagerImporter
         string name = Path.GetFileNameWithoutExtension(source);
         return new Importer(source).Packager(root, name, isSub: false, subKind: SubKind.Generic);
     }
+
+    /// <summary>
+    /// What is wrong, as a sentence. The executable is built without the framework's message texts (its XmlException
+    /// messages are resource keys such as Xml_UndeclaredEntity), so the common problems are named here.
+    /// </summary>
+    private static string XmlProblem(XmlException ex, byte[] xml)
+    {
+        var key = XmlResourceKey().Matches(ex.Message).Select(m => m.Value).LastOrDefault(k => k != "Xml_MessageWithErrorPosition");
+        if (key is null && ex.Message.Contains("undeclared entity", StringComparison.OrdinalIgnoreCase)) key = "Xml_UndeclaredEntity";
+        string? problem = key switch
+        {
+            "Xml_UndeclaredEntity" => null,
+            "Xml_UnexpectedEOF" or "Xml_UnexpectedEOF1" or "Xml_UnexpectedEOFInElementContent" => "the file ends before the document does",
+            "Xml_TagMismatch" or "Xml_TagMismatchEx" => "an end tag does not match its start tag",
+            "Xml_UnexpectedEndTag" => "an end tag without a start tag",
+            "Xml_MultipleRoots" => "more than one root element",
+            "Xml_MissingRoot" => "no root element",
+            "Xml_DupAttributeName" => "an attribute appears twice in one element",
+            "Xml_UnclosedQuote" => "an attribute value's quote is not closed",
+            "Xml_BadStartNameChar" or "Xml_BadNameChar" or "Xml_BadAttributeChar" => "a name holds a character names cannot hold",
+            "Xml_InvalidCharacter" or "Xml_InvalidCharInThisEncoding" or "Xml_InvalidBinHexValueOddCount" => "a character XML does not allow",
+            "Xml_ErrorParsingEntityName" => "a malformed entity reference ('&' not followed by a name and ';')",
+            "Xml_LimitExceeded" => $"the document is larger than {MessageSpec.SpecFileBytesMax} characters",
+            "Xml_UnknownEncoding" or "Xml_EncodingSwitchAfterResetState" => "an encoding the reader does not know",
+            null => FirstSentence(ex.Message),
+            _ => "malformed XML",
+        };
+        return problem ?? UndeclaredEntity(ex, xml);
+    }
+
+    private static string FirstSentence(string message) => message.Split(". Line")[0].TrimEnd('.');
+
+    /// <summary>Names the entity: only the five predefined ones exist, since no DTD is read.</summary>
+    private static string UndeclaredEntity(XmlException ex, byte[] xml)
+    {
+        string[] lines = System.Text.Encoding.UTF8.GetString(xml).Split('\n');
+        string name = "";
+        if (ex.LineNumber >= 1 && ex.LineNumber <= lines.Length)
+        {
+            string line = lines[ex.LineNumber - 1];
+            int amp = line.LastIndexOf('&', Math.Clamp(ex.LinePosition - 1, 0, Math.Max(0, line.Length - 1)));
+            int semi = amp < 0 ? -1 : line.IndexOf(';', amp);
+            if (semi > amp + 1 && semi - amp <= 64) name = line[(amp + 1)..semi];
+        }
+        string what = name.Length > 0 ? $"entity '&{name};'" : "an entity";
+        return $"reference to undeclared {what} (no DTD is read: only &amp; &lt; &gt; &quot; &apos; and character references can be used)";
+    }
+
+    [GeneratedRegex("Xml_[A-Za-z0-9_]+")]
+    private static partial Regex XmlResourceKey();
 
     private enum SubKind
     {
@@ -69,7 +119,9 @@ public static partial class JposPackagerImporter
             {
                 string tag = child.Name.LocalName;
                 if (tag is not ("isofield" or "isofieldpackager")) throw Error(source, child, $"unexpected element <{tag}>");
-                fields.Add(tag == "isofield" ? Field(child) : Nested(child));
+                var field = tag == "isofield" ? Field(child) : Nested(child);
+                // jPOS XML cannot mark card data: a message's fields take the ISO 8583 defaults by number.
+                fields.Add(isSub ? field : field.WithSensitivity(FieldSpec.DefaultSensitivity(field.Number)));
             }
             int header = IntAttr(e, "headerLength") ?? 0;
             bool emitBitmap = BoolAttr(e, "emitBitmap") ?? true;

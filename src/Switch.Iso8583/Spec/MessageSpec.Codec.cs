@@ -31,8 +31,9 @@ public sealed partial class MessageSpec
     {
         if (data.Length > MaxMessageBytes)
             throw new IsoFormatException($"message of {data.Length} bytes exceeds the maximum of {MaxMessageBytes}", -1, 0);
-        ReadOnlyMemory<byte> memory = data.IsSingleSegment ? data.First : data.ToArray();
-        return Decode(memory, mode);
+        if (data.IsSingleSegment) return Decode(data.First, mode);
+        // The copy is the message's own: a materialized decode need not copy it again.
+        return Decode(data.ToArray(), mode == DecodeMode.Materialize ? DecodeMode.Strict : mode);
     }
 
     /// <summary>Encodes a message of this spec; returns the number of bytes written.</summary>
@@ -51,11 +52,26 @@ public sealed partial class MessageSpec
     }
 
     /// <summary>
-    /// For unframed streams: the length of the message at the start of <paramref name="data"/> (what
-    /// follows it is ignored), or -1 when more bytes are needed. Malformed bytes, or no complete message
-    /// within <see cref="MaxMessageBytes"/>, raise <see cref="IsoFormatException"/>.
+    /// For unframed streams: measures the message at the start of <paramref name="data"/> (what follows it is
+    /// ignored) by walking its bitmaps and field prefixes. A partial message is
+    /// <see cref="MeasureStatus.NeedMoreData"/> and costs no exception; malformed bytes, or no complete message
+    /// within <see cref="MaxMessageBytes"/>, are <see cref="MeasureStatus.Malformed"/> with the error.
     /// </summary>
-    public int MeasureMessage(ReadOnlyMemory<byte> data) => MessageDecoder.Measure(this, data);
+    public MeasureStatus TryMeasure(ReadOnlySpan<byte> data, out int length, out IsoFormatException? error) =>
+        MessageDecoder.TryMeasure(this, data, out length, out error);
+
+    /// <summary>
+    /// Decodes as far as the bytes allow (strictly): true when the whole message decodes; otherwise false with the
+    /// first error, and <paramref name="message"/> holding the header, the MTI when valid, and every field whose
+    /// value checks up to the first boundary that cannot be found (a bad value whose length is known is left out
+    /// and the walk goes on). For answering a format error with the fields a peer matches on (DE 11, DE 41).
+    /// The message refers to <paramref name="data"/>.
+    /// </summary>
+    public bool TryDecode(ReadOnlyMemory<byte> data, out IsoMessage message, out IsoFormatException? error)
+    {
+        message = new IsoMessage(this, 0);
+        return MessageDecoder.TryDecode(this, data, message, out error);
+    }
 
     /// <summary>Reads only the MTI (after the header): for answering a message that does not decode.</summary>
     public bool TryReadMti(ReadOnlySpan<byte> data, out string? mti) => MessageDecoder.TryReadMti(this, data, out mti);

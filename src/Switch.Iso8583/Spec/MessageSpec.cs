@@ -12,6 +12,22 @@ public sealed partial class MessageSpec
     /// <summary>Default maximum message size (64 KiB).</summary>
     public const int DefaultMaxMessageBytes = 64 * 1024;
 
+    /// <summary>Largest spec file (JSON or jPOS XML) read; a larger one, or one that is not a regular file, is refused.</summary>
+    public const int SpecFileBytesMax = 4 * 1024 * 1024;
+
+    /// <summary>Reads a spec file within <see cref="SpecFileBytesMax"/>; every problem is a spec error naming the file.</summary>
+    internal static byte[] ReadSpecFile(string path)
+    {
+        try
+        {
+            return Switch.Common.IO.BoundedFile.ReadAllBytes(path, SpecFileBytesMax);
+        }
+        catch (Switch.Common.IO.BoundedFileException ex)
+        {
+            throw new IsoFormatException($"spec file {ex.Message}");
+        }
+    }
+
     /// <summary>Default maximum BER-TLV nesting depth.</summary>
     public const int DefaultMaxTlvDepth = 8;
 
@@ -22,6 +38,12 @@ public sealed partial class MessageSpec
 
     /// <summary>Length in units of each fixed field by number.</summary>
     internal readonly int[] FixedUnits;
+
+    /// <summary>Like <see cref="FixedWire"/>, but -1 also for fields with sub-fields or a TLV check (the strict fast path).</summary>
+    internal readonly int[] PlainFixedWire;
+
+    /// <summary>The field spec of a defined field number (no bounds check beyond the array's).</summary>
+    internal FieldSpec FieldAt(int number) => _fields[number]!;
 
     /// <summary>Spec name (e.g. iso8583-1987-binary).</summary>
     public string Name { get; }
@@ -94,10 +116,12 @@ public sealed partial class MessageSpec
         // Flat per-field tables for the decoder's fast path: wire bytes of fixed fields, -1 otherwise.
         FixedWire = new int[_fields.Length];
         FixedUnits = new int[_fields.Length];
+        PlainFixedWire = new int[_fields.Length];
         for (int i = 0; i < _fields.Length; i++)
         {
             FixedWire[i] = _fields[i] is { Prefix.IsFixed: true } f ? f.FixedWireBytes : -1;
             FixedUnits[i] = _fields[i]?.Length ?? 0;
+            PlainFixedWire[i] = _fields[i] is { Subfields: null, Tlv: false } ? FixedWire[i] : -1;
         }
         FirstField = firstField ?? (BitmapField == 1 ? 2 : BitmapField == 0 ? 1 : list.Count == 0 ? 1 : list.Min(f => f.Number));
         Validate();

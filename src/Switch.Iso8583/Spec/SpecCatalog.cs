@@ -40,11 +40,9 @@ public static class SpecCatalog
     public static MessageSpec Resolve(string nameOrPath)
     {
         if (BuiltInNames.Contains(nameOrPath)) return BuiltIn(nameOrPath);
-        if (!File.Exists(nameOrPath))
+        if (!File.Exists(nameOrPath) && !Directory.Exists(nameOrPath))
             throw new IsoFormatException($"spec '{nameOrPath}' is neither a built-in ({string.Join(", ", BuiltInNames)}) nor an existing file");
-        var info = new FileInfo(nameOrPath);
-        if (info.Length > 4 * 1024 * 1024) throw new IsoFormatException($"{nameOrPath}: spec file larger than 4 MiB");
-        byte[] bytes = File.ReadAllBytes(nameOrPath);
+        byte[] bytes = MessageSpec.ReadSpecFile(nameOrPath);
         return LooksLikeXml(bytes) ? JposPackagerImporter.Parse(bytes, nameOrPath) : SpecJson.Parse(bytes, nameOrPath);
     }
 

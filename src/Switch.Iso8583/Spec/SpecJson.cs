@@ -7,14 +7,16 @@ namespace Switch.Iso8583.Spec;
 /// Reads message specs written as JSON (the format documented in specs/iso8583/README.md). Every
 /// error names the source, the JSON path of the offending key and what is wrong.
 /// </summary>
-public static class SpecJson
+public static partial class SpecJson
 {
     /// <summary>Loads a spec from a JSON file.</summary>
-    public static MessageSpec LoadFile(string path) => Parse(File.ReadAllBytes(path), path);
+    public static MessageSpec LoadFile(string path) => Parse(MessageSpec.ReadSpecFile(path), path);
 
     /// <summary>Parses a spec from UTF-8 JSON; <paramref name="source"/> names it in errors.</summary>
     public static MessageSpec Parse(ReadOnlySpan<byte> utf8Json, string source)
     {
+        // The JSON reader defers checking strings' UTF-8 until they are read: check it all first, with a position.
+        CheckUtf8(utf8Json, source);
         JsonDocument doc;
         try
         {
@@ -22,7 +24,7 @@ public static class SpecJson
         }
         catch (JsonException ex)
         {
-            throw new IsoFormatException($"{source}: invalid JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}: {FirstSentence(ex.Message)}");
+            throw new IsoFormatException($"{source}: invalid JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}: {JsonProblem(ex)}");
         }
         using (doc)
         {
@@ -31,17 +33,68 @@ public static class SpecJson
         }
     }
 
-    private static string FirstSentence(string message)
+    private static void CheckUtf8(ReadOnlySpan<byte> bytes, string source)
     {
-        int dot = message.IndexOf(". ", StringComparison.Ordinal);
-        return dot > 0 ? message[..dot] : message;
+        var chars = new char[Math.Min(bytes.Length, 4096)];
+        int offset = 0;
+        while (offset < bytes.Length)
+        {
+            var status = System.Text.Unicode.Utf8.ToUtf16(bytes[offset..], chars, out int read, out _, replaceInvalidSequences: false);
+            offset += read;
+            if (status == System.Buffers.OperationStatus.Done) return;
+            if (status == System.Buffers.OperationStatus.DestinationTooSmall) continue;
+            var before = bytes[..offset];
+            int line = before.Count((byte)'\n') + 1;
+            int column = offset - (before.LastIndexOf((byte)'\n') + 1) + 1;
+            throw new IsoFormatException($"{source}: invalid UTF-8 at line {line}, byte {column} (byte offset {offset}): byte {bytes[offset]:X2}");
+        }
     }
+
+    /// <summary>
+    /// What is wrong with the JSON, as a sentence. The executable is built without the framework's message texts
+    /// (a JsonException's message is then a resource key such as ExpectedStartOfValueNotFound), so the common
+    /// problems are named here.
+    /// </summary>
+    internal static string JsonProblem(JsonException ex)
+    {
+        var m = ResourceKey().Match(ex.Message);
+        if (!m.Success)
+        {
+            int dot = ex.Message.IndexOf(". ", StringComparison.Ordinal);
+            return dot > 0 ? ex.Message[..dot] : ex.Message;
+        }
+        string arg = m.Groups["arg"].Value;
+        return m.Groups["key"].Value switch
+        {
+            "ExpectedStartOfValueNotFound" or "ExpectedStartOfPropertyOrValueNotFound" => $"'{arg}' cannot start a value",
+            "ExpectedStartOfPropertyNotFound" => $"'{arg}' where a key in double quotes is expected",
+            "ExpectedSeparatorAfterPropertyNameNotFound" => $"'{arg}' where ':' is expected after a key",
+            "ExpectedEndAfterSingleJson" => $"'{arg}' after the end of the JSON value",
+            "ExpectedEndOfDigitNotFound" or "RequiredDigitNotFoundAfterSign" or "RequiredDigitNotFoundAfterDecimal"
+                or "RequiredDigitNotFoundEndOfData" or "InvalidLeadingZeroInNumber" => "a malformed number",
+            "EndOfStringNotFound" => "a string is not closed",
+            "InvalidCharacterWithinString" => "a control character inside a string (escape it)",
+            "InvalidCharacterAfterEscapeWithinString" or "InvalidHexCharacterWithinString" => "a malformed escape inside a string",
+            "TrailingCommaNotAllowedBeforeObjectEnd" or "TrailingCommaNotAllowedBeforeArrayEnd" => "a comma before a closing bracket",
+            "MismatchedObjectArray" => $"'{arg}' does not close the bracket that is open",
+            "ObjectDepthTooLarge" or "ArrayDepthTooLarge" => "nested too deep",
+            "ExpectedJsonTokens" or "ZeroDepthAtEnd" => "the text ends before the JSON value does",
+            "EndOfCommentNotFound" => "a comment is not closed",
+            "FoundInvalidCharacter" or "ExpectedValueAfterPropertyNameNotFound" => $"'{arg}' is not valid here",
+            "ExpectedFalse" or "ExpectedTrue" or "ExpectedNull" => "a misspelt true, false or null",
+            "DuplicatePropertiesNotAllowed" => "a key appears twice in one object",
+            _ => "malformed JSON",
+        };
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^(?<key>[A-Z][A-Za-z]+)(?:, (?<arg>\\S*))?(?: LineNumber|\\.?$)")]
+    private static partial System.Text.RegularExpressions.Regex ResourceKey();
 
     private sealed class Reader(string source)
     {
         private static readonly HashSet<string> MessageKeys = ["name", "description", "headerLength", "maxMessageBytes", "maxTlvDepth", "firstField", "fields"];
         private static readonly HashSet<string> FieldKeys =
-            ["name", "type", "length", "prefix", "prefixEncoding", "prefixBytes", "prefixCounts", "encoding", "signEncoding", "pad", "padChar", "padNibble", "trackSeparator", "tlv", "subfields"];
+            ["name", "type", "length", "prefix", "prefixEncoding", "prefixBytes", "prefixCounts", "encoding", "signEncoding", "pad", "padChar", "padNibble", "trackSeparator", "tlv", "sensitive", "subfields"];
 
         public MessageSpec Message(JsonElement e, string path, bool isSub)
         {
@@ -56,6 +109,7 @@ public static class SpecJson
             if (!e.TryGetProperty("fields", out var fieldsElement)) throw Error(path, "'fields' is required");
             string fieldsPath = Join(path, "fields");
             Expect(fieldsElement, JsonValueKind.Object, fieldsPath);
+            CheckUnique(fieldsElement, fieldsPath);
             var fields = new List<FieldSpec>();
             foreach (var p in fieldsElement.EnumerateObject())
             {
@@ -91,10 +145,19 @@ public static class SpecJson
                 var other => throw Error(Join(path, "prefixCounts"), $"'{other}' is not 'units' or 'bytes'"),
             };
             bool tlv = e.TryGetProperty("tlv", out var t) && Bool(t, Join(path, "tlv"));
+            var sensitivity = (Str(e, "sensitive", path) ?? "none") switch
+            {
+                "none" => Sensitivity.None,
+                "pan" => Sensitivity.Pan,
+                "track" => Sensitivity.Track,
+                "secret" => Sensitivity.Secret,
+                "emv" => Sensitivity.Emv,
+                var other => throw Error(Join(path, "sensitive"), $"'{other}' is not one of none, pan, track, secret, emv"),
+            };
             MessageSpec? sub = e.TryGetProperty("subfields", out var s) ? Message(s, Join(path, "subfields"), isSub: true) : null;
             try
             {
-                return new FieldSpec(number, name, type, length, prefix, encoding, padding, countsBytes, tlv, sub);
+                return new FieldSpec(number, name, type, length, prefix, encoding, padding, countsBytes, tlv, sub, sensitivity);
             }
             catch (ArgumentException ex)
             {
@@ -216,6 +279,17 @@ public static class SpecJson
             foreach (var p in e.EnumerateObject())
             {
                 if (!allowed.Contains(p.Name)) throw Error(Join(path, p.Name), "unknown key");
+            }
+            CheckUnique(e, path);
+        }
+
+        /// <summary>JSON lets the last of two equal keys win; a spec saying two things of one field is refused.</summary>
+        private void CheckUnique(JsonElement e, string path)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var p in e.EnumerateObject())
+            {
+                if (!seen.Add(p.Name)) throw Error(Join(path, p.Name), "duplicate key");
             }
         }
 

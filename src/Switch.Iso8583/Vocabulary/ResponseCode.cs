@@ -106,9 +106,11 @@ public static class ResponseCode
     /// <summary>True for 00 (the only approval code the switch gives; 08/10/11 are not used).</summary>
     public static bool IsApproval(string? code) => code == Approved;
 
-    /// <summary>The meaning of a code, or "unknown response code NN" for one outside the table.</summary>
+    /// <summary>The meaning of a code, "unknown response code 'NN'" for one outside the table, "no response code" for null.</summary>
     public static string Describe(string? code) =>
-        code is not null && Meanings.TryGetValue(code, out string? meaning) ? meaning : $"unknown response code {code}";
+        code is null ? "no response code"
+        : Meanings.TryGetValue(code, out string? meaning) ? meaning
+        : $"unknown response code '{code}'";
 
     /// <summary>True when the code is in the table.</summary>
     public static bool IsKnown(string? code) => code is not null && Meanings.ContainsKey(code);

@@ -242,10 +242,23 @@ internal sealed class AcceptorSession
         _log.Warning("Format error in {Mti} from {Remote} on session {SessionId}: field {Field} at offset {Offset}: {Reason}; answering {ResponseMti} DE39=30",
             mti, Context.RemoteEndPoint, Context.SessionId, ex.Field, ex.Offset, ex.Reason, responseMti);
         _metrics.Reject();
-        var reject = _spec.NewMessage(responseMti).Set(39, ResponseCode.FormatError);
+        var reject = FormatErrorAnswer(bytes, responseMti);
         _conn.Format.Header.WriteReply(_header, _replyHeader);
         await WriteInBatchAsync(reject, _replyHeader, hardStop).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>Fields a format-error answer echoes when they could be read (jPOS QMUX matches on DE 41 + DE 11).</summary>
+    private static readonly int[] FormatErrorEchoFields = [3, 4, 7, 11, 12, 13, 32, 37, 41, 42, 49];
+
+    /// <summary>MTI + 10 with DE 39 = 30 and every echo field read and checked before the error.</summary>
+    private IsoMessage FormatErrorAnswer(ReadOnlySequence<byte> bytes, string responseMti)
+    {
+        ReadOnlyMemory<byte> memory = bytes.IsSingleSegment ? bytes.First : bytes.ToArray();
+        _spec.TryDecode(memory, out var partial, out _);
+        // The answer is written after an await: it must not point into the pipe's buffer.
+        if (bytes.IsSingleSegment) partial.Detach();
+        return partial.CreateResponse(responseMti, FormatErrorEchoFields).Set(39, ResponseCode.FormatError);
     }
 
     /// <summary>Writes a reply in the read loop's batch; the batch is flushed once when the read is processed.</summary>

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Switch.Iso8583;
+using Switch.Iso8583.Message;
 using Switch.Iso8583.Spec;
 using Switch.Transport.Framing;
 
@@ -26,8 +26,9 @@ public sealed class SpecDelimitedFramer(MessageSpec spec, int headerBytes, int f
         int probeBytes = (int)Math.Min(buffer.Length, FrameBytesMax);
         var probe = buffer.Slice(0, probeBytes);
         ReadOnlyMemory<byte> bytes = probe.IsSingleSegment ? probe.First : probe.ToArray();
-        int length = MeasureMessage(bytes[headerBytes..]);
-        if (length < 0)
+        var status = spec.TryMeasure(bytes.Span[headerBytes..], out int length, out var error);
+        if (status == MeasureStatus.Malformed) throw new FrameFormatException($"message cannot be delimited: {error!.Message}");
+        if (status == MeasureStatus.NeedMoreData)
         {
             if (probeBytes >= FrameBytesMax) throw new FrameFormatException($"no complete message within the maximum of {FrameBytesMax} bytes");
             return false;
@@ -42,18 +43,5 @@ public sealed class SpecDelimitedFramer(MessageSpec spec, int headerBytes, int f
     {
         if (frameBytes <= 0 || frameBytes > FrameBytesMax)
             throw new FrameFormatException($"outgoing frame of {frameBytes} bytes is outside 1..{FrameBytesMax}");
-    }
-
-    /// <summary>The message's length in bytes (the engine walks bitmap and field prefixes), or -1 when more bytes are needed.</summary>
-    private int MeasureMessage(ReadOnlyMemory<byte> bytes)
-    {
-        try
-        {
-            return spec.MeasureMessage(bytes);
-        }
-        catch (IsoFormatException ex)
-        {
-            throw new FrameFormatException($"message cannot be delimited: {ex.Message}");
-        }
     }
 }

@@ -59,7 +59,7 @@ public sealed class MuxKey
     private static bool TryAppendFromWire(IsoMessage message, int field, Span<char> key, ref int at)
     {
         if (!message.Has(field)) return false;
-        var wire = message.GetWire(field);
+        var wire = message.GetWire(field).Span;
         if (wire.IsEmpty) return false;
         var encoding = message.Spec[field]?.Encoding;
         if (ReferenceEquals(encoding, TextEncoding.Ascii))
