@@ -66,7 +66,7 @@ public sealed class EncodeStrictInputTests
     public void Duplicate_keys_inside_a_sub_message_are_an_error_naming_the_key_and_the_field()
     {
         const string json = "{\"header\":\"010203\",\"mti\":\"0200\",\"fields\":{\"127\":{\"header\":\"0A0B\",\"fields\":{\"4\":{\"fields\":{\"1\":\"AB\",\"1\":\"CD\"}}}}}}";
-        string line = CliRunner.AssertOneLineError(CliRunner.RunWithStdin(json, "iso8583", "encode", "--spec", CliRunner.Packager("nested.xml")));
+        string line = CliRunner.AssertOneLineError(CliRunner.RunWithStdin(json, "iso8583", "encode", "--spec", TestFiles.Packager("nested.xml")));
         Assert.Contains("duplicate key '1' in 'fields'", line, StringComparison.Ordinal);
         Assert.Contains("field 127", line, StringComparison.Ordinal);
     }

@@ -64,7 +64,8 @@ public sealed class SpecFileErrorTests : IDisposable
         File.WriteAllText(path, "{\"name\": \"x\", \"fields\": {},}");
         string line = DecodeWith(path);
         Assert.Contains("invalid JSON at line 1", line, StringComparison.Ordinal);
-        Assert.Contains("a comma before a closing bracket", line, StringComparison.Ordinal);
+        Assert.Contains("trailing comma", line, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\b[A-Z][a-z]+[A-Z][A-Za-z]+\b", line.Split(": ", 3)[^1]); // no resource key such as TrailingCommaNotAllowedBeforeObjectEnd
     }
 }
 

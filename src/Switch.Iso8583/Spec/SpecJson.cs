@@ -51,44 +51,16 @@ public static partial class SpecJson
     }
 
     /// <summary>
-    /// What is wrong with the JSON, as a sentence. The executable is built without the framework's message texts
-    /// (a JsonException's message is then a resource key such as ExpectedStartOfValueNotFound), so the common
-    /// problems are named here.
+    /// What is wrong with the JSON, as a sentence: the first sentence of the reader's own message (the rest is
+    /// advice to programmers and a position the caller states itself).
     /// </summary>
     internal static string JsonProblem(JsonException ex)
     {
-        var m = ResourceKey().Match(ex.Message);
-        if (!m.Success)
-        {
-            int dot = ex.Message.IndexOf(". ", StringComparison.Ordinal);
-            return dot > 0 ? ex.Message[..dot] : ex.Message;
-        }
-        string arg = m.Groups["arg"].Value;
-        return m.Groups["key"].Value switch
-        {
-            "ExpectedStartOfValueNotFound" or "ExpectedStartOfPropertyOrValueNotFound" => $"'{arg}' cannot start a value",
-            "ExpectedStartOfPropertyNotFound" => $"'{arg}' where a key in double quotes is expected",
-            "ExpectedSeparatorAfterPropertyNameNotFound" => $"'{arg}' where ':' is expected after a key",
-            "ExpectedEndAfterSingleJson" => $"'{arg}' after the end of the JSON value",
-            "ExpectedEndOfDigitNotFound" or "RequiredDigitNotFoundAfterSign" or "RequiredDigitNotFoundAfterDecimal"
-                or "RequiredDigitNotFoundEndOfData" or "InvalidLeadingZeroInNumber" => "a malformed number",
-            "EndOfStringNotFound" => "a string is not closed",
-            "InvalidCharacterWithinString" => "a control character inside a string (escape it)",
-            "InvalidCharacterAfterEscapeWithinString" or "InvalidHexCharacterWithinString" => "a malformed escape inside a string",
-            "TrailingCommaNotAllowedBeforeObjectEnd" or "TrailingCommaNotAllowedBeforeArrayEnd" => "a comma before a closing bracket",
-            "MismatchedObjectArray" => $"'{arg}' does not close the bracket that is open",
-            "ObjectDepthTooLarge" or "ArrayDepthTooLarge" => "nested too deep",
-            "ExpectedJsonTokens" or "ZeroDepthAtEnd" => "the text ends before the JSON value does",
-            "EndOfCommentNotFound" => "a comment is not closed",
-            "FoundInvalidCharacter" or "ExpectedValueAfterPropertyNameNotFound" => $"'{arg}' is not valid here",
-            "ExpectedFalse" or "ExpectedTrue" or "ExpectedNull" => "a misspelt true, false or null",
-            "DuplicatePropertiesNotAllowed" => "a key appears twice in one object",
-            _ => "malformed JSON",
-        };
+        string message = ex.Message;
+        int cut = message.IndexOf(". ", StringComparison.Ordinal);
+        if (cut < 0) cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
     }
-
-    [System.Text.RegularExpressions.GeneratedRegex("^(?<key>[A-Z][A-Za-z]+)(?:, (?<arg>\\S*))?(?: LineNumber|\\.?$)")]
-    private static partial System.Text.RegularExpressions.Regex ResourceKey();
 
     private sealed class Reader(string source)
     {
