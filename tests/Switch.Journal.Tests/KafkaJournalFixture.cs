@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Serilog;
-using Serilog.Core;
 using Switch.Journal.Events;
 using Switch.Journal.Kafka;
 using Switch.Journal.Spool;
@@ -35,6 +33,7 @@ internal sealed class KafkaJournalFixture : IDisposable
     }
 
     public MockKafkaCluster Cluster { get; }
+    public LogCapture Log { get; } = new();
     public JournalOptions Options { get; }
     public Journal Journal { get; private set; }
     public string SpoolDirectory => _dir.Path;
@@ -42,7 +41,7 @@ internal sealed class KafkaJournalFixture : IDisposable
     public List<double> LatenciesMs { get; } = [];
 
     public Journal Open(ISpoolStorage? storage = null, Action<Exception>? fatal = null) =>
-        Journal = Switch.Journal.Journal.Open(Options, Logger.None, storage, fatal ?? (ex => throw new InvalidOperationException("fatal in test", ex)));
+        Journal = Switch.Journal.Journal.Open(Options, Log.Logger, storage, fatal ?? (ex => throw new InvalidOperationException("fatal in test", ex)));
 
     public Journal Restart()
     {
@@ -96,8 +95,9 @@ internal sealed class KafkaJournalFixture : IDisposable
                 previous = m.Record.Id.Sequence;
             }
         }
-        // No full PAN reached Kafka (I4).
+        // No full PAN reached Kafka or the journal's log (I4).
         Assert.All(all, m => Assert.Equal("476173******0010", m.Record.Event.PanMasked));
+        Assert.DoesNotContain(Log.Events, e => e.RenderMessage().Contains(SampleEvents.TestPan, StringComparison.Ordinal) || (e.Exception?.ToString().Contains(SampleEvents.TestPan, StringComparison.Ordinal) ?? false));
         return (byId.Count, all.Count - byId.Count);
     }
 
