@@ -76,7 +76,13 @@ internal sealed class KafkaJournalFixture : IDisposable
     }
 
     /// <summary>I1 in Kafka: every acknowledged event is in the topic, once after dedup by event id. Returns (distinct, duplicates).</summary>
-    public (int Distinct, int Duplicates) AssertEveryAcknowledgedEventOnceAfterDedup()
+    /// <remarks>
+    /// <paramref name="inSpoolOrder"/>: also check that, after dropping repeats, sequences rise within each partition.
+    /// Not checked after a fatal producer error or request timeouts under slow brokers: there the old producer's
+    /// batches and the resend (or librdkafka's retries against the mock) can land in another order, which is why
+    /// consumers order one node's events by sequence, not by offset (docs/journal.md).
+    /// </remarks>
+    public (int Distinct, int Duplicates) AssertEveryAcknowledgedEventOnceAfterDedup(bool inSpoolOrder = true)
     {
         List<KafkaJournalMessage> all = KafkaTopicScan.ReadAll(Cluster.BootstrapServers, Topic, TimeSpan.FromSeconds(30), CancellationToken.None);
         var byId = all.GroupBy(m => m.Record.Id).ToDictionary(g => g.Key, g => g.Count());
@@ -84,7 +90,7 @@ internal sealed class KafkaJournalFixture : IDisposable
         lock (Acknowledged) acked = [.. Acknowledged];
         foreach (long seq in acked) Assert.True(byId.ContainsKey(new EventId(1, seq)), $"acknowledged event 1-{seq} is missing from Kafka");
         // In spool order per partition: after dropping repeats, sequences rise within each partition.
-        foreach (IGrouping<int, KafkaJournalMessage> p in all.GroupBy(m => m.Partition))
+        foreach (IGrouping<int, KafkaJournalMessage> p in all.GroupBy(m => m.Partition).Where(_ => inSpoolOrder))
         {
             var seen = new HashSet<long>();
             long previous = 0;
