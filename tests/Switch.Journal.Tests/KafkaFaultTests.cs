@@ -81,7 +81,9 @@ public sealed class KafkaFaultTests
         f.Cluster.PushProduceErrors(19, 20, 7, -195);
         await f.Burst(900, 2000, "f4b", CancellationToken.None);
         await f.WaitForwarded(Drain);
-        (int distinct, int dups) = f.AssertEveryAcknowledgedEventOnceAfterDedup();
+        // Order is not checked: the mock appends the requests in flight behind the one it failed (a real broker
+        // refuses them as out of sequence), so librdkafka's retry lands later. Loss and duplicates are checked.
+        (int distinct, int dups) = f.AssertEveryAcknowledgedEventOnceAfterDedup(inSpoolOrder: false);
         Assert.Equal(2000, distinct);
         Assert.Equal(0, dups);
     }
