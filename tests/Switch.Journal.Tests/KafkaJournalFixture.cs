@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Serilog;
-using Serilog.Core;
 using Switch.Journal.Events;
 using Switch.Journal.Kafka;
 using Switch.Journal.Spool;
@@ -35,6 +33,7 @@ internal sealed class KafkaJournalFixture : IDisposable
     }
 
     public MockKafkaCluster Cluster { get; }
+    public LogCapture Log { get; } = new();
     public JournalOptions Options { get; }
     public Journal Journal { get; private set; }
     public string SpoolDirectory => _dir.Path;
@@ -42,7 +41,7 @@ internal sealed class KafkaJournalFixture : IDisposable
     public List<double> LatenciesMs { get; } = [];
 
     public Journal Open(ISpoolStorage? storage = null, Action<Exception>? fatal = null) =>
-        Journal = Switch.Journal.Journal.Open(Options, Logger.None, storage, fatal ?? (ex => throw new InvalidOperationException("fatal in test", ex)));
+        Journal = Switch.Journal.Journal.Open(Options, Log.Logger, storage, fatal ?? (ex => throw new InvalidOperationException("fatal in test", ex)));
 
     public Journal Restart()
     {
@@ -77,7 +76,13 @@ internal sealed class KafkaJournalFixture : IDisposable
     }
 
     /// <summary>I1 in Kafka: every acknowledged event is in the topic, once after dedup by event id. Returns (distinct, duplicates).</summary>
-    public (int Distinct, int Duplicates) AssertEveryAcknowledgedEventOnceAfterDedup()
+    /// <remarks>
+    /// <paramref name="inSpoolOrder"/>: also check that, after dropping repeats, sequences rise within each partition.
+    /// Not checked after a fatal producer error or request timeouts under slow brokers: there the old producer's
+    /// batches and the resend (or librdkafka's retries against the mock) can land in another order, which is why
+    /// consumers order one node's events by sequence, not by offset (docs/journal.md).
+    /// </remarks>
+    public (int Distinct, int Duplicates) AssertEveryAcknowledgedEventOnceAfterDedup(bool inSpoolOrder = true)
     {
         List<KafkaJournalMessage> all = KafkaTopicScan.ReadAll(Cluster.BootstrapServers, Topic, TimeSpan.FromSeconds(30), CancellationToken.None);
         var byId = all.GroupBy(m => m.Record.Id).ToDictionary(g => g.Key, g => g.Count());
@@ -85,7 +90,7 @@ internal sealed class KafkaJournalFixture : IDisposable
         lock (Acknowledged) acked = [.. Acknowledged];
         foreach (long seq in acked) Assert.True(byId.ContainsKey(new EventId(1, seq)), $"acknowledged event 1-{seq} is missing from Kafka");
         // In spool order per partition: after dropping repeats, sequences rise within each partition.
-        foreach (IGrouping<int, KafkaJournalMessage> p in all.GroupBy(m => m.Partition))
+        foreach (IGrouping<int, KafkaJournalMessage> p in all.GroupBy(m => m.Partition).Where(_ => inSpoolOrder))
         {
             var seen = new HashSet<long>();
             long previous = 0;
@@ -96,8 +101,9 @@ internal sealed class KafkaJournalFixture : IDisposable
                 previous = m.Record.Id.Sequence;
             }
         }
-        // No full PAN reached Kafka (I4).
+        // No full PAN reached Kafka or the journal's log (I4).
         Assert.All(all, m => Assert.Equal("476173******0010", m.Record.Event.PanMasked));
+        Assert.DoesNotContain(Log.Events, e => e.RenderMessage().Contains(SampleEvents.TestPan, StringComparison.Ordinal) || (e.Exception?.ToString().Contains(SampleEvents.TestPan, StringComparison.Ordinal) ?? false));
         return (byId.Count, all.Count - byId.Count);
     }
 

@@ -59,9 +59,13 @@ public sealed class SpoolFaultTests
         byte[] all = File.ReadAllBytes(seg);
         // A crash mid-write: half of a copy of the last record lands after the good data.
         using (var f = new FileStream(seg, FileMode.Append)) f.Write(all, all.Length - 120, 60);
-        using (var w = new SpoolWriter(FileSpoolStorage.Instance, SpoolWriteTests.Options(dir.Path), 1, Logger.None, ex => throw ex))
+        var log = new LogCapture();
+        using (var w = new SpoolWriter(FileSpoolStorage.Instance, SpoolWriteTests.Options(dir.Path), 1, log.Logger, ex => throw ex))
         {
             Assert.Equal(60, w.TruncatedBytesAtStart);
+            string warning = Assert.Single(log.Rendered(Serilog.Events.LogEventLevel.Warning));
+            Assert.Contains("torn tail truncated", warning, StringComparison.Ordinal);
+            Assert.Contains("60", warning, StringComparison.Ordinal);
             await w.Append([SampleEvents.Approval("after")], out _);
         }
         Assert.Equal(Enumerable.Range(0, 10).Select(i => "t" + i).Append("after"), SpoolWriteTests.ReadSpool(dir.Path).Select(r => r.Event.TransactionId));

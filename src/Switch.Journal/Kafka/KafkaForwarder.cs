@@ -28,6 +28,7 @@ public sealed class KafkaForwarder : IDisposable
     private readonly InFlightWindow _window;
     private readonly SpoolCursor _cursor;
     private IProducer<byte[], byte[]>? _producer;
+    private Action<DeliveryReport<byte[], byte[]>>? _handler;
     private int _generation;
     private volatile bool _fatal;
     private volatile bool _rewind;
@@ -193,13 +194,13 @@ public sealed class KafkaForwarder : IDisposable
 
     private bool Produce(Message<byte[], byte[]> message)
     {
-        int generation = _generation;
         IProducer<byte[], byte[]> producer = _producer!;
+        Action<DeliveryReport<byte[], byte[]>> handler = _handler!;
         while (true)
         {
             try
             {
-                producer.Produce(_options.Topic, message, r => OnDelivery(generation, r));
+                producer.Produce(_options.Topic, message, handler);
                 Interlocked.Increment(ref _produced);
                 return true;
             }
@@ -265,6 +266,8 @@ public sealed class KafkaForwarder : IDisposable
         _window.Clear();
         _cursor.Seek(_acked.Value + 1);
         _rewind = false;
+        int generation = Volatile.Read(ref _generation);
+        _handler = r => OnDelivery(generation, r); // one delegate per producer, not per message
         _producer = Build();
         _rebuilding = false;
         if (old is not null) Interlocked.Exchange(ref _lastRebuildMs, _clock.ElapsedMilliseconds - started);
