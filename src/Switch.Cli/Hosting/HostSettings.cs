@@ -1,18 +1,23 @@
 using Switch.Common.Configuration;
 using Switch.Iso8583.Spec;
 using Switch.Network.Config;
+using Switch.Security.Configuration;
 
 namespace Switch.Cli.Hosting;
 
 /// <summary>Every area's options, bound and validated from the host's configuration before anything starts.</summary>
 public sealed class HostSettings
 {
-    private HostSettings(HostConfiguration configuration, SpecRegistry specs, NetworkConfig network)
+    private HostSettings(HostConfiguration configuration, SpecRegistry specs, NetworkConfig network, SecurityOptions security)
     {
         Configuration = configuration;
         Specs = specs;
         Network = network;
+        Security = security;
     }
+
+    /// <summary>The security module's back end, keys and resilience.</summary>
+    public SecurityOptions Security { get; }
 
     /// <summary>The one spec registry every listener, connector and the pipeline share.</summary>
     public SpecRegistry Specs { get; }
@@ -32,7 +37,8 @@ public sealed class HostSettings
             // One line per area: each binds its own section and reports through section.Error.
             var specs = new SpecRegistry();
             var network = NetworkConfig.FromSection(configuration.Section("network"), specs);
-            return new HostSettings(configuration, specs, network);
+            var security = SecurityOptions.From(configuration.Section("security"));
+            return new HostSettings(configuration, specs, network, security);
         }
         catch (ConfigException ex)
         {
@@ -41,5 +47,5 @@ public sealed class HostSettings
     }
 
     /// <summary>A one-line summary of what the configuration holds, for --check.</summary>
-    public string Summary() => $"network: {Network.Listeners.Count} listeners, {Network.Connectors.Count} connectors";
+    public string Summary() => $"network: {Network.Listeners.Count} listeners, {Network.Connectors.Count} connectors; security: {Security.Backend}";
 }
