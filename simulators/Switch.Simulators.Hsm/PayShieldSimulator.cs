@@ -135,7 +135,8 @@ public sealed class PayShieldSimulator : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
-            // The client went away or the simulator is stopping.
+            // The client went away or the simulator is stopping; the socket may not have been wrapped yet.
+            socket.Dispose();
         }
         finally
         {
