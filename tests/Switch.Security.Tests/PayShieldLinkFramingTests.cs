@@ -63,6 +63,10 @@ public sealed class PayShieldLinkFramingTests
         Assert.Equal($"payshield: message of {PayShieldLink.MessageBytesMax + 6} bytes outside 1-{PayShieldLink.MessageBytesMax}", ex.Message);
         Assert.Equal("ND00", (await fixture.Client.SendAsync("NC", TestTimeout.Token))[..4]);
         Assert.Equal(1, fixture.Simulator.CommandsHandled);
+        // Only the NC went out: 2-byte prefix, 4-digit header, command code.
+        Assert.Equal(1, fixture.Client.Counters.FramesSent);
+        Assert.Equal(8, fixture.Client.Counters.BytesSent);
+        Assert.Equal(1, fixture.Simulator.Counters.FramesSent);
     }
 
     // Serves one connection per entry: reads one request, then answers with the given raw bytes, or (null) with a
