@@ -1,10 +1,12 @@
-using System.Buffers;
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Serilog;
 using Switch.Security.Backends.PayShield;
 using Switch.Security.Keys;
+using Switch.Transport.Framing;
+using Switch.Transport.Sockets;
 
 namespace Switch.Simulators.Hsm;
 
@@ -43,6 +45,7 @@ public sealed class PayShieldSimulator : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<Task, byte> _connections = new();
+    private readonly PayShieldLinkCounters _counters = new();
     private Task? _acceptLoop;
     private int _connectionCount;
 
@@ -60,6 +63,9 @@ public sealed class PayShieldSimulator : IAsyncDisposable
 
     /// <summary>The bound port (after <see cref="Start"/>).</summary>
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>Frames sent and idle closes on the simulator's connections.</summary>
+    public PayShieldLinkCounters Counters => _counters;
 
     /// <summary>Commands answered so far.</summary>
     public long CommandsHandled => _processor.CommandsHandled;
@@ -113,47 +119,77 @@ public sealed class PayShieldSimulator : IAsyncDisposable
         }
     }
 
-    // Reads whatever has arrived, answers every complete frame in it, and writes all answers with one send:
-    // pipelined clients get their responses in order with few system calls.
+    // One connection on Switch.Transport's FramedConnection, with its idle and partial-frame deadlines swept here.
     private async Task ServeAsync(Socket socket, CancellationToken ct)
     {
-        var buffer = new byte[2 * (PayShieldFraming.MessageBytesMax + 2)];
-        var output = new ArrayBufferWriter<byte>(16 * 1024);
-        int filled = 0;
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
-            await using var stream = new NetworkStream(socket, ownsSocket: true);
-            while (!ct.IsCancellationRequested)
+            var connection = FramedConnection.FromSocket(socket, PayShieldLink.Format, _counters, _options.IdleTimeoutMs, _options.IdleTimeoutMs);
+            await using (connection.ConfigureAwait(false))
             {
-                idle.CancelAfter(_options.IdleTimeoutMs);
-                int n = await stream.ReadAsync(buffer.AsMemory(filled), idle.Token).ConfigureAwait(false);
-                if (n == 0) return;
-                filled += n;
-                int offset = 0;
-                output.ResetWrittenCount();
-                while (true)
-                {
-                    PayShieldFrameStatus status = PayShieldFraming.TryParse(buffer.AsSpan(offset, filled - offset), out int frameBytes, out string? request);
-                    if (status == PayShieldFrameStatus.Invalid) return;
-                    if (status == PayShieldFrameStatus.Incomplete) break;
-                    PayShieldFraming.Append(output, _processor.Handle(request!));
-                    offset += frameBytes;
-                }
-                Buffer.BlockCopy(buffer, offset, buffer, 0, filled - offset);
-                filled -= offset;
-                if (output.WrittenCount == 0) continue;
-                if (ResponseDelayMs > 0) await Task.Delay(ResponseDelayMs, ct).ConfigureAwait(false);
-                await stream.WriteAsync(output.WrittenMemory, ct).ConfigureAwait(false);
+                int sweepMs = Math.Clamp(_options.IdleTimeoutMs / 4, 10, 1000);
+                using var stopping = ct.Register(static state => ((FramedConnection)state!).Abort("simulator stopping"), connection);
+                using var sweep = new Timer(static state => ((FramedConnection)state!).CheckDeadlines(Environment.TickCount64), connection, sweepMs, sweepMs);
+                await ServeFramesAsync(connection, ct).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
-            // The client went away or the simulator is stopping.
+            // The client went away or the simulator is stopping; the socket may not have been wrapped yet.
+            socket.Dispose();
         }
         finally
         {
             Interlocked.Decrement(ref _connectionCount);
+        }
+    }
+
+    // Answers every complete frame that has arrived, then writes all answers with one flush: pipelined clients get
+    // their responses in order with few system calls. A malformed frame (zero length, oversize) closes the connection.
+    private async Task ServeFramesAsync(FramedConnection connection, CancellationToken ct)
+    {
+        var responses = new List<string>();
+        while (true)
+        {
+            ReadResult result = await connection.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            bool progressed = false;
+            responses.Clear();
+            try
+            {
+                while (connection.Format.TryReadMessage(ref buffer, default, out var message))
+                {
+                    progressed = true;
+                    responses.Add(_processor.Handle(PayShieldLink.Text(message)));
+                }
+            }
+            catch (FrameFormatException ex)
+            {
+                Log.Warning("payShield simulator closed a connection from {Remote}: malformed frame: {Reason}", connection.RemoteEndPoint, ex.Reason);
+                connection.Abort($"malformed frame: {ex.Reason}");
+                return;
+            }
+            finally
+            {
+                connection.AdvanceTo(buffer.Start, buffer.End, partialFrameLeft: !buffer.IsEmpty, progressed);
+            }
+            if (responses.Count > 0) await AnswerAsync(connection, responses, ct).ConfigureAwait(false);
+            if (result.IsCompleted) return;
+        }
+    }
+
+    private async Task AnswerAsync(FramedConnection connection, List<string> responses, CancellationToken ct)
+    {
+        if (ResponseDelayMs > 0) await Task.Delay(ResponseDelayMs, ct).ConfigureAwait(false);
+        await connection.EnterWriteAsync(ct).ConfigureAwait(false);
+        try
+        {
+            foreach (string response in responses) connection.WriteFrame(default, PayShieldLink.Bytes(response));
+            await connection.FlushAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            connection.ExitWrite();
         }
     }
 }

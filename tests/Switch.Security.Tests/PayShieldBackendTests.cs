@@ -6,6 +6,8 @@ using Switch.Security.Keys;
 using Switch.Security.Mac;
 using Switch.Security.Pin;
 using Switch.Simulators.Hsm;
+using Switch.Transport.Sockets;
+using System.IO.Pipelines;
 
 namespace Switch.Security.Tests;
 
@@ -140,16 +142,16 @@ public sealed class PayShieldBackendTests
     // A stand-in for firmware that answers every command code it does not know with response code ZZ, error 00.
     private static async Task AnswerEverythingWithZzAsync(System.Net.Sockets.TcpListener listener)
     {
-        using var socket = await listener.AcceptTcpClientAsync();
-        var stream = socket.GetStream();
-        var buffer = new byte[PayShieldFraming.MessageBytesMax + 2];
-        try
+        var socket = await listener.AcceptSocketAsync();
+        await using var connection = FramedConnection.FromSocket(socket, PayShieldLink.Format, new PayShieldLinkCounters(), int.MaxValue, int.MaxValue);
+        while (true)
         {
-            while (await PayShieldFraming.ReadAsync(stream, buffer, default) is { } message) await PayShieldFraming.WriteAsync(stream, message[..4] + "ZZ00", default);
-        }
-        catch (IOException)
-        {
-            // The client closed the connection.
+            ReadResult result = await connection.ReadAsync();
+            var buffer = result.Buffer;
+            while (connection.Format.TryReadMessage(ref buffer, default, out var message))
+                await connection.SendAsync(default, PayShieldLink.Bytes(PayShieldLink.Text(message)[..4] + "ZZ00"), default);
+            connection.AdvanceTo(buffer.Start, buffer.End, partialFrameLeft: !buffer.IsEmpty, progressed: true);
+            if (result.IsCompleted) return; // the client closed the connection
         }
     }
 

@@ -1,8 +1,11 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Collections.Concurrent;
-using System.Globalization;
+using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Threading.Channels;
+using System.Text;
+using Switch.Transport.Framing;
+using Switch.Transport.Sockets;
 
 namespace Switch.Security.Backends.PayShield;
 
@@ -44,7 +47,8 @@ public sealed record PayShieldClientOptions
 public sealed class PayShieldClient : IAsyncDisposable
 {
     private readonly PayShieldClientOptions _options;
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<string>> _pending = new();
+    private readonly PayShieldLinkCounters _counters = new();
     private readonly SemaphoreSlim _inFlight;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly int _headerModulo;
@@ -67,22 +71,21 @@ public sealed class PayShieldClient : IAsyncDisposable
     public async Task<string> SendAsync(string command, CancellationToken ct)
     {
         await _inFlight.WaitAsync(ct).ConfigureAwait(false);
-        string header = NextHeader();
+        int header = NextHeader();
         var tcs = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[header] = tcs;
         Connection? connection = null;
         try
         {
             connection = await ConnectAsync(ct).ConfigureAwait(false);
-            connection.Enqueue(header + command);
-            string response = await tcs.Task.WaitAsync(ct).ConfigureAwait(false);
-            return response[_options.HeaderLength..];
+            connection.Enqueue(header, _options.HeaderLength, command);
+            return await tcs.Task.WaitAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (connection is not null)
         {
             // A late answer could otherwise complete a later command that reused this header: drop the connection so
             // nothing sent on it can arrive any more (everything in flight on it fails as unavailable).
-            connection.Abort(new TimeoutException("payshield: command abandoned by its caller"));
+            connection.Abort("a command was abandoned by its caller");
             throw;
         }
         finally
@@ -103,11 +106,11 @@ public sealed class PayShieldClient : IAsyncDisposable
         _inFlight.Dispose();
     }
 
-    private string NextHeader()
-    {
-        int n = (int)((uint)Interlocked.Increment(ref _nextHeader) % (uint)_headerModulo);
-        return n.ToString(CultureInfo.InvariantCulture).PadLeft(_options.HeaderLength, '0');
-    }
+    /// <summary>Frames sent and bytes written on the client's connections.</summary>
+    public PayShieldLinkCounters Counters => _counters;
+
+    // The header is a number written with HeaderLength digits; unique among the commands in flight.
+    private int NextHeader() => (int)((uint)Interlocked.Increment(ref _nextHeader) % (uint)_headerModulo);
 
     private async ValueTask<Connection> ConnectAsync(CancellationToken ct)
     {
@@ -151,10 +154,15 @@ public sealed class PayShieldClient : IAsyncDisposable
         throw new HsmUnavailableException($"payshield: cannot connect to {string.Join(", ", tried)}");
     }
 
-    private void Complete(string message)
+    // A response whose header is not one of ours (too short, not digits, already abandoned) is ignored.
+    private void Complete(in ReadOnlySequence<byte> message)
     {
-        if (message.Length < _options.HeaderLength) return;
-        if (_pending.TryGetValue(message[.._options.HeaderLength], out var tcs)) tcs.TrySetResult(message);
+        int h = _options.HeaderLength;
+        if (message.Length < h) return;
+        Span<byte> header = stackalloc byte[h];
+        message.Slice(0, h).CopyTo(header);
+        if (!Utf8Parser.TryParse(header, out int key, out int consumed) || consumed != h) return;
+        if (_pending.TryGetValue(key, out var tcs)) tcs.TrySetResult(PayShieldLink.Text(message.Slice(h)));
     }
 
     private void FailAll(Exception reason)
@@ -162,103 +170,118 @@ public sealed class PayShieldClient : IAsyncDisposable
         foreach (var tcs in _pending.Values) tcs.TrySetException(reason);
     }
 
-    /// <summary>One TCP connection with its writer and reader loops.</summary>
+    /// <summary>
+    /// One TCP connection as a Switch.Transport <see cref="FramedConnection"/>: its writer batches the queued
+    /// commands into one send, a reader loop here matches the responses.
+    /// </summary>
     private sealed class Connection : IAsyncDisposable
     {
-        private readonly Socket _socket;
-        private readonly NetworkStream _stream;
+        /// <summary>Commands up to this size are encoded on the stack; larger ones (rare: big MAC data) in a pooled array.</summary>
+        private const int StackEncodeBytesMax = 1024;
+
+        private readonly FramedConnection _framed;
         private readonly PayShieldClient _owner;
-        private readonly Channel<string> _outgoing = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _writer, _reader;
-        private volatile bool _alive = true;
+        private readonly Task _reader;
+        private int _alive = 1;
         private int _disposed;
 
         public Connection(Socket socket, PayShieldClient owner)
         {
-            _socket = socket;
             _owner = owner;
-            _stream = new NetworkStream(socket, ownsSocket: true);
-            _writer = WriteLoopAsync();
+            // No deadlines of the connection's own (the sweeper that enforces them is never run): each command is
+            // bounded by its caller's token, and a connection with nothing in flight may stay idle.
+            _framed = FramedConnection.FromSocket(socket, PayShieldLink.Format, owner._counters, int.MaxValue, int.MaxValue);
             _reader = ReadLoopAsync();
         }
 
-        public bool IsAlive => _alive;
+        public bool IsAlive => Volatile.Read(ref _alive) == 1;
 
-        public void Enqueue(string message)
+        /// <summary>Queues header + command as one frame; the connection's writer sends it with whatever else is queued.</summary>
+        public void Enqueue(int header, int headerLength, string command)
         {
-            if (!_outgoing.Writer.TryWrite(message)) throw new HsmUnavailableException("payshield: connection closed");
+            int length = headerLength + Encoding.ASCII.GetByteCount(command);
+            PayShieldLink.CheckLength(length);
+            byte[]? rented = length > StackEncodeBytesMax ? ArrayPool<byte>.Shared.Rent(length) : null;
+            Span<byte> message = rented is null ? stackalloc byte[StackEncodeBytesMax] : rented;
+            try
+            {
+                Utf8Formatter.TryFormat(header, message, out _, new StandardFormat('D', (byte)headerLength));
+                Encoding.ASCII.GetBytes(command, message[headerLength..]);
+                if (!_framed.Enqueue(default, message[..length])) throw new HsmUnavailableException("payshield: connection closed");
+            }
+            finally
+            {
+                if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            }
         }
 
         /// <summary>
         /// Closes once: the client's own disposal and a reconnect replacing a broken connection can both
-        /// dispose it at the same moment (the second call returns at once).
+        /// dispose it at the same moment (the second call returns at once). Commands still in flight fail.
         /// </summary>
         public async ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-            _alive = false;
-            _outgoing.Writer.TryComplete();
-            await _stop.CancelAsync().ConfigureAwait(false);
-            _socket.Dispose();
-            try { await Task.WhenAll(_writer, _reader).ConfigureAwait(false); }
-            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
-            await _stream.DisposeAsync().ConfigureAwait(false);
-            _stop.Dispose();
+            Broken("connection closed by the client");
+            await _framed.DisposeAsync().ConfigureAwait(false);
+            await _reader.ConfigureAwait(false);
         }
 
-        // Drains everything queued into one buffer and sends it with one write.
-        private async Task WriteLoopAsync()
-        {
-            var buffer = new ArrayBufferWriter<byte>(16 * 1024);
-            try
-            {
-                while (await _outgoing.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
-                {
-                    buffer.ResetWrittenCount();
-                    while (buffer.WrittenCount < 256 * 1024 && _outgoing.Reader.TryRead(out string? message)) PayShieldFraming.Append(buffer, message);
-                    await _stream.WriteAsync(buffer.WrittenMemory, _stop.Token).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                Broken(ex);
-            }
-        }
-
+        // Never throws: every way the loop ends breaks the connection with its reason.
         private async Task ReadLoopAsync()
         {
-            var buffer = new byte[PayShieldFraming.MessageBytesMax + 2];
+            string reason;
             try
             {
-                while (true)
-                {
-                    string? message = await PayShieldFraming.ReadAsync(_stream, buffer, _stop.Token).ConfigureAwait(false);
-                    if (message is null) break;
-                    _owner.Complete(message);
-                }
-                Broken(new EndOfStreamException("payshield: HSM closed the connection"));
+                reason = await ReadFramesAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidDataException)
+            catch (FrameFormatException ex)
             {
-                Broken(ex);
+                reason = $"malformed frame from the HSM: {ex.Reason}";
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+            {
+                reason = _framed.CloseReason ?? $"read failed: {ex.Message}";
+            }
+            Broken(reason);
+            _framed.Abort(reason);
+        }
+
+        /// <summary>Reads until the HSM closes; returns why the connection ended.</summary>
+        private async Task<string> ReadFramesAsync()
+        {
+            while (true)
+            {
+                ReadResult result = await _framed.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                bool progressed = false;
+                try
+                {
+                    while (_framed.Format.TryReadMessage(ref buffer, default, out var message))
+                    {
+                        progressed = true;
+                        _owner.Complete(message);
+                    }
+                }
+                finally
+                {
+                    _framed.AdvanceTo(buffer.Start, buffer.End, partialFrameLeft: !buffer.IsEmpty, progressed);
+                }
+                if (result.IsCompleted) return buffer.IsEmpty ? "the HSM closed the connection" : "the HSM closed the connection inside a frame";
             }
         }
 
-        /// <summary>Stops using the connection: commands in flight fail, the next command reconnects.</summary>
-        public void Abort(Exception reason)
+        /// <summary>Stops using the connection: commands in flight fail, nothing more is read, the next command reconnects.</summary>
+        public void Abort(string reason)
         {
             Broken(reason);
-            try { _socket.Shutdown(SocketShutdown.Both); }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException) { /* already closed */ }
+            _framed.Abort(reason);
         }
 
-        private void Broken(Exception ex)
+        private void Broken(string reason)
         {
-            if (!_alive) return;
-            _alive = false;
-            _outgoing.Writer.TryComplete();
-            _owner.FailAll(new HsmUnavailableException($"payshield: connection lost ({ex.GetType().Name})", ex));
+            if (Interlocked.Exchange(ref _alive, 0) == 0) return;
+            _owner.FailAll(new HsmUnavailableException($"payshield: connection lost: {reason}"));
         }
     }
 }
