@@ -13,7 +13,7 @@ public sealed class RunCheckTests : IDisposable
     public void The_default_configuration_is_valid()
     {
         string stdout = CliRunner.AssertSuccess(CliRunner.Run("run", "--check"));
-        Assert.Equal("config/switch.json: OK (network: 1 listeners, 0 connectors)", stdout);
+        Assert.Equal("config/switch.json: OK (network: 1 listeners, 0 connectors; security: software)", stdout);
     }
 
     [Fact]
@@ -21,6 +21,15 @@ public sealed class RunCheckTests : IDisposable
     {
         string path = Path.Combine(CliRunner.RepoRoot, "config", "switch.json");
         Assert.StartsWith($"{path}: OK", CliRunner.AssertSuccess(CliRunner.Run("run", "--config", path, "--check")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_security_section_is_one_line_naming_its_key()
+    {
+        var r = CliRunner.Run(["run", "--check"], new Dictionary<string, string> { ["SWITCH__security__backend"] = "nosuch" });
+        string line = CliRunner.AssertOneLineError(r);
+        Assert.StartsWith("error: SWITCH__security__backend: security.backend: ", line, StringComparison.Ordinal);
+        Assert.Contains("nosuch", line, StringComparison.Ordinal);
     }
 
     [Fact]
