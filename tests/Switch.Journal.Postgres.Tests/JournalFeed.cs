@@ -23,6 +23,7 @@ public sealed class JournalFeed : IDisposable
 
     public JournalFeed(int partitions = 4)
     {
+        Partitions = partitions;
         Cluster = new MockKafkaCluster(3);
         Cluster.CreateTopic(Topic, partitions, 3);
         _producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
@@ -33,6 +34,9 @@ public sealed class JournalFeed : IDisposable
     }
 
     public MockKafkaCluster Cluster { get; }
+
+    /// <summary>Partitions of the journal topic.</summary>
+    public int Partitions { get; }
 
     public uint Node { get; }
 
@@ -60,6 +64,17 @@ public sealed class JournalFeed : IDisposable
         }
         Send(sent);
         return sent;
+    }
+
+    /// <summary>Each partition's end (high watermark): the offset the next record would get.</summary>
+    public long[] EndOffsets()
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = Cluster.BootstrapServers, GroupId = "switch-test-watermarks",
+        }).SetLogHandler((_, _) => { }).Build();
+        return [.. Enumerable.Range(0, Partitions)
+            .Select(p => consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(10)).High.Value)];
     }
 
     /// <summary>Sends records again as they were (a spool resend after a fatal producer error, F5).</summary>
