@@ -15,7 +15,7 @@ public static class ProjectionHost
     public static async Task<TranlogProjector> StartAsync(
         NpgsqlDataSource dataSource, ProjectorOptions options, string bootstrapServers, ILogger log, CancellationToken cancellationToken)
     {
-        var migrated = await SchemaMigrator.MigrateAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        var migrated = await JournalSchema.Migrator.MigrateAsync(dataSource, cancellationToken).ConfigureAwait(false);
         foreach (var m in migrated.Applied) log.Information("Schema migration {Version} ({Name}) applied", m.Version, m.Name);
         var projector = new TranlogProjector(options, bootstrapServers, new ProjectionStore(dataSource, options.ConsumerGroup), LegRows.TryDecode, log);
         projector.Start(cancellationToken);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Switch.Iso8583.Vocabulary;
+using Switch.Postgres;
 
 namespace Switch.Routing.Postgres;
 
@@ -26,9 +27,19 @@ public sealed class RouteStore(NpgsqlDataSource dataSource, string describe, Rou
 
     private const string Columns = "name, bin_prefix, destination, priority, failover, mti_class, processing_code, currency";
 
-    /// <summary>Applies routing's schema migrations.</summary>
-    public Task MigrateAsync(CancellationToken cancellationToken) =>
-        GuardAsync("route change refused", async () => { await RoutingMigrator.MigrateAsync(dataSource, cancellationToken).ConfigureAwait(false); return 0; });
+    /// <summary>Applies routing's schema migrations; an edited applied migration or a newer database is a <see cref="RoutingException"/>.</summary>
+    public Task MigrateAsync(CancellationToken cancellationToken) => GuardAsync("route change refused", async () =>
+    {
+        try
+        {
+            await RoutingSchema.Migrator.MigrateAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SchemaMigrationException ex)
+        {
+            throw new RoutingException($"route change refused: {ex.Message}");
+        }
+        return 0;
+    });
 
     /// <summary>The whole table as one consistent snapshot.</summary>
     public Task<RouteTable> LoadAsync(CancellationToken cancellationToken) => GuardAsync("routes cannot be read", async () =>
