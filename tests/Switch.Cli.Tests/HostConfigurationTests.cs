@@ -56,7 +56,7 @@ public sealed class HostConfigurationTests : IDisposable
         var listener = Assert.Single(settings.Network.Listeners);
         Assert.Equal(8583, listener.Port);
         Assert.Equal(20, listener.Limits.ConnectionsMax);
-        Assert.Equal("network: 1 listeners, 0 connectors", settings.Summary());
+        Assert.Equal("network: 1 listeners, 0 connectors; security: software", settings.Summary());
     }
 
     [Fact]
