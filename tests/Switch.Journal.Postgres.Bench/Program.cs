@@ -34,7 +34,7 @@ public static class Program
         try
         {
             await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString);
-            await JournalSchema.Migrator.MigrateAsync(dataSource, CancellationToken.None);
+            await ProjectionHost.Schema.MigrateAsync(dataSource, CancellationToken.None);
             double rate = mode switch
             {
                 "store" => await StoreAsync(dataSource, legs, batch),

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Switch.Journal.Postgres;
+using Switch.Journal.Projection;
 
 namespace Switch.Journal.Postgres.Tests;
 
@@ -78,7 +79,7 @@ public sealed class JournalCliTests : IAsyncLifetime
     [Fact]
     public async Task Find_with_json_prints_one_array_of_masked_legs_with_the_contract_fields()
     {
-        await JournalSchema.Migrator.MigrateAsync(_db.DataSource, CancellationToken.None);
+        await ProjectionHost.Schema.MigrateAsync(_db.DataSource, CancellationToken.None);
         await SeedAsync();
 
         var result = Run("journal", "find", "--rrn", "634099999999", "--json", "--config", _config);
@@ -101,7 +102,7 @@ public sealed class JournalCliTests : IAsyncLifetime
     [Fact]
     public async Task Find_prints_a_table_and_combines_criteria()
     {
-        await JournalSchema.Migrator.MigrateAsync(_db.DataSource, CancellationToken.None);
+        await ProjectionHost.Schema.MigrateAsync(_db.DataSource, CancellationToken.None);
         await SeedAsync();
 
         var table = Run("journal", "find", "--pan-last4", "0010", "--stan", "000123", "--terminal", "TERM0001", "--since", "2026-12-04T11:59:00Z", "--until", "2026-12-04T12:00:02Z", "--config", _config);
@@ -147,7 +148,7 @@ public sealed class JournalCliTests : IAsyncLifetime
     [Fact]
     public async Task Verify_reports_which_stores_it_reached_and_fails_when_they_cannot_agree()
     {
-        await JournalSchema.Migrator.MigrateAsync(_db.DataSource, CancellationToken.None);
+        await ProjectionHost.Schema.MigrateAsync(_db.DataSource, CancellationToken.None);
 
         var result = Run("journal", "verify", "--config", _config);
 

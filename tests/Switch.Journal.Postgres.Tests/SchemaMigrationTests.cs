@@ -1,5 +1,6 @@
 using Npgsql;
 using Switch.Journal.Postgres;
+using Switch.Journal.Projection;
 using Switch.Postgres;
 
 namespace Switch.Journal.Postgres.Tests;
@@ -11,7 +12,7 @@ namespace Switch.Journal.Postgres.Tests;
 /// </summary>
 public sealed class SchemaMigrationTests : IAsyncLifetime
 {
-    private static readonly SchemaMigrator Journal = JournalSchema.Migrator;
+    private static readonly SchemaMigrator Journal = ProjectionHost.Schema;
     private readonly TestDatabase _db = new() { Migrate = false };
 
     public Task InitializeAsync() => _db.InitializeAsync();
@@ -71,7 +72,7 @@ public sealed class SchemaMigrationTests : IAsyncLifetime
     public async Task Migrate_waits_while_another_process_holds_the_migration_lock()
     {
         await using var holder = await _db.DataSource.OpenConnectionAsync();
-        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({JournalSchema.AdvisoryLockKey})", holder))
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({Journal.AdvisoryLockKey})", holder))
             await take.ExecuteNonQueryAsync();
 
         await using var other = NpgsqlDataSource.Create(_db.ConnectionString);
@@ -79,7 +80,7 @@ public sealed class SchemaMigrationTests : IAsyncLifetime
         await Task.Delay(500);
         Assert.False(run.IsCompleted);
 
-        await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({JournalSchema.AdvisoryLockKey})", holder))
+        await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({Journal.AdvisoryLockKey})", holder))
             await release.ExecuteNonQueryAsync();
         var result = await run.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(Journal.Embedded.Count, result.Applied.Count);
@@ -139,13 +140,13 @@ public sealed class SchemaMigrationTests : IAsyncLifetime
     public async Task Each_area_takes_its_own_lock_so_a_held_journal_lock_does_not_block_another_area()
     {
         await using var holder = await _db.DataSource.OpenConnectionAsync();
-        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({JournalSchema.AdvisoryLockKey})", holder))
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({Journal.AdvisoryLockKey})", holder))
             await take.ExecuteNonQueryAsync();
 
         var result = await Sample("Good").MigrateAsync(_db.DataSource, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(2, result.Applied.Count);
-        await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({JournalSchema.AdvisoryLockKey})", holder);
+        await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({Journal.AdvisoryLockKey})", holder);
         await release.ExecuteNonQueryAsync();
     }
 

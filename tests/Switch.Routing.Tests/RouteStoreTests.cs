@@ -107,10 +107,10 @@ public sealed class RouteStoreTests(PostgresDatabase db) : IClassFixture<Postgre
     {
         var (dataSource, _) = await db.OpenStoreAsync();
         await using var __ = dataSource;
-        var again = await RoutingSchema.Migrator.MigrateAsync(dataSource, None);
+        var again = await RouteStore.Schema.MigrateAsync(dataSource, None);
         Assert.Equal("routing", again.Area);
         Assert.Empty(again.Applied);
-        Assert.Equal((long)RoutingSchema.Migrator.Embedded.Count, await db.ScalarAsync<long>("SELECT count(*) FROM routing_schema_migrations"));
+        Assert.Equal((long)RouteStore.Schema.Embedded.Count, await db.ScalarAsync<long>("SELECT count(*) FROM routing_schema_migrations"));
         Assert.Equal(1, await db.ScalarAsync<int>("SELECT min(version) FROM routing_schema_migrations"));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename = 'schema_migrations'"));
     }
@@ -120,7 +120,7 @@ public sealed class RouteStoreTests(PostgresDatabase db) : IClassFixture<Postgre
     {
         var (dataSource, store) = await db.OpenStoreAsync();
         await using var _ = dataSource;
-        var first = RoutingSchema.Migrator.Embedded[0];
+        var first = RouteStore.Schema.Embedded[0];
         await db.ScalarAsync<int>("WITH u AS (UPDATE routing_schema_migrations SET checksum = 'edited' WHERE version = 1 RETURNING 1) SELECT count(*)::int FROM u");
         try
         {

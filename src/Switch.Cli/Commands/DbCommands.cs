@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Npgsql;
-using Switch.Journal.Postgres;
+using Switch.Journal.Projection;
 using Switch.Postgres;
 using Switch.Routing.Postgres;
 
@@ -13,7 +13,7 @@ public static class DbCommands
     /// Every area's migrator in the order <c>db migrate</c> applies them: the journal projection, then routing. Each
     /// keeps its own migrations table and lock, so the order only fixes what the output shows first.
     /// </summary>
-    internal static IReadOnlyList<SchemaMigrator> Areas { get; } = [JournalSchema.Migrator, RoutingSchema.Migrator];
+    internal static IReadOnlyList<SchemaMigrator> Areas { get; } = [ProjectionHost.Schema, RouteStore.Schema];
 
     /// <summary>Builds the <c>db</c> verb group.</summary>
     public static Command Create()
