@@ -8,6 +8,7 @@ using Switch.Journal.Events;
 using Switch.Journal.Kafka;
 using Switch.Journal.Postgres;
 using Switch.Journal.Projection;
+using Switch.Postgres;
 
 namespace Switch.Journal.Postgres.Bench;
 
@@ -33,7 +34,7 @@ public static class Program
         try
         {
             await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString);
-            await SchemaMigrator.MigrateAsync(dataSource, CancellationToken.None);
+            await ProjectionHost.Schema.MigrateAsync(dataSource, CancellationToken.None);
             double rate = mode switch
             {
                 "store" => await StoreAsync(dataSource, legs, batch),

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Switch.Journal.Postgres;
+using Switch.Journal.Projection;
 
 namespace Switch.Journal.Postgres.Tests;
 
@@ -42,22 +43,43 @@ public sealed class JournalCliTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Db_migrate_applies_the_schema_once_and_says_so()
+    public async Task Db_migrate_applies_the_journal_then_the_routing_schema_once_and_says_so()
     {
         var first = Run("db", "migrate", "--config", _config);
         var second = Run("db", "migrate", "--config", _config);
 
         Assert.Equal(0, first.ExitCode);
-        Assert.Contains("applied 0001_journal", first.Stdout);
+        string[] lines = first.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith(": migrating journal (schema_migrations), then routing (routing_schema_migrations)", lines[0]);
+        Assert.Equal("journal: applied 0001_journal", lines[1]);
+        Assert.EndsWith(": journal now at schema version 1", lines[2]);
+        Assert.Equal("routing: applied 0001_routes", lines[3]);
+        Assert.EndsWith(": routing now at schema version 1", lines[4]);
         Assert.Equal(0, second.ExitCode);
-        Assert.Contains("up to date at schema version 1", second.Stdout);
+        Assert.Contains("journal up to date at schema version 1", second.Stdout);
+        Assert.Contains("routing up to date at schema version 1", second.Stdout);
         Assert.Equal(1L, await _db.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
+        Assert.Equal(1L, await _db.ScalarAsync<long>("SELECT count(*) FROM routing_schema_migrations"));
+        Assert.Equal(1L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename = 'route'"));
+    }
+
+    [Fact]
+    public async Task Db_migrate_stops_at_an_edited_applied_migration_naming_the_area()
+    {
+        Assert.Equal(0, Run("db", "migrate", "--config", _config).ExitCode);
+        await _db.ScalarAsync<int>("WITH u AS (UPDATE routing_schema_migrations SET checksum = 'edited' RETURNING 1) SELECT count(*)::int FROM u");
+
+        var result = Run("db", "migrate", "--config", _config);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("routing migration 1 (routes) was changed after it was applied", result.Stderr);
+        Assert.Contains("journal up to date at schema version 1", result.Stdout);
     }
 
     [Fact]
     public async Task Find_with_json_prints_one_array_of_masked_legs_with_the_contract_fields()
     {
-        await SchemaMigrator.MigrateAsync(_db.DataSource, CancellationToken.None);
+        await ProjectionHost.Schema.MigrateAsync(_db.DataSource, CancellationToken.None);
         await SeedAsync();
 
         var result = Run("journal", "find", "--rrn", "634099999999", "--json", "--config", _config);
@@ -80,7 +102,7 @@ public sealed class JournalCliTests : IAsyncLifetime
     [Fact]
     public async Task Find_prints_a_table_and_combines_criteria()
     {
-        await SchemaMigrator.MigrateAsync(_db.DataSource, CancellationToken.None);
+        await ProjectionHost.Schema.MigrateAsync(_db.DataSource, CancellationToken.None);
         await SeedAsync();
 
         var table = Run("journal", "find", "--pan-last4", "0010", "--stan", "000123", "--terminal", "TERM0001", "--since", "2026-12-04T11:59:00Z", "--until", "2026-12-04T12:00:02Z", "--config", _config);
@@ -126,7 +148,7 @@ public sealed class JournalCliTests : IAsyncLifetime
     [Fact]
     public async Task Verify_reports_which_stores_it_reached_and_fails_when_they_cannot_agree()
     {
-        await SchemaMigrator.MigrateAsync(_db.DataSource, CancellationToken.None);
+        await ProjectionHost.Schema.MigrateAsync(_db.DataSource, CancellationToken.None);
 
         var result = Run("journal", "verify", "--config", _config);
 

@@ -1,10 +1,14 @@
 using System.Text.Json;
+using Npgsql;
 using Switch.Common.Configuration;
-using Switch.Journal.Postgres;
+using Switch.Postgres;
 
 namespace Switch.Journal.Postgres.Tests;
 
-/// <summary>The "postgres" configuration section: defaults, binding and validation messages that name the key.</summary>
+/// <summary>
+/// The shared "postgres" configuration section (Switch.Postgres.PostgresOptions, bound by the journal and routing alike):
+/// defaults, binding, validation messages that name the key, the data source it builds.
+/// </summary>
 public sealed class PostgresOptionsTests
 {
     private static ConfigSection Section(string json) => new("config/switch.json", "postgres", JsonDocument.Parse(json).RootElement);
@@ -50,5 +54,21 @@ public sealed class PostgresOptionsTests
     {
         var ex = Assert.Throws<ConfigException>(() => PostgresOptions.FromSection(Section("""{ "connectionString": "Password=hunter2-secret" }""")));
         Assert.DoesNotContain("hunter2-secret", ex.Message);
+    }
+
+    [Fact]
+    public void The_data_source_carries_the_pool_size_and_timeouts_rounded_up_to_seconds_and_describe_hides_the_password()
+    {
+        var options = PostgresOptions.FromSection(Section("""
+            { "connectionString": "Host=db.example;Database=sw;Username=u;Password=hunter2-secret", "poolConnectionsMax": 3, "connectTimeoutMs": 1500, "commandTimeoutMs": 100 }
+            """));
+        using var dataSource = options.CreateDataSource();
+        var built = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+
+        Assert.Equal(3, built.MaxPoolSize);
+        Assert.Equal(2, built.Timeout);
+        Assert.Equal(1, built.CommandTimeout);
+        Assert.Equal(5, built.KeepAlive);
+        Assert.DoesNotContain("hunter2-secret", options.Describe());
     }
 }

@@ -1,5 +1,7 @@
 using Npgsql;
 using Switch.Journal.Postgres;
+using Switch.Journal.Projection;
+using Switch.Postgres;
 
 namespace Switch.Journal.Postgres.Tests;
 
@@ -45,7 +47,7 @@ public sealed class TestDatabase : IAsyncLifetime
             await create.ExecuteNonQueryAsync();
         }
         DataSource = NpgsqlDataSource.Create(ConnectionString);
-        if (Migrate) await SchemaMigrator.MigrateAsync(DataSource, CancellationToken.None);
+        if (Migrate) await ProjectionHost.Schema.MigrateAsync(DataSource, CancellationToken.None);
     }
 
     public async Task DisposeAsync()

@@ -1,4 +1,5 @@
 using Npgsql;
+using Switch.Postgres;
 using Switch.Routing.Postgres;
 
 namespace Switch.Routing.Tests;
@@ -9,7 +10,7 @@ namespace Switch.Routing.Tests;
 /// </summary>
 public sealed class PostgresDatabase : IAsyncLifetime
 {
-    private static readonly string AdminConnectionString = RoutingPostgresOptions.DevelopmentConnectionString;
+    private static readonly string AdminConnectionString = PostgresOptions.DevelopmentConnectionString;
 
     /// <summary>The database's name (routing_test_ plus a random suffix).</summary>
     public string Name { get; } = "routing_test_" + Guid.NewGuid().ToString("N")[..12];
@@ -30,7 +31,7 @@ public sealed class PostgresDatabase : IAsyncLifetime
     public int Port => new NpgsqlConnectionStringBuilder(AdminConnectionString).Port;
 
     /// <summary>Options pointing at this database.</summary>
-    public RoutingPostgresOptions Options => new() { ConnectionString = ConnectionString, ConnectTimeoutMs = 3_000 };
+    public PostgresOptions Options => new() { ConnectionString = ConnectionString, ConnectTimeoutMs = 3_000 };
 
     /// <summary>A migrated store on this database.</summary>
     public async Task<(NpgsqlDataSource DataSource, RouteStore Store)> OpenStoreAsync(RoutingOptions? routing = null)

@@ -107,9 +107,30 @@ public sealed class RouteStoreTests(PostgresDatabase db) : IClassFixture<Postgre
     {
         var (dataSource, _) = await db.OpenStoreAsync();
         await using var __ = dataSource;
-        Assert.Empty(await RoutingMigrator.MigrateAsync(dataSource, None));
-        Assert.Equal((long)RoutingMigrator.Embedded.Count, await db.ScalarAsync<long>("SELECT count(*) FROM routing_schema_migrations"));
+        var again = await RouteStore.Schema.MigrateAsync(dataSource, None);
+        Assert.Equal("routing", again.Area);
+        Assert.Empty(again.Applied);
+        Assert.Equal((long)RouteStore.Schema.Embedded.Count, await db.ScalarAsync<long>("SELECT count(*) FROM routing_schema_migrations"));
         Assert.Equal(1, await db.ScalarAsync<int>("SELECT min(version) FROM routing_schema_migrations"));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename = 'schema_migrations'"));
+    }
+
+    [Fact]
+    public async Task An_edited_applied_routing_migration_refuses_the_change_naming_the_migration()
+    {
+        var (dataSource, store) = await db.OpenStoreAsync();
+        await using var _ = dataSource;
+        var first = RouteStore.Schema.Embedded[0];
+        await db.ScalarAsync<int>("WITH u AS (UPDATE routing_schema_migrations SET checksum = 'edited' WHERE version = 1 RETURNING 1) SELECT count(*)::int FROM u");
+        try
+        {
+            var ex = await Assert.ThrowsAsync<RoutingException>(() => store.MigrateAsync(None));
+            Assert.Equal($"route change refused: routing migration 1 ({first.Name}) was changed after it was applied", ex.Message);
+        }
+        finally
+        {
+            await db.ScalarAsync<int>($"WITH u AS (UPDATE routing_schema_migrations SET checksum = '{first.Checksum}' WHERE version = 1 RETURNING 1) SELECT count(*)::int FROM u");
+        }
     }
 
     [Fact]

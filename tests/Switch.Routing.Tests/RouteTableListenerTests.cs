@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Npgsql;
 using Switch.Iso8583.Vocabulary;
+using Switch.Postgres;
 using Switch.Routing.Postgres;
 using static Switch.Routing.Tests.TestRoutes;
 
@@ -28,7 +29,7 @@ public sealed class RouteTableListenerTests(PostgresDatabase db) : IClassFixture
 
     private static Running Start(string connectionString)
     {
-        var dataSource = new RoutingPostgresOptions { ConnectionString = connectionString, ConnectTimeoutMs = 2_000 }.CreateDataSource();
+        var dataSource = new PostgresOptions { ConnectionString = connectionString, ConnectTimeoutMs = 2_000 }.CreateDataSource();
         var holder = new RouteTableHolder();
         var listener = new RouteTableListener(dataSource, holder, FastReconnect);
         listener.Start();
@@ -173,7 +174,7 @@ public sealed class RouteTableListenerTests(PostgresDatabase db) : IClassFixture
         await WaitForAsync(() => !running.Listener.Connected, TimeSpan.FromSeconds(10));
         for (int i = 0; i < 10_000; i++) Assert.Equal("issuer-a", Route(running.Holder, "4444441234567890")?.Destination);
 
-        await using var proxiedSource = new RoutingPostgresOptions { ConnectionString = viaProxy, ConnectTimeoutMs = 2_000 }.CreateDataSource();
+        await using var proxiedSource = new PostgresOptions { ConnectionString = viaProxy, ConnectTimeoutMs = 2_000 }.CreateDataSource();
         var refusedStore = new RouteStore(proxiedSource, $"127.0.0.1:{proxy.Port}/{db.Name}", new RoutingOptions());
         var refused = await Assert.ThrowsAsync<RoutingUnavailableException>(() => refusedStore.AddAsync(R("f12-late", "44444455", "stand-in"), "test", Known, None));
         Assert.StartsWith($"route change refused: Postgres at 127.0.0.1:{proxy.Port}/{db.Name} is unreachable (", refused.Message, StringComparison.Ordinal);

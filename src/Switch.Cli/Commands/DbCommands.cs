@@ -1,12 +1,20 @@
 using System.CommandLine;
 using Npgsql;
-using Switch.Journal.Postgres;
+using Switch.Journal.Projection;
+using Switch.Postgres;
+using Switch.Routing.Postgres;
 
 namespace Switch.Cli.Commands;
 
-/// <summary><c>switch db migrate</c>: applies the schema migrations the build carries to the configured database.</summary>
+/// <summary><c>switch db migrate</c>: applies the schema migrations the build carries (journal, then routing) to the configured database.</summary>
 public static class DbCommands
 {
+    /// <summary>
+    /// Every area's migrator in the order <c>db migrate</c> applies them: the journal projection, then routing. Each
+    /// keeps its own migrations table and lock, so the order only fixes what the output shows first.
+    /// </summary>
+    internal static IReadOnlyList<SchemaMigrator> Areas { get; } = [ProjectionHost.Schema, RouteStore.Schema];
+
     /// <summary>Builds the <c>db</c> verb group.</summary>
     public static Command Create()
     {
@@ -18,30 +26,42 @@ public static class DbCommands
     private static Command Migrate()
     {
         var config = JournalSettings.ConfigOption();
-        var cmd = new Command("migrate", "Apply the schema migrations not yet applied (each in its own transaction; safe to run twice or concurrently).") { config };
+        var cmd = new Command("migrate",
+            "Apply the journal's, then routing's, schema migrations not yet applied (each in its own transaction; safe to run twice or concurrently).") { config };
         cmd.SetAction(r =>
         {
             var settings = JournalSettings.Load(r.GetValue(config));
             using var dataSource = settings.OpenPostgres();
-            MigrationResult result;
-            try
-            {
-                result = SchemaMigrator.MigrateAsync(dataSource, CancellationToken.None).GetAwaiter().GetResult();
-            }
-            catch (NpgsqlException ex)
-            {
-                throw settings.Unreachable(ex);
-            }
-            catch (SchemaMigrationException ex)
-            {
-                throw new CliException($"{settings.Postgres.Describe()}: {ex.Message}");
-            }
-            foreach (var m in result.Applied) Console.Out.WriteLine($"applied {m.Version:D4}_{m.Name}");
-            Console.Out.WriteLine(result.Applied.Count == 0
-                ? $"{settings.Postgres.Describe()}: up to date at schema version {result.CurrentVersion}"
-                : $"{settings.Postgres.Describe()}: now at schema version {result.CurrentVersion}");
+            string where = settings.Postgres.Describe();
+            Console.Out.WriteLine($"{where}: migrating {string.Join(", then ", Areas.Select(a => $"{a.Area} ({a.Table})"))}");
+            foreach (var area in Areas)
+                Report(where, MigrateOne(settings, dataSource, area));
             return 0;
         });
         return cmd;
+    }
+
+    private static MigrationResult MigrateOne(JournalSettings settings, NpgsqlDataSource dataSource, SchemaMigrator area)
+    {
+        try
+        {
+            return area.MigrateAsync(dataSource, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (NpgsqlException ex)
+        {
+            throw settings.Unreachable(ex);
+        }
+        catch (SchemaMigrationException ex)
+        {
+            throw new CliException($"{settings.Postgres.Describe()}: {ex.Message}");
+        }
+    }
+
+    private static void Report(string where, MigrationResult result)
+    {
+        foreach (var m in result.Applied) Console.Out.WriteLine($"{result.Area}: applied {m.Version:D4}_{m.Name}");
+        Console.Out.WriteLine(result.Applied.Count == 0
+            ? $"{where}: {result.Area} up to date at schema version {result.CurrentVersion}"
+            : $"{where}: {result.Area} now at schema version {result.CurrentVersion}");
     }
 }

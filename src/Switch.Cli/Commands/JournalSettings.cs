@@ -7,6 +7,7 @@ using Switch.Journal;
 using Switch.Journal.Kafka;
 using Switch.Journal.Postgres;
 using Switch.Journal.Projection;
+using Switch.Postgres;
 
 namespace Switch.Cli.Commands;
 

@@ -6,6 +6,7 @@ using Switch.Cli.Hosting;
 using Switch.Common.Configuration;
 using Switch.Common.IO;
 using Switch.Common.Masking;
+using Switch.Postgres;
 using Switch.Routing;
 using Switch.Routing.Postgres;
 
@@ -307,7 +308,7 @@ public static class RoutesCommands
 }
 
 /// <summary>What the routes verbs need from the configuration: Postgres, the routing limits, the known destinations.</summary>
-internal sealed record RoutingSettings(RoutingPostgresOptions Postgres, RoutingOptions Routing, KnownDestinations Destinations);
+internal sealed record RoutingSettings(PostgresOptions Postgres, RoutingOptions Routing, KnownDestinations Destinations);
 
 /// <summary>
 /// The routes verbs' view of config/switch.json, through the host's loader: the "postgres" and "routing" sections and
@@ -320,7 +321,7 @@ internal static class RoutingConfigFile
         var host = HostConfiguration.Load(path, Environment.GetEnvironmentVariables());
         try
         {
-            var postgres = host.Contains("postgres") ? RoutingPostgresOptions.FromSection(host.Section("postgres")) : new RoutingPostgresOptions();
+            var postgres = host.Contains("postgres") ? PostgresOptions.FromSection(host.Section("postgres")) : PostgresOptions.Development;
             var routing = host.Contains("routing") ? RoutingOptions.FromSection(host.Section("routing")) : new RoutingOptions();
             return new RoutingSettings(postgres, routing, new KnownDestinations(ConnectorNames(host.Section("network"))));
         }

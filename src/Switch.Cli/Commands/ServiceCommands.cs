@@ -4,6 +4,7 @@ using Npgsql;
 using Serilog;
 using Switch.Journal.Postgres;
 using Switch.Journal.Projection;
+using Switch.Postgres;
 
 namespace Switch.Cli.Commands;
 

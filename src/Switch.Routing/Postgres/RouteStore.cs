@@ -2,6 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Switch.Iso8583.Vocabulary;
+using Switch.Postgres;
 
 namespace Switch.Routing.Postgres;
 
@@ -24,11 +25,28 @@ public sealed class RouteStore(NpgsqlDataSource dataSource, string describe, Rou
     /// <summary>The LISTEN/NOTIFY channel of route changes; the payload is the new table version.</summary>
     public const string Channel = "switch_routes";
 
+    /// <summary>
+    /// Routing's schema: the migrations embedded from Postgres/Migrations, recorded in its own routing_schema_migrations
+    /// table (the journal keeps its own) under advisory-lock key "SWROUTNG" as 8 bytes.
+    /// </summary>
+    public static SchemaMigrator Schema { get; } =
+        new("routing", typeof(RouteStore).Assembly, "Switch.Routing.Postgres.Migrations.", "routing_schema_migrations", 0x5357_524F_5554_4E47);
+
     private const string Columns = "name, bin_prefix, destination, priority, failover, mti_class, processing_code, currency";
 
-    /// <summary>Applies routing's schema migrations.</summary>
-    public Task MigrateAsync(CancellationToken cancellationToken) =>
-        GuardAsync("route change refused", async () => { await RoutingMigrator.MigrateAsync(dataSource, cancellationToken).ConfigureAwait(false); return 0; });
+    /// <summary>Applies routing's schema migrations; an edited applied migration or a newer database is a <see cref="RoutingException"/>.</summary>
+    public Task MigrateAsync(CancellationToken cancellationToken) => GuardAsync("route change refused", async () =>
+    {
+        try
+        {
+            await Schema.MigrateAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SchemaMigrationException ex)
+        {
+            throw new RoutingException($"route change refused: {ex.Message}");
+        }
+        return 0;
+    });
 
     /// <summary>The whole table as one consistent snapshot.</summary>
     public Task<RouteTable> LoadAsync(CancellationToken cancellationToken) => GuardAsync("routes cannot be read", async () =>

@@ -1,9 +1,12 @@
 using Npgsql;
 using Switch.Common.Configuration;
 
-namespace Switch.Journal.Postgres;
+namespace Switch.Postgres;
 
-/// <summary>The "postgres" section of the host's configuration: where the database is and how long anything may take.</summary>
+/// <summary>
+/// The "postgres" section of the host's configuration, one for every area (journal projection, routing): where the
+/// database is and how long anything may take.
+/// </summary>
 public sealed class PostgresOptions
 {
     /// <summary>
@@ -22,7 +25,7 @@ public sealed class PostgresOptions
     /// <summary>How long opening a connection may take.</summary>
     public int ConnectTimeoutMs { get; init; } = 5_000;
 
-    /// <summary>How long one statement may run (a projector batch is one COPY plus two statements).</summary>
+    /// <summary>How long one statement may run (a journal projector batch is one COPY plus two statements).</summary>
     public int CommandTimeoutMs { get; init; } = 30_000;
 
     /// <summary>The defaults: the development database.</summary>
@@ -65,6 +68,8 @@ public sealed class PostgresOptions
             MaxPoolSize = PoolConnectionsMax,
             Timeout = SecondsOf(ConnectTimeoutMs),
             CommandTimeout = SecondsOf(CommandTimeoutMs),
+            // A LISTEN connection (routing's reload) must notice a dead server even when idle.
+            KeepAlive = 5,
         };
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }

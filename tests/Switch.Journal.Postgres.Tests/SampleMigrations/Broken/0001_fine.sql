@@ -1,0 +1,1 @@
+CREATE TABLE broken_fine (id integer PRIMARY KEY);

@@ -1,0 +1,1 @@
+CREATE TABLE sample_first (id integer PRIMARY KEY);

@@ -1,0 +1,1 @@
+CREATE TABLE sample_second (id integer PRIMARY KEY);
