@@ -29,7 +29,7 @@ internal static class TestSupport
     }
 
     /// <summary>Binds and validates a network section.</summary>
-    public static NetworkConfig Parse(string json, SpecRegistry? specs = null) => NetworkConfig.FromSection(Section(json), specs ?? Specs);
+    public static NetworkConfig Parse(string json, SpecRegistry? specs = null) => NetworkConfig.FromSection(Section(json), specs ?? Specs, Environment.GetEnvironmentVariable);
 
     /// <summary>Validates options built in code, as the host's section would be.</summary>
     public static void Validate(NetworkConfig config) => config.Validate(Section("{}"), Specs);

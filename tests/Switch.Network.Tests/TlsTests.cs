@@ -283,15 +283,13 @@ public sealed class TlsConfigFileTests : IDisposable
         var server = TestCertificates.Issue(ca, "localhost", server: true);
         var client = TestCertificates.Issue(ca, "switch-client", server: false);
         string password = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
-        string env = $"SWITCH_TEST_PFX_{Guid.NewGuid():N}";
-        Environment.SetEnvironmentVariable(env, password);
         string caPem = Write("ca.pem", System.Text.Encoding.ASCII.GetBytes(ca.ExportCertificatePem()));
         var listenerOptions = TestSupport.ListenerOptions();
         listenerOptions.Tls = new TlsOptions
         {
             Enabled = true,
             CertificatePath = Write("server.pfx", server.Export(X509ContentType.Pkcs12, password)),
-            CertificatePasswordEnv = env,
+            CertificatePassword = password,
             CaCertificatePath = caPem,
             RequireClientCertificate = true,
         };
@@ -301,7 +299,7 @@ public sealed class TlsConfigFileTests : IDisposable
         {
             Enabled = true,
             CertificatePath = Write("client.pfx", client.Export(X509ContentType.Pkcs12, password)),
-            CertificatePasswordEnv = env,
+            CertificatePassword = password,
             CaCertificatePath = caPem,
             TargetHost = "localhost",
         };

@@ -36,7 +36,7 @@ public sealed class HostSettings
         {
             // One line per area: each binds its own section and reports through section.Error.
             var specs = new SpecRegistry();
-            var network = NetworkConfig.FromSection(configuration.Section("network"), specs);
+            var network = NetworkConfig.FromSection(configuration.Section("network"), specs, name => environment[name] as string);
             var security = SecurityOptions.From(configuration.Section("security"));
             return new HostSettings(configuration, specs, network, security);
         }

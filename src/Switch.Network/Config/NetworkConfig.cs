@@ -19,13 +19,25 @@ public sealed class NetworkConfig
     /// <summary>
     /// Binds and validates the host's "network" section; every spec named is resolved through <paramref name="specs"/>
     /// now (the registry the listeners, connectors and pipeline then share). Throws <see cref="ConfigException"/>
-    /// naming the file, the key (<c>network.listeners[0].port</c>) and the problem.
+    /// naming the file, the key (<c>network.listeners[0].port</c>) and the problem. <paramref name="secrets"/> is the
+    /// host's look-up of a named secret (an environment variable): the TLS passwords named by
+    /// <c>certificatePasswordEnv</c> are resolved through it here, so the library itself reads no environment.
     /// </summary>
-    public static NetworkConfig FromSection(ConfigSection section, SpecRegistry specs)
+    public static NetworkConfig FromSection(ConfigSection section, SpecRegistry specs, Func<string, string?> secrets)
     {
         var config = section.Bind<NetworkConfig>();
+        foreach (var tls in TlsSections(config))
+        {
+            if (tls.CertificatePasswordEnv is { } name) tls.CertificatePassword = secrets(name);
+        }
         config.Validate(section, specs);
         return config;
+    }
+
+    private static IEnumerable<TlsOptions> TlsSections(NetworkConfig config)
+    {
+        foreach (var l in config.Listeners ?? []) if (l?.Tls is { } tls) yield return tls;
+        foreach (var c in config.Connectors ?? []) if (c?.Tls is { } tls) yield return tls;
     }
 
     /// <summary>
@@ -195,17 +207,16 @@ public sealed class NetworkConfig
             }
         }
 
-        /// <summary>The PKCS#12 file exists, opens with the password from its environment variable, and holds a private key.</summary>
+        /// <summary>The PKCS#12 file exists, opens with its password (resolved from its variable), and holds a private key.</summary>
         public void Certificate(string at, TlsOptions tls, bool required)
         {
             ExistingFile($"{at}.certificatePath", tls.CertificatePath, required);
             if (tls.CertificatePath is null) return;
-            if (tls.CertificatePasswordEnv is { } env && Environment.GetEnvironmentVariable(env) is null)
+            if (tls.CertificatePasswordEnv is { } env && tls.CertificatePassword is null)
                 Fail($"{at}.certificatePasswordEnv", $"environment variable {env} is not set");
             try
             {
-                using var cert = X509CertificateLoader.LoadPkcs12FromFile(tls.CertificatePath,
-                    tls.CertificatePasswordEnv is null ? null : Environment.GetEnvironmentVariable(tls.CertificatePasswordEnv));
+                using var cert = X509CertificateLoader.LoadPkcs12FromFile(tls.CertificatePath, tls.CertificatePassword);
                 if (!cert.HasPrivateKey) Fail($"{at}.certificatePath", $"'{tls.CertificatePath}' holds no private key");
             }
             catch (CryptographicException ex)

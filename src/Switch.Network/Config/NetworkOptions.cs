@@ -65,6 +65,13 @@ public sealed class TlsOptions
     /// <summary>Name of the environment variable holding the PKCS#12 password (never the password itself).</summary>
     public string? CertificatePasswordEnv { get; set; }
 
+    /// <summary>
+    /// The PKCS#12 password: resolved by the host from <see cref="CertificatePasswordEnv"/> when the section is bound
+    /// (the library reads no environment variables), or set in code; never read from the file.
+    /// </summary>
+    [JsonIgnore]
+    public string? CertificatePassword { get; set; }
+
     /// <summary>PEM file of the CA(s) that the peer's certificate must chain to; the system store when absent.</summary>
     public string? CaCertificatePath { get; set; }
 

@@ -118,8 +118,7 @@ public static class TlsFactory
     private static X509Certificate2 LoadPkcs12(TlsOptions tls)
     {
         string path = tls.CertificatePath ?? throw new ArgumentException("TLS needs a certificate", nameof(tls));
-        string? password = tls.CertificatePasswordEnv is null ? null : Environment.GetEnvironmentVariable(tls.CertificatePasswordEnv);
-        return X509CertificateLoader.LoadPkcs12FromFile(path, password);
+        return X509CertificateLoader.LoadPkcs12FromFile(path, tls.CertificatePassword);
     }
 
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
