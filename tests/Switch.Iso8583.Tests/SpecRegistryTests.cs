@@ -90,9 +90,9 @@ public sealed class SpecRegistryTests : IDisposable
     public void A_spec_file_over_the_limit_is_refused()
     {
         string file = Path.Combine(_dir, "huge.json");
-        using (var stream = File.Create(file)) stream.SetLength(SpecRegistry.SpecFileBytesMax + 1);
+        using (var stream = File.Create(file)) stream.SetLength(MessageSpec.SpecFileBytesMax + 1);
         var ex = Assert.Throws<IsoFormatException>(() => new SpecRegistry().Resolve(file));
-        Assert.Contains($"larger than the limit of {SpecRegistry.SpecFileBytesMax} bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"larger than the limit of {MessageSpec.SpecFileBytesMax} bytes", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,3 @@
-using Switch.Common.IO;
-
 namespace Switch.Iso8583.Spec;
 
 /// <summary>
@@ -9,16 +7,14 @@ namespace Switch.Iso8583.Spec;
 /// </summary>
 public sealed class SpecRegistry
 {
-    /// <summary>Largest spec file read (the built-in specs are about 20 KiB).</summary>
-    public const int SpecFileBytesMax = 4 * 1024 * 1024;
-
     private readonly Dictionary<string, MessageSpec> _specs = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     /// <summary>
     /// The spec named by <paramref name="nameOrPath"/>: a built-in name (<see cref="SpecCatalog.BuiltIn"/>), or a JSON /
-    /// jPOS XML spec file read once, bounded (<see cref="BoundedFile"/>: at most <see cref="SpecFileBytesMax"/> bytes, regular
-    /// files only, so a device or FIFO cannot hang the start), and the same object ever after. Throws
+    /// jPOS XML spec file read once through <see cref="SpecCatalog.Resolve"/> (bounded: at most
+    /// <see cref="MessageSpec.SpecFileBytesMax"/> bytes, regular files only, so a device or FIFO cannot hang the start), and
+    /// the same object ever after. Throws
     /// <see cref="IsoFormatException"/> when the name is unknown or the file is missing, unreadable or invalid.
     /// </summary>
     public MessageSpec Resolve(string nameOrPath)
@@ -34,24 +30,7 @@ public sealed class SpecRegistry
         }
     }
 
-    private static MessageSpec Load(string key)
-    {
-        if (SpecCatalog.BuiltInNames.Contains(key)) return SpecCatalog.BuiltIn(key);
-        byte[] bytes;
-        try
-        {
-            bytes = BoundedFile.ReadAllBytes(key, SpecFileBytesMax);
-        }
-        catch (BoundedFileException ex)
-        {
-            throw new IsoFormatException($"spec '{key}' is neither a built-in ({string.Join(", ", SpecCatalog.BuiltInNames)}) nor a readable spec file: {ex.Problem}");
-        }
-        // The same rule as the catalog's: XML (a jPOS GenericPackager) starts with '<' after optional BOM and whitespace.
-        var text = bytes.AsSpan();
-        if (text.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) text = text[3..];
-        int first = text.IndexOfAnyExcept(" \t\r\n"u8);
-        return first >= 0 && text[first] == (byte)'<' ? JposPackagerImporter.Parse(bytes, key) : SpecJson.Parse(bytes, key);
-    }
+    private static MessageSpec Load(string key) => SpecCatalog.Resolve(key);
 
     /// <summary>True when <paramref name="spec"/> is one of this registry's objects.</summary>
     public bool Contains(MessageSpec spec)
