@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Switch.Common.IO;
 using System.Xml;
 using System.Xml.Schema;
 
@@ -41,15 +42,22 @@ public sealed class SchemaCatalog
     /// <summary>The schemas embedded in this assembly (specs/iso20022/*.xsd at build time), compiled once.</summary>
     public static SchemaCatalog BuiltIn => BuiltInCatalog.Value;
 
-    /// <summary>A catalog of the embedded schemas plus XSD files of a directory (a message or version added without a rebuild).</summary>
+    /// <summary>
+    /// A catalog of the embedded schemas plus XSD files of a directory (a message or version added without a rebuild);
+    /// throws <see cref="BoundedFileException"/> for a file that is too large or not a regular file.
+    /// </summary>
     public static SchemaCatalog WithDirectory(string directory)
     {
-        var extra = Directory.GetFiles(directory, "*.xsd").Order(StringComparer.Ordinal)
-            .Select(f => (f, (Stream)File.OpenRead(f)));
         var embeddedNames = BuiltIn.MessageNames.ToHashSet(StringComparer.Ordinal);
-        var files = extra.Where(e => !embeddedNames.Contains(Path.GetFileNameWithoutExtension(e.f))).ToList();
+        // Read bounded (a FIFO or device named *.xsd is refused, not read forever), and only the ones not embedded.
+        var files = Directory.GetFiles(directory, "*.xsd").Order(StringComparer.Ordinal)
+            .Where(f => !embeddedNames.Contains(Path.GetFileNameWithoutExtension(f)))
+            .Select(f => (f, (Stream)new MemoryStream(BoundedFile.ReadAllBytes(f, SchemaFileBytesMax), writable: false))).ToList();
         return new SchemaCatalog(EmbeddedSchemas().Concat(files));
     }
+
+    /// <summary>Largest XSD file read from a directory (the largest official schema here is under 300 KiB).</summary>
+    public const int SchemaFileBytesMax = 4 * 1024 * 1024;
 
     /// <summary>The compiled set (read-only once built).</summary>
     public XmlSchemaSet Schemas { get; }

@@ -97,6 +97,26 @@ public sealed class KeyStoreTests
 public sealed class KeysCliTests
 {
     [Fact]
+    public void A_components_file_that_is_a_device_or_a_fifo_or_too_large_is_refused_at_once()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, CliRunner.Run(["keys", "init", "--store", dir.Path]).ExitCode);
+        string fifo = Path.Combine(dir.Path, "components.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) mkfifo.WaitForExit();
+        string big = Path.Combine(dir.Path, "big.txt");
+        File.WriteAllText(big, new string('A', 4096));
+        foreach (string file in new[] { "/dev/zero", fifo, big })
+        {
+            // The runner's own timeout fails the test if the FIFO is opened and waited on.
+            var r = CliRunner.Run(["keys", "import", "--store", dir.Path, "--name", "k", "--type", "zpk", "--components-file", file, "--kcv", "7EAD09"]);
+            Assert.Equal(1, r.ExitCode);
+            string line = r.Stderr.Trim();
+            Assert.StartsWith("error: --components-file: ", line, StringComparison.Ordinal);
+            Assert.Contains(file == big ? "larger than the limit" : "not a regular file", line, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Init_import_list_and_remove_work_and_list_never_shows_key_material()
     {
         using var dir = new TempDir();

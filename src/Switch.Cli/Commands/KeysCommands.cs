@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Switch.Common.IO;
 using Switch.Security;
 using Switch.Security.Keys;
 using Switch.Security.Primitives;
@@ -173,10 +174,17 @@ public static class KeysCommands
 
     private static List<byte[]> ReadComponentFile(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new CliException($"--components-file: {path} does not exist");
-        if (info.Length > KeyImport.ComponentsMax * (ComponentCharsMax + 2)) throw new CliException($"--components-file: {path} is too large for key components");
-        var lines = File.ReadAllLines(path).Where(l => l.Trim().Length > 0).ToList();
+        string text;
+        try
+        {
+            // Bounded through a stream: a FIFO or /dev/zero given here must not hang or exhaust memory.
+            text = BoundedFile.ReadAllText(path, KeyImport.ComponentsMax * (ComponentCharsMax + 2));
+        }
+        catch (BoundedFileException ex)
+        {
+            throw new CliException($"--components-file: {ex.Message}");
+        }
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).ToList();
         return [.. lines.Select((l, i) => Hex.Parse(l.Replace(" ", "", StringComparison.Ordinal).Trim(), $"component {i + 1}"))];
     }
 
