@@ -20,7 +20,7 @@ public sealed class HostConfiguration
     public const string OverridePrefix = "SWITCH__";
 
     /// <summary>The sections an area binds; any other top-level key is an error (each area adds its name here).</summary>
-    public static readonly IReadOnlyList<string> SectionNames = ["network", "security", "postgres", "journal", "projector", "routing", "iso20022"];
+    public static readonly IReadOnlyList<string> SectionNames = ["network", "security", "postgres", "journal", "projector", "routing", "iso20022", "core", "admin", "masterData"];
 
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
