@@ -37,6 +37,12 @@ public enum LegKind : byte
     RouteChange = 40,
     /// <summary>A frame or message was rejected before processing (format error).</summary>
     Rejected = 50,
+    /// <summary>
+    /// An operator reset (<c>db seed demo --reset</c>): the account named in <see cref="JournalEvent.AccountId"/> goes back
+    /// to its master data state (balance, holds, daily totals, PIN tries), or, with <see cref="JournalEvent.TerminalId"/>
+    /// and no account, the terminal's duplicate-detection memory is forgotten. State folds restart from it.
+    /// </summary>
+    StateReset = 60,
 }
 
 /// <summary>Helpers over <see cref="LegKind"/>.</summary>
@@ -45,7 +51,7 @@ public static class LegKinds
     /// <summary>Whether <paramref name="value"/> is a defined leg kind (the decoder refuses others).</summary>
     public static bool IsDefined(byte value) => value switch
     {
-        1 or 2 or 3 or 4 or 10 or 11 or 12 or 13 or 14 or 15 or 20 or 30 or 31 or 32 or 33 or 40 or 50 => true,
+        1 or 2 or 3 or 4 or 10 or 11 or 12 or 13 or 14 or 15 or 20 or 30 or 31 or 32 or 33 or 40 or 50 or 60 => true,
         _ => false,
     };
 }

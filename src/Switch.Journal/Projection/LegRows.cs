@@ -28,6 +28,7 @@ public static class LegRows
         LegKind.BalanceCredit => "balance_credit",
         LegKind.RouteChange => "route_change",
         LegKind.Rejected => "rejected",
+        LegKind.StateReset => "state_reset",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a leg kind"),
     };
 
