@@ -1,0 +1,27 @@
+namespace Switch.Core.Pipeline;
+
+/// <summary>
+/// One step of the transaction manager (jPOS's TransactionParticipant): <see cref="PrepareAsync"/> in order, then —
+/// once the journal append decided the outcome — <see cref="Commit"/> (durable) or <see cref="Abort"/> (not) on every
+/// participant that prepared, in the same order. A deciding participant stops the deciding phase by setting DE39.
+/// </summary>
+public interface IParticipant
+{
+    /// <summary>Short name for logs (e.g. "parse", "mac-verify").</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// False for a deciding participant (skipped once DE39 is decided), true for one that runs for every transaction
+    /// (response, journal, MAC generation).
+    /// </summary>
+    bool Always { get; }
+
+    /// <summary>Does the step's work; may decide DE39 with <see cref="TransactionContext.Decide"/>.</summary>
+    ValueTask PrepareAsync(TransactionContext context, CancellationToken ct);
+
+    /// <summary>The transaction's events are durable.</summary>
+    void Commit(TransactionContext context);
+
+    /// <summary>The transaction's events are not durable (the append failed, or a later step threw).</summary>
+    void Abort(TransactionContext context);
+}
