@@ -52,12 +52,13 @@ public sealed class ParseParticipant(PanProtector protector, ILogger log) : IPar
         if (terminalId is not null) context.Terminal = context.MasterData.Terminal(terminalId.TrimEnd());
         TransactionKind kind = KindOf(mti, m.GetString(3));
         if (kind == TransactionKind.Unknown && !ServedMti(mti)) return Decline(context, ResponseCode.InvalidTransaction, $"MTI {mti} is not served");
+        string? pan = m.GetString(2);
+        bool panWellFormed = pan is { Length: >= PanDigitsMin and <= PanDigitsMax } && !pan.AsSpan().ContainsAnyExceptInRange('0', '9');
+        // Protected first, so that even a format error is journaled with the masked PAN, its hash and its cryptogram.
+        if (panWellFormed) Protect(context, pan!);
         if (Missing(m, mti) is int missing) return Decline(context, ResponseCode.FormatError, $"required field {missing} is missing");
         string processingCode = m.GetString(3)!;
-        string pan = m.GetString(2)!;
-        if (pan.Length is < PanDigitsMin or > PanDigitsMax || pan.AsSpan().ContainsAnyExceptInRange('0', '9'))
-            return Decline(context, ResponseCode.FormatError, $"DE2 has {pan.Length} characters; expected {PanDigitsMin} to {PanDigitsMax} digits");
-        Protect(context, pan);
+        if (!panWellFormed) return Decline(context, ResponseCode.FormatError, $"DE2 has {pan!.Length} characters; expected {PanDigitsMin} to {PanDigitsMax} digits");
         if (kind == TransactionKind.Unknown) return Decline(context, ResponseCode.InvalidTransaction, $"processing code {processingCode[..2]} is not served with MTI {mti}");
         long amount = 0;
         if (m.Has(4) && !m.TryGetInt64(4, out amount)) return Decline(context, ResponseCode.FormatError, "DE4 is not an amount");
@@ -65,7 +66,7 @@ public sealed class ParseParticipant(PanProtector protector, ILogger log) : IPar
         if (m.GetString(49) is { } ccy && !TryCurrency(ccy, out currency)) return Decline(context, ResponseCode.FormatError, "DE49 is not a numeric currency code");
         string? track2 = m.GetString(35);
         string expiry = m.GetString(14) ?? "";
-        if (track2 is not null && !TryTrack2(track2, pan, ref expiry, out string? trackProblem)) return Decline(context, ResponseCode.FormatError, trackProblem!);
+        if (track2 is not null && !TryTrack2(track2, pan!, ref expiry, out string? trackProblem)) return Decline(context, ResponseCode.FormatError, trackProblem!);
         OriginalData? original = null;
         if (m.GetString(90) is { } de90 && (original = OriginalData.Parse(de90)) is null) return Decline(context, ResponseCode.FormatError, "DE90 is not 42 digits");
         long? replacement = null;
@@ -81,7 +82,7 @@ public sealed class ParseParticipant(PanProtector protector, ILogger log) : IPar
             DeadlineTicks = context.DeadlineTicks,
             Mti = mti,
             Kind = kind,
-            Pan = pan,
+            Pan = pan!,
             ProcessingCode = processingCode,
             AmountMinor = amount,
             CurrencyNumeric = currency,
@@ -103,7 +104,7 @@ public sealed class ParseParticipant(PanProtector protector, ILogger log) : IPar
             ReplacementAmountMinor = replacement,
         };
         if (amount == 0 && kind != TransactionKind.BalanceInquiry) return Decline(context, ResponseCode.InvalidAmount, "amount 0");
-        if (!RouteRules.LuhnValid(pan)) return Decline(context, ResponseCode.InvalidCardNumber, "the PAN fails the Luhn check");
+        if (!RouteRules.LuhnValid(pan!)) return Decline(context, ResponseCode.InvalidCardNumber, "the PAN fails the Luhn check");
         return null;
     }
 
