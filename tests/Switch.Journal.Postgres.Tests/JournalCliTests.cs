@@ -50,7 +50,7 @@ public sealed class JournalCliTests : IAsyncLifetime
 
         Assert.Equal(0, first.ExitCode);
         string[] lines = first.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.EndsWith(": migrating journal (schema_migrations), then routing (routing_schema_migrations)", lines[0]);
+        Assert.EndsWith(": migrating journal (schema_migrations), then routing (routing_schema_migrations), then masterdata (masterdata_schema_migrations)", lines[0]);
         Assert.Equal("journal: applied 0001_journal", lines[1]);
         Assert.EndsWith(": journal now at schema version 1", lines[2]);
         Assert.Equal("routing: applied 0001_routes", lines[3]);

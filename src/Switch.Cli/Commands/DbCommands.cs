@@ -1,25 +1,30 @@
 using System.CommandLine;
 using Npgsql;
+using Switch.Core.MasterData.Postgres;
 using Switch.Journal.Projection;
 using Switch.Postgres;
 using Switch.Routing.Postgres;
 
 namespace Switch.Cli.Commands;
 
-/// <summary><c>switch db migrate</c>: applies the schema migrations the build carries (journal, then routing) to the configured database.</summary>
+/// <summary>
+/// <c>switch db migrate</c>: applies the schema migrations the build carries (journal, routing, master data) to the
+/// configured database; <c>switch db seed demo</c> writes the demo data set (<see cref="DbSeedCommand"/>).
+/// </summary>
 public static class DbCommands
 {
     /// <summary>
-    /// Every area's migrator in the order <c>db migrate</c> applies them: the journal projection, then routing. Each
-    /// keeps its own migrations table and lock, so the order only fixes what the output shows first.
+    /// Every area's migrator in the order <c>db migrate</c> applies them: the journal projection, routing, master data.
+    /// Each keeps its own migrations table and lock, so the order only fixes what the output shows first.
     /// </summary>
-    internal static IReadOnlyList<SchemaMigrator> Areas { get; } = [ProjectionHost.Schema, RouteStore.Schema];
+    internal static IReadOnlyList<SchemaMigrator> Areas { get; } = [ProjectionHost.Schema, RouteStore.Schema, MasterDataStore.Schema];
 
     /// <summary>Builds the <c>db</c> verb group.</summary>
     public static Command Create()
     {
         var group = new Command("db", "Database operations on the configured Postgres.");
         group.Subcommands.Add(Migrate());
+        group.Subcommands.Add(DbSeedCommand.Create());
         return group;
     }
 
@@ -27,7 +32,7 @@ public static class DbCommands
     {
         var config = JournalSettings.ConfigOption();
         var cmd = new Command("migrate",
-            "Apply the journal's, then routing's, schema migrations not yet applied (each in its own transaction; safe to run twice or concurrently).") { config };
+            "Apply the journal's, routing's and the master data's schema migrations not yet applied (each in its own transaction; safe to run twice or concurrently).") { config };
         cmd.SetAction(r =>
         {
             var settings = JournalSettings.Load(r.GetValue(config));
