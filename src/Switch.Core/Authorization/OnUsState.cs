@@ -76,8 +76,8 @@ internal sealed class OnUsState(int reversalEntriesMax, TimeSpan reversalWindow)
     /// <summary>Accounts with state.</summary>
     public IReadOnlyDictionary<string, AccountState> Accounts => _accounts;
 
-    /// <summary>Entries in the reversal index.</summary>
-    public int ReversalEntries => _byTransaction.Count;
+    /// <summary>The reversal index's entries.</summary>
+    public IEnumerable<ReversalEntry> ReversalEntries => _byTransaction.Values;
 
     /// <summary>The account's state (created empty: opening balance, nothing held).</summary>
     public AccountState Account(string accountId)
@@ -114,7 +114,7 @@ internal sealed class OnUsState(int reversalEntriesMax, TimeSpan reversalWindow)
             case LegKind.BalanceCredit: account.Net += amount; break;
         }
         if (d.Day != 0) AddDaily(account, d.Day, d.DailyDelta * sign);
-        if (d.HasPin && !e.PanHash.IsEmpty) SetTries(account, Convert.ToHexStringLower(e.PanHash.Span), sign > 0 ? d.PinAfter : d.PinBefore);
+        if (d.HasPin && !e.PanHash.IsEmpty) FoldTries(account, Convert.ToHexStringLower(e.PanHash.Span), d, sign);
         if (d.Key is not null)
         {
             if (sign > 0) Index(e, d);
@@ -140,6 +140,14 @@ internal sealed class OnUsState(int reversalEntriesMax, TimeSpan reversalWindow)
             account.Day = day;
             account.Daily = delta;
         }
+    }
+
+    private static void FoldTries(AccountState account, string panHashHex, in EffectDetail d, int sign)
+    {
+        // The journal says the count after the event. An undo puts the count before back only if nothing moved it
+        // since; otherwise a later journaled count stands, as a replay of the journal alone would leave it.
+        if (sign > 0) SetTries(account, panHashHex, d.PinAfter);
+        else if (account.TriesOf(panHashHex) == d.PinAfter) SetTries(account, panHashHex, d.PinBefore);
     }
 
     private static void SetTries(AccountState account, string panHashHex, int tries)
