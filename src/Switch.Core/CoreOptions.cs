@@ -25,6 +25,18 @@ public sealed class CoreOptions
     /// <summary>Account partitions (each owned by one writer); 0 means one per processor.</summary>
     public int Partitions { get; init; }
 
+    /// <summary>Most requests waiting in one partition's queue of the on-us authorizer; past it a request is answered 96 at once.</summary>
+    public int PartitionQueueMax { get; init; } = 10_000;
+
+    /// <summary>How long an on-us approval can be reversed or completed (its entry in the reversal index).</summary>
+    public int ReversalWindowMs { get; init; } = 86_400_000;
+
+    /// <summary>Most on-us approvals kept in the reversal index (all partitions; oldest forgotten first past it).</summary>
+    public int ReversalEntriesMax { get; init; } = 1_000_000;
+
+    /// <summary>Key store name of the switch's own zone PIN key: DUKPT PIN blocks of on-us cards are translated to it for the PVV verify (none: such PINs are answered 96).</summary>
+    public string? DukptPinKeyRef { get; init; }
+
     /// <summary>First store-and-forward repeat (0421) of an unanswered reversal or advice.</summary>
     public int SafFirstRetryMs { get; init; } = 10_000;
 
@@ -52,6 +64,10 @@ public sealed class CoreOptions
         Require(section, "transactionTimeoutMs", TransactionTimeoutMs, 100, 120_000);
         Require(section, "inFlightMax", InFlightMax, 1, 1_000_000);
         Require(section, "partitions", Partitions, 0, 1024);
+        Require(section, "partitionQueueMax", PartitionQueueMax, 1, 1_000_000);
+        Require(section, "reversalWindowMs", ReversalWindowMs, 60_000, int.MaxValue);
+        Require(section, "reversalEntriesMax", ReversalEntriesMax, 1_000, 100_000_000);
+        if (DukptPinKeyRef is { Length: 0 }) throw section.Error("dukptPinKeyRef", "is empty; leave it out or name a zone PIN key in the key store");
         Require(section, "safFirstRetryMs", SafFirstRetryMs, 100, 3_600_000);
         Require(section, "safRetryMaxMs", SafRetryMaxMs, SafFirstRetryMs, 86_400_000);
         Require(section, "safEntriesMax", SafEntriesMax, 1, 10_000_000);
