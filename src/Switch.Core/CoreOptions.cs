@@ -46,6 +46,15 @@ public sealed class CoreOptions
     /// <summary>Most entries in the store-and-forward queue of one endpoint; past it stand-in declines (91).</summary>
     public int SafEntriesMax { get; init; } = 100_000;
 
+    /// <summary>Unanswered issuer legs in a row that open a connector's breaker (its transactions then go to the failover or stand-in at once).</summary>
+    public int IssuerBreakerFailuresMax { get; init; } = 5;
+
+    /// <summary>How long an open issuer breaker stays open before one leg is let through to probe.</summary>
+    public int IssuerBreakerOpenMs { get; init; } = 30_000;
+
+    /// <summary>Most recent remote transactions remembered for matching terminals' reversals (oldest forgotten first; a reversal of a forgotten one gets 25).</summary>
+    public int RemoteTransactionsMax { get; init; } = 200_000;
+
     /// <summary>Binds and validates the section.</summary>
     public static CoreOptions FromSection(ConfigSection section)
     {
@@ -71,6 +80,9 @@ public sealed class CoreOptions
         Require(section, "safFirstRetryMs", SafFirstRetryMs, 100, 3_600_000);
         Require(section, "safRetryMaxMs", SafRetryMaxMs, SafFirstRetryMs, 86_400_000);
         Require(section, "safEntriesMax", SafEntriesMax, 1, 10_000_000);
+        Require(section, "issuerBreakerFailuresMax", IssuerBreakerFailuresMax, 1, 1_000);
+        Require(section, "issuerBreakerOpenMs", IssuerBreakerOpenMs, 100, 3_600_000);
+        Require(section, "remoteTransactionsMax", RemoteTransactionsMax, 1_000, 10_000_000);
     }
 
     private static void Require(ConfigSection section, string key, int value, int min, int max)

@@ -1,0 +1,43 @@
+using System.Text;
+
+namespace Switch.Core.StoreAndForward;
+
+/// <summary>
+/// The issuer gateway's short key=value text in <see cref="Switch.Journal.Events.JournalEvent.Detail"/> (pairs joined
+/// by ';', values without ';' or '='), at most 255 UTF-8 bytes: what a restart needs to rebuild the store-and-forward
+/// queue and the index of remote transactions. Never card data beyond what the event's own fields hold.
+/// </summary>
+internal static class EventDetail
+{
+    /// <summary>The journal's limit on Detail.</summary>
+    public const int BytesMax = 255;
+
+    /// <summary>Joins the pairs whose value is not null or empty; throws when the text would pass <see cref="BytesMax"/>.</summary>
+    public static string Format(params (string Key, string? Value)[] pairs)
+    {
+        var text = new StringBuilder(128);
+        foreach (var (key, value) in pairs)
+        {
+            if (string.IsNullOrEmpty(value)) continue;
+            if (value.AsSpan().IndexOfAny(';', '=') >= 0) throw new ArgumentException($"detail value of {key} holds ';' or '='", nameof(pairs));
+            if (text.Length > 0) text.Append(';');
+            text.Append(key).Append('=').Append(value);
+        }
+        string result = text.ToString();
+        if (Encoding.UTF8.GetByteCount(result) > BytesMax) throw new ArgumentException($"detail is longer than {BytesMax} bytes", nameof(pairs));
+        return result;
+    }
+
+    /// <summary>The value of <paramref name="key"/> in <paramref name="detail"/>, or null.</summary>
+    public static string? Get(string? detail, string key)
+    {
+        if (string.IsNullOrEmpty(detail)) return null;
+        foreach (var range in detail.AsSpan().Split(';'))
+        {
+            var pair = detail.AsSpan(range);
+            int eq = pair.IndexOf('=');
+            if (eq > 0 && pair[..eq].SequenceEqual(key)) return pair[(eq + 1)..].ToString();
+        }
+        return null;
+    }
+}
