@@ -58,6 +58,9 @@ public sealed class IsoListener : IAsyncDisposable
     /// <summary>The bound address (with the real port when 0 was configured).</summary>
     public IPEndPoint LocalEndPoint => _localEndPoint ?? throw new InvalidOperationException("not started");
 
+    /// <summary>True from a successful <see cref="Start"/> until shutdown begins (readiness reads it).</summary>
+    public bool IsListening => _socket is not null && !_stopAccepting.IsCancellationRequested;
+
     /// <summary>Connections being served now.</summary>
     public int ConnectionCount => Volatile.Read(ref _open);
 
