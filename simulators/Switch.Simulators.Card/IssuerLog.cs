@@ -32,7 +32,40 @@ public sealed record IssuerLogEntry(
     string? PinCheck,
     string Behaviour,
     string? Answer,
-    string MaskedJson);
+    string MaskedJson)
+{
+    /// <summary>The entry as one JSON line, the message as a nested object (everything in it already masked).</summary>
+    public string ToJsonLine()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("sequence", Sequence);
+            w.WriteString("receivedAt", ReceivedAt);
+            Optional(w, "mti", Mti);
+            Optional(w, "pan", MaskedPan);
+            Optional(w, "processingCode", ProcessingCode);
+            if (AmountMinor is long amount) w.WriteNumber("amountMinor", amount);
+            Optional(w, "stan", Stan);
+            Optional(w, "terminalId", TerminalId);
+            Optional(w, "acquirerId", AcquirerId);
+            Optional(w, "originalData", OriginalData);
+            Optional(w, "pinCheck", PinCheck);
+            w.WriteString("behaviour", Behaviour);
+            Optional(w, "answer", Answer);
+            w.WritePropertyName("message");
+            w.WriteRawValue(MaskedJson);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void Optional(System.Text.Json.Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is not null) w.WriteString(name, value);
+    }
+}
 
 /// <summary>The bounded in-memory log of received messages (oldest dropped first); thread-safe.</summary>
 public sealed class IssuerLog(int entriesMax)

@@ -98,6 +98,15 @@ public sealed class IssuerSimulator : IAsyncDisposable
     /// <summary>The received-message log (masked).</summary>
     public IssuerLog Log { get; }
 
+    /// <summary>Raised for each received message once it is logged (masked); a handler must not block.</summary>
+    public event Action<IssuerLogEntry>? Received;
+
+    private void Record(IssuerLogEntry entry)
+    {
+        Log.Add(entry);
+        Received?.Invoke(entry);
+    }
+
     /// <summary>The bound address (the real port when 0 was asked for).</summary>
     public IPEndPoint EndPoint => (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("the issuer simulator is not started");
 
@@ -239,13 +248,13 @@ public sealed class IssuerSimulator : IAsyncDisposable
         try
         {
             var decision = await DecideAsync(request).ConfigureAwait(false);
-            Log.Add(Entry(sequence, receivedAt, request, decision));
+            Record(Entry(sequence, receivedAt, request, decision));
             await ActAsync(conn, header, decision).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IsoFormatException or SecurityInputException)
         {
             // A request whose fields do not fit an answer (a value the spec refuses): logged, answered 30 when possible.
-            Log.Add(Entry(sequence, receivedAt, request, new Decision(null, Misbehaviour.None, 0, null) { Note = ex.Message }));
+            Record(Entry(sequence, receivedAt, request, new Decision(null, Misbehaviour.None, 0, null) { Note = ex.Message }));
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -266,7 +275,7 @@ public sealed class IssuerSimulator : IAsyncDisposable
             answer = _spec.NewMessage(Mti.ResponseOf(mti)).Set(39, ResponseCode.FormatError);
         }
         _spec.TryDecode(bytes, out var partialForLog, out _);
-        Log.Add(new IssuerLogEntry(sequence, at, mti, null, null, null, partialForLog.GetString(11), null, null, null, null, "none",
+        Record(new IssuerLogEntry(sequence, at, mti, null, null, null, partialForLog.GetString(11), null, null, null, null, "none",
             answer is null ? null : ResponseCode.FormatError, $"{{\"error\":{System.Text.Json.JsonSerializer.Serialize(error.Message)}}}"));
         if (answer is not null && !_stop.IsCancellationRequested)
         {
