@@ -11,7 +11,7 @@ namespace Switch.Simulators.Card;
 /// letter (A–F on-us, R the remote issuer's), or a profile JSON file. <see cref="ToString"/> is masked.
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record CardProfile(string Pan, string Expiry, string ServiceCode, string? Track2, string? Pin)
+public sealed record CardProfile(string Pan, string Expiry, string ServiceCode, string? Track2 = null, string? Pin = null)
 {
     /// <summary>Largest profile file read.</summary>
     public const int FileBytesMax = 64 * 1024;

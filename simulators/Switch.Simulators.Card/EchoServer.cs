@@ -96,8 +96,8 @@ public sealed class EchoServer : IAsyncDisposable
             {
                 byte[]? message = await conn.ReadMessageAsync(header, _stop.Token).ConfigureAwait(false);
                 if (message is null) break;
-                await conn.WriteMessageAsync(header, message, _stop.Token).ConfigureAwait(false);
                 Interlocked.Increment(ref _frames);
+                await conn.WriteMessageAsync(header, message, _stop.Token).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException or FrameFormatException)
