@@ -15,6 +15,9 @@ public static class SimCommands
     {
         var group = new Command("sim", "Simulators for development and certification testing.");
         group.Subcommands.Add(HsmSimCommand.Create());
+        group.Subcommands.Add(IssuerSimCommand.Create());
+        group.Subcommands.Add(PosSimCommand.Create());
+        group.Subcommands.Add(EchoSimCommand.Create());
         return group;
     }
 }
