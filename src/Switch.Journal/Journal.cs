@@ -31,12 +31,12 @@ public sealed class Journal : IJournal, IJournalReader, IDisposable
     private long _positionsWrittenAt;
     private int _disposed;
 
-    private Journal(JournalOptions options, ISpoolStorage storage, ILogger log, Action<Exception> fatal)
+    private Journal(JournalOptions options, ISpoolStorage storage, ILogger log, Action<Exception> fatal, long sequenceFloor)
     {
         _options = options;
         _storage = storage;
         _log = log;
-        _spool = new SpoolWriter(storage, options.Spool, options.NodeId, log, fatal, syncOnDemand: options.KafkaMode);
+        _spool = new SpoolWriter(storage, options.Spool, options.NodeId, log, fatal, syncOnDemand: options.KafkaMode, sequenceFloor);
         (long forwarded, long projected) = ReadPositions();
         _projectedThrough = projected;
         if (options.Kafka.IsMock)
@@ -57,9 +57,41 @@ public sealed class Journal : IJournal, IJournalReader, IDisposable
     }
 
     /// <summary>Opens the journal: recovers the spool, starts (or connects to) Kafka and the forwarder.</summary>
+    /// <param name="options">The journal section.</param>
+    /// <param name="log">Where the journal logs.</param>
+    /// <param name="storage">The spool's file system (tests inject faults); the real one by default.</param>
     /// <param name="fatal">Called on an fsync or write error; the default ends the process (PANIC semantics, see docs/journal.md).</param>
-    public static Journal Open(JournalOptions options, ILogger log, ISpoolStorage? storage = null, Action<Exception>? fatal = null) =>
-        new(options, storage ?? FileSpoolStorage.Instance, log, fatal ?? (ex => Environment.FailFast("journal: spool fsync or write failed; restart recovers from the last good record", ex)));
+    /// <param name="sequenceFloor">New sequences start above it (the highest sequence of this node the projection holds), so a removed state directory can never make event ids repeat.</param>
+    public static Journal Open(JournalOptions options, ILogger log, ISpoolStorage? storage = null, Action<Exception>? fatal = null, long sequenceFloor = 0) =>
+        new(options, storage ?? FileSpoolStorage.Instance, log, fatal ?? (ex => Environment.FailFast("journal: spool fsync or write failed; restart recovers from the last good record", ex)), sequenceFloor);
+
+    /// <summary>The spool's file system (the runtime's projected-position reader follows the same files).</summary>
+    internal ISpoolStorage Storage => _storage;
+
+    /// <summary>The node whose events this journal writes.</summary>
+    public uint NodeId => _options.NodeId;
+
+    /// <summary>
+    /// Holds back segment deletion until the result is disposed (a replay reading the spool must not lose a segment under
+    /// its feet). Holds nest.
+    /// </summary>
+    public IDisposable HoldRetention()
+    {
+        Interlocked.Increment(ref _retentionHolds);
+        return new RetentionHold(this);
+    }
+
+    private int _retentionHolds;
+
+    private sealed class RetentionHold(Journal journal) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) Interlocked.Decrement(ref journal._retentionHolds);
+        }
+    }
 
     /// <summary>The Kafka bootstrap servers in use (the mock cluster's, when configured "mock").</summary>
     public string BootstrapServers { get; }
@@ -122,18 +154,36 @@ public sealed class Journal : IJournal, IJournalReader, IDisposable
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<JournalRecord> ReadAsync(long fromSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <remarks>Records that already left the spool come from Kafka (read to the end, deduplicated, sorted); the journal runtime reads them from Postgres instead.</remarks>
+    public IAsyncEnumerable<JournalRecord> ReadAsync(long fromSequence, CancellationToken cancellationToken) =>
+        ReadAsync(fromSequence, FromKafkaAsync, cancellationToken);
+
+    /// <summary>
+    /// This node's records from <paramref name="fromSequence"/> in sequence order, up to what is durable when the call
+    /// starts: those below the spool's first segment from <paramref name="older"/> (given the range, first..through), the
+    /// rest from the spool. Retention is held while the enumeration runs, so the two ranges meet without a gap.
+    /// </summary>
+    public async IAsyncEnumerable<JournalRecord> ReadAsync(
+        long fromSequence, Func<long, long, CancellationToken, IAsyncEnumerable<JournalRecord>> older,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using IDisposable hold = HoldRetention();
+        // A deletion already past its check finishes under the lock; after it, no segment leaves while the hold lasts.
+        lock (_maintenanceGate) { }
         SegmentInfo[] segments = _spool.Segments();
         long through = _spool.DurableThrough;
         long firstInSpool = segments.Length > 0 ? segments[0].FirstSequence : through + 1;
+        long next = fromSequence;
         if (fromSequence < firstInSpool)
         {
-            // Older records left the spool (forwarded, projected, retained): they come from Kafka.
-            foreach (JournalRecord r in await Task.Run(() => FromKafka(fromSequence, firstInSpool - 1, cancellationToken), cancellationToken))
+            await foreach (JournalRecord r in older(fromSequence, firstInSpool - 1, cancellationToken).ConfigureAwait(false))
+            {
+                if (r.Id.Sequence < next) continue; // a copy, or out of order: each sequence once, ascending
+                next = r.Id.Sequence + 1;
                 yield return r;
+            }
         }
-        foreach (JournalRecord r in SpoolReplay.Read(_storage, segments, Math.Max(fromSequence, firstInSpool), through))
+        foreach (JournalRecord r in SpoolReplay.Read(_storage, segments, Math.Max(next, firstInSpool), through))
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return r;
@@ -179,6 +229,12 @@ public sealed class Journal : IJournal, IJournalReader, IDisposable
         await _spool.WaitDurableAsync(last).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    private async IAsyncEnumerable<JournalRecord> FromKafkaAsync(long from, long through, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (JournalRecord r in await Task.Run(() => FromKafka(from, through, cancellationToken), cancellationToken).ConfigureAwait(false))
+            yield return r;
+    }
+
     private List<JournalRecord> FromKafka(long from, long through, CancellationToken cancellationToken)
     {
         var seen = new HashSet<long>();
@@ -197,7 +253,7 @@ public sealed class Journal : IJournal, IJournalReader, IDisposable
             _spool.SetSpoolFull(_spool.TotalBytes > _options.Spool.SpoolBytesMax);
             long acked = _forwarder.AckedThrough;
             long safe = _options.Spool.DeleteRequiresProjection ? Math.Min(acked, ProjectedThrough) : acked;
-            _spool.DeleteThrough(safe, DateTime.UtcNow);
+            if (Volatile.Read(ref _retentionHolds) == 0) _spool.DeleteThrough(safe, DateTime.UtcNow);
             // At most once a second: a stale position only causes resends (deduplicated), a write costs three fsyncs.
             if (acked != _positionsWritten && Environment.TickCount64 - _positionsWrittenAt >= 1000) TryWritePositions();
         }

@@ -77,4 +77,46 @@ public sealed class LegRowsTests
         Assert.True(LegRows.TryDecode(record, out var row, out _));
         Assert.Equal((source.Id, "response_out", "00", true), (row!.EventId, row.Leg, row.ResponseCode, row.FinalResponse));
     }
+
+    [Fact]
+    public void A_row_becomes_its_event_again_every_field_and_every_kind_state_reset_included()
+    {
+        foreach (var kind in Enum.GetValues<LegKind>())
+        {
+            var source = RuntimeEvents.Transaction("txn-rt", 35)[1];
+            var e = new JournalEvent
+            {
+                Kind = kind, TransactionId = source.TransactionId, TimeUtc = source.TimeUtc, LatencyUs = source.LatencyUs, Mti = source.Mti,
+                ProcessingCode = source.ProcessingCode, PanMasked = source.PanMasked, PanHash = source.PanHash, PanEncrypted = source.PanEncrypted,
+                AmountMinor = source.AmountMinor, CurrencyNumeric = source.CurrencyNumeric, Stan = source.Stan, Rrn = source.Rrn,
+                TerminalId = source.TerminalId, MerchantId = source.MerchantId, AcquirerId = source.AcquirerId, Route = source.Route,
+                Destination = source.Destination, ResponseCode = source.ResponseCode, ApprovalCode = source.ApprovalCode,
+                AccountId = source.AccountId, Detail = source.Detail,
+            };
+            var back = LegRows.ToRecord(LegRows.From(new JournalRecord(new EventId(4, 77), e)));
+
+            Assert.Equal(new EventId(4, 77), back.Id);
+            RuntimeEvents.AssertSame(e, back.Event);
+        }
+        Assert.Equal("state_reset", LegRows.From(Record(LegKind.StateReset, "")).Leg);
+    }
+
+    [Fact]
+    public void An_empty_event_survives_the_round_trip_with_empty_fields_and_a_currency_above_999_keeps_its_number()
+    {
+        var empty = new JournalEvent { Kind = LegKind.RouteChange, TransactionId = "t", TimeUtc = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) };
+        RuntimeEvents.AssertSame(empty, LegRows.ToRecord(LegRows.From(new JournalRecord(new EventId(1, 1), empty))).Event);
+
+        var row = LegRows.From(Record(LegKind.RequestIn, "0100", currency: 1_234));
+        Assert.Equal((null, 1_234), (row.Currency, row.CurrencyNumeric));
+        Assert.Equal(1_234, LegRows.ToRecord(row).Event.CurrencyNumeric);
+    }
+
+    [Fact]
+    public void A_row_whose_leg_is_no_kind_is_refused_by_name()
+    {
+        var row = LegRows.From(Record(LegKind.RequestIn, "0100")) with { Leg = "teleport" };
+
+        Assert.Contains("\"teleport\" is not a leg kind", Assert.Throws<FormatException>(() => LegRows.ToRecord(row)).Message);
+    }
 }

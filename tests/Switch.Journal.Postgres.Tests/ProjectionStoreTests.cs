@@ -141,4 +141,22 @@ public sealed class ProjectionStoreTests : IAsyncLifetime
 
     private Task<string> TranlogAsync(string txn) =>
         _db.ScalarAsync<string>($"SELECT concat_ws('|', state, coalesce(final_response, ''), reversal_status, leg_count) FROM tranlog WHERE txn_id = '{txn}'");
+
+    [Fact]
+    public async Task Legs_read_back_from_journal_leg_become_the_events_that_were_projected_in_sequence_order()
+    {
+        var events = Enumerable.Range(0, 30).SelectMany(i => RuntimeEvents.Transaction($"txn-rb-{i}", i)).ToList();
+        var records = events.Select((e, i) => new Switch.Journal.Events.JournalRecord(new Switch.Journal.Events.EventId(9, 1_000 + i * 3), e)).ToList();
+        var legs = records.Select((r, i) => new ProjectedLeg(Switch.Journal.Projection.LegRows.From(r), Topic, 0, i)).Reverse().ToList();
+        await _store.WriteAsync(legs, [], [Range(0, 0, legs.Count)], CancellationToken.None);
+
+        var back = new List<Switch.Journal.Events.JournalRecord>();
+        await foreach (var row in _store.ReadLegsAsync(9, 1_003, long.MaxValue, pageRows: 7, CancellationToken.None))
+            back.Add(Switch.Journal.Projection.LegRows.ToRecord(row));
+
+        Assert.Equal(records.Skip(1).Select(r => r.Id), back.Select(r => r.Id));
+        for (int i = 0; i < back.Count; i++) RuntimeEvents.AssertSame(records[i + 1].Event, back[i].Event);
+        Assert.Equal(1_000 + 59 * 3, await _store.HighestSequenceAsync(9, CancellationToken.None));
+        Assert.Equal([1_003L, 1_006L], await _store.StoredSequencesAsync(9, 1_001, 1_008, CancellationToken.None));
+    }
 }

@@ -101,6 +101,13 @@ public sealed class KafkaForwarder : IDisposable
     /// <summary>Completes when Kafka has acknowledged every record through <paramref name="sequence"/>.</summary>
     public Task WaitAckedAsync(long sequence) => _acked.WaitAsync(sequence);
 
+    /// <summary>
+    /// When set, the highest sequence the forwarder may send. The journal runtime uses it on librdkafka's mock cluster,
+    /// whose partitions keep only their newest 5 MiB: sending far ahead of the projection would let the mock drop
+    /// records before the projector read them. Null: no bound.
+    /// </summary>
+    public Func<long>? SendLimit { get; set; }
+
     /// <summary>Tells the forwarder the spool has new records (it also polls).</summary>
     public void Notify()
     {
@@ -176,6 +183,7 @@ public sealed class KafkaForwarder : IDisposable
     {
         long limit = _forwardWritten ? _spool.WrittenThrough : _spool.DurableThrough;
         TrackLag(limit);
+        if (SendLimit is { } cap) limit = Math.Min(limit, cap());
         int sent = 0;
         while (sent < 10_000 && !_rewind && !_fatal && _window.Count < _options.InFlightMax && _cursor.TryRead(limit))
         {

@@ -18,7 +18,11 @@ public enum ReversalProgress : short
 /// <summary>
 /// One leg event as the projection stores it: masked PAN, keyed PAN hash and PAN encrypted under a data key; never a
 /// clear PAN, track data, PIN block or CVV. <see cref="FinalResponse"/> marks the leg whose DE39 is the answer the
-/// acquirer got; <see cref="Reversal"/> is what this leg says about the transaction's reversal.
+/// acquirer got; <see cref="Reversal"/> is what this leg says about the transaction's reversal. The trailing fields
+/// (migration 0002) hold the rest of the event, so a row becomes its <see cref="JournalEvent"/> again
+/// (<see cref="Projection.LegRows.ToRecord"/>) for the state rebuild: <see cref="TimeTicks"/> is the 100-ns remainder the
+/// microsecond timestamp drops, <see cref="CurrencyNumeric"/> the currency as the event has it (<see cref="Currency"/> is
+/// its three-digit text, null above 999).
 /// </summary>
 public sealed record JournalLegRow(
     EventId EventId,
@@ -37,7 +41,17 @@ public sealed record JournalLegRow(
     string? AcquirerId,
     string? ResponseCode,
     bool FinalResponse,
-    ReversalProgress Reversal);
+    ReversalProgress Reversal,
+    string? ProcessingCode = null,
+    string? MerchantId = null,
+    string? Route = null,
+    string? Destination = null,
+    string? ApprovalCode = null,
+    string? AccountId = null,
+    string? Detail = null,
+    long LatencyUs = 0,
+    int CurrencyNumeric = 0,
+    short TimeTicks = 0);
 
 /// <summary>A leg and the Kafka record it came from.</summary>
 public readonly record struct ProjectedLeg(JournalLegRow Row, string Topic, int Partition, long Offset);

@@ -40,6 +40,81 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
         return offsets;
     }
 
+    /// <summary>
+    /// The legs of node <paramref name="node"/> with <paramref name="fromSequence"/> ≤ sequence ≤ <paramref name="throughSequence"/>,
+    /// in sequence order, read in pages of <paramref name="pageRows"/> (each page its own short statement).
+    /// </summary>
+    public async IAsyncEnumerable<JournalLegRow> ReadLegsAsync(uint node, long fromSequence, long throughSequence, int pageRows,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long next = fromSequence;
+        while (next <= throughSequence)
+        {
+            var page = new List<JournalLegRow>(Math.Min(pageRows, 4096));
+            await using (var command = dataSource.CreateCommand($"SELECT {LegColumns} FROM journal_leg WHERE event_node = $1 AND event_seq >= $2 AND event_seq <= $3 ORDER BY event_seq LIMIT $4"))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = (long)node });
+                command.Parameters.Add(new NpgsqlParameter { Value = next });
+                command.Parameters.Add(new NpgsqlParameter { Value = throughSequence });
+                command.Parameters.Add(new NpgsqlParameter { Value = (long)pageRows });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) page.Add(ReadLeg(reader));
+            }
+            foreach (var row in page) yield return row;
+            if (page.Count < pageRows) yield break;
+            next = page[^1].EventId.Sequence + 1;
+        }
+    }
+
+    /// <summary>The sequences of node <paramref name="node"/> stored in [<paramref name="fromSequence"/>, <paramref name="throughSequence"/>], ascending.</summary>
+    public async Task<List<long>> StoredSequencesAsync(uint node, long fromSequence, long throughSequence, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT event_seq FROM journal_leg WHERE event_node = $1 AND event_seq >= $2 AND event_seq <= $3 ORDER BY event_seq");
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)node });
+        command.Parameters.Add(new NpgsqlParameter { Value = fromSequence });
+        command.Parameters.Add(new NpgsqlParameter { Value = throughSequence });
+        var stored = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) stored.Add(reader.GetInt64(0));
+        return stored;
+    }
+
+    /// <summary>The highest sequence of node <paramref name="node"/> in journal_leg (0 when none).</summary>
+    public async Task<long> HighestSequenceAsync(uint node, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT coalesce(max(event_seq), 0) FROM journal_leg WHERE event_node = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)node });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Forgets the group's stored offsets on <paramref name="topic"/> (a new, empty mock cluster: its offsets start again at 0).</summary>
+    public async Task<int> ForgetOffsetsAsync(string topic, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM projection_offset WHERE consumer_group = $1 AND topic = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = ConsumerGroup });
+        command.Parameters.Add(new NpgsqlParameter { Value = topic });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private const string LegColumns = """
+        event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, pan_hash, pan_encrypted, amount_minor, currency, stan, rrn,
+        terminal_id, acquirer_id, response_code, final_response, reversal_rank, processing_code, merchant_id, route, destination,
+        approval_code, account_id, detail, latency_us, currency_numeric, event_time_ticks
+        """;
+
+    private static JournalLegRow ReadLeg(NpgsqlDataReader r)
+    {
+        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        byte[]? Bytes(int i) => r.IsDBNull(i) ? null : r.GetFieldValue<byte[]>(i);
+        return new JournalLegRow(
+            new Events.EventId((uint)r.GetInt64(0), r.GetInt64(1)), r.GetString(2), r.GetString(3),
+            new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(4), DateTimeKind.Utc)), r.GetString(5), Text(6), Bytes(7), Bytes(8),
+            r.IsDBNull(9) ? null : r.GetInt64(9), Text(10)?.TrimEnd(), Text(11), Text(12), Text(13), Text(14), Text(15), r.GetBoolean(16),
+            (ReversalProgress)r.GetInt16(17), Text(18), Text(19), Text(20), Text(21), Text(22), Text(23), Text(24),
+            r.IsDBNull(25) ? 0 : r.GetInt64(25), r.IsDBNull(26) ? 0 : r.GetInt32(26), r.IsDBNull(27) ? (short)0 : r.GetInt16(27));
+    }
+
     /// <summary>Writes the batch in one transaction; returns <see cref="BatchOutcome.FencedOut"/> (nothing written) when a range was already passed.</summary>
     public async Task<BatchOutcome> WriteAsync(
         IReadOnlyList<ProjectedLeg> legs, IReadOnlyList<ProjectedReject> rejects, IReadOnlyList<PartitionRange> ranges,
@@ -157,6 +232,16 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
             copy.Write(leg.Offset, NpgsqlDbType.Bigint);
             copy.Write(row.FinalResponse, NpgsqlDbType.Boolean);
             copy.Write((short)row.Reversal, NpgsqlDbType.Smallint);
+            WriteNullable(copy, row.ProcessingCode, NpgsqlDbType.Text);
+            WriteNullable(copy, row.MerchantId, NpgsqlDbType.Text);
+            WriteNullable(copy, row.Route, NpgsqlDbType.Text);
+            WriteNullable(copy, row.Destination, NpgsqlDbType.Text);
+            WriteNullable(copy, row.ApprovalCode, NpgsqlDbType.Text);
+            WriteNullable(copy, row.AccountId, NpgsqlDbType.Text);
+            WriteNullable(copy, row.Detail, NpgsqlDbType.Text);
+            copy.Write(row.LatencyUs, NpgsqlDbType.Bigint);
+            copy.Write(row.CurrencyNumeric, NpgsqlDbType.Integer);
+            copy.Write(row.TimeTicks, NpgsqlDbType.Smallint);
         }
         await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -190,13 +275,16 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
             event_node bigint, event_seq bigint, txn_id text, leg text, event_time timestamptz, mti text, pan_masked text, pan_last4 text,
             pan_hash bytea, pan_encrypted bytea, amount_minor bigint, currency text, stan text, rrn text, terminal_id text,
             acquirer_id text, response_code text, source_topic text, source_partition integer, source_offset bigint,
-            final_response boolean, reversal_rank smallint) ON COMMIT DELETE ROWS
+            final_response boolean, reversal_rank smallint, processing_code text, merchant_id text, route text, destination text,
+            approval_code text, account_id text, detail text, latency_us bigint, currency_numeric integer, event_time_ticks smallint)
+            ON COMMIT DELETE ROWS
         """;
 
     private const string CopySql = """
         COPY journal_leg_stage (event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
             amount_minor, currency, stan, rrn, terminal_id, acquirer_id, response_code, source_topic, source_partition,
-            source_offset, final_response, reversal_rank) FROM STDIN (FORMAT BINARY)
+            source_offset, final_response, reversal_rank, processing_code, merchant_id, route, destination, approval_code, account_id,
+            detail, latency_us, currency_numeric, event_time_ticks) FROM STDIN (FORMAT BINARY)
         """;
 
     // One statement: the legs not yet stored go into journal_leg; only those (RETURNING) change the tranlog. The state
@@ -208,10 +296,12 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
         WITH ins AS (
             INSERT INTO journal_leg (event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
                 amount_minor, currency, stan, rrn, terminal_id, acquirer_id, response_code, final_response, reversal_rank,
-                source_topic, source_partition, source_offset)
+                source_topic, source_partition, source_offset, processing_code, merchant_id, route, destination, approval_code,
+                account_id, detail, latency_us, currency_numeric, event_time_ticks)
             SELECT event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
                 amount_minor, currency, stan, rrn, terminal_id, acquirer_id, response_code, final_response, reversal_rank,
-                source_topic, source_partition, source_offset
+                source_topic, source_partition, source_offset, processing_code, merchant_id, route, destination, approval_code,
+                account_id, detail, latency_us, currency_numeric, event_time_ticks
             FROM journal_leg_stage
             ON CONFLICT (event_node, event_seq) DO NOTHING
             RETURNING txn_id, leg, event_time, mti, pan_masked, amount_minor, currency, stan, rrn, terminal_id, response_code,

@@ -26,6 +26,12 @@ public sealed class ProjectorOptions
     /// <summary>Longest wait between two attempts while Postgres is unreachable.</summary>
     public int RetryBackoffMaxMs { get; init; } = 5_000;
 
+    /// <summary>
+    /// Whether <c>switch run</c> runs the projector in its own process (true, the default). false: projectors run apart
+    /// (<c>switch service projector</c>); the switch still reads the projection's position from Postgres for retention.
+    /// </summary>
+    public bool InProcess { get; init; } = true;
+
     /// <summary>Binds and validates the section.</summary>
     public static ProjectorOptions FromSection(ConfigSection section)
     {

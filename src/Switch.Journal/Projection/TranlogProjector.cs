@@ -208,6 +208,8 @@ public sealed class TranlogProjector : IAsyncDisposable
         if (!_positions.TryGetValue(tp, out long position)) return; // not (or no longer) ours
         // No stored offset: the partition is read from its beginning, which is wherever its first record is.
         if (position < 0) _positions[tp] = offset;
+        // Below what this batch expects next (a reset to the log start re-delivers): already stored or already batched.
+        else if (offset < (_batch.Next.TryGetValue(tp, out long expected) ? expected : position)) return;
         if (_decoder(record, out var row, out string reason) && row is not null)
             _batch.Legs.Add(new ProjectedLeg(row, tp.Topic, tp.Partition.Value, offset));
         else

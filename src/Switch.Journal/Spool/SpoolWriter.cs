@@ -60,7 +60,8 @@ public sealed class SpoolWriter : IDisposable
 
     /// <summary>Recovers the spool in <see cref="SpoolOptions.Directory"/> (truncating a torn tail) and starts the writer thread.</summary>
     /// <remarks>With <paramref name="syncOnDemand"/> (kafka mode) a group is not fsynced unless an appender asks (<see cref="WaitDurableAsync"/>) or 50 ms passed.</remarks>
-    public SpoolWriter(ISpoolStorage storage, SpoolOptions options, uint nodeId, ILogger log, Action<Exception> fatal, bool syncOnDemand = false)
+    /// <remarks><paramref name="sequenceFloor"/>: sequences start above it even when the spool is empty (the projection already holds events of this node up to it, e.g. after the state directory was removed).</remarks>
+    public SpoolWriter(ISpoolStorage storage, SpoolOptions options, uint nodeId, ILogger log, Action<Exception> fatal, bool syncOnDemand = false, long sequenceFloor = 0)
     {
         _syncOnDemand = syncOnDemand;
         _storage = storage;
@@ -74,7 +75,7 @@ public sealed class SpoolWriter : IDisposable
         _segments = recovered.Segments;
         _totalBytes = _segments.Sum(s => s.Bytes);
         long fence = ReadFence();
-        _nextSequence = Math.Max(recovered.LastSequence, fence) + 1;
+        _nextSequence = Math.Max(Math.Max(recovered.LastSequence, fence), sequenceFloor) + 1;
         ReserveFence(_nextSequence + FenceBlock);
         if (_segments.Count == 0) StartSegment(_nextSequence);
         else
