@@ -3,6 +3,7 @@ using Switch.Core.Authorization;
 using Switch.Core.Issuers;
 using Switch.Core.Keys;
 using Switch.Core.Metrics;
+using Switch.Core.MasterData.Postgres;
 using Switch.Core.Pipeline;
 using Switch.Core.Time;
 using Switch.Journal;

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Serilog;
 using Switch.Core.Hosting;
+using Switch.Core.MasterData.Postgres;
 using Switch.Core.Metrics;
 using Switch.Core.Time;
 using Switch.Iso8583.Message;

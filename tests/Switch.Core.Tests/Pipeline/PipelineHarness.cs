@@ -4,6 +4,7 @@ using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 using Switch.Core.Hosting;
+using Switch.Core.MasterData.Postgres;
 using Switch.Core.MasterData;
 using Switch.Core.Pipeline;
 using Switch.Iso8583.Message;
