@@ -11,7 +11,11 @@ using Switch.Network.Management;
 
 namespace Switch.Cli.Commands;
 
-/// <summary><c>switch run [--config F] [--check]</c>: starts the listeners and connectors of the configuration until Ctrl-C or SIGTERM.</summary>
+/// <summary>
+/// <c>switch run [--config F] [--check]</c>: with a "core" section, the payment switch (<see cref="SwitchHost"/>:
+/// pipeline, master data, routes, journal, admin endpoint); without one, a network front end that answers 08xx and
+/// declines card requests 91. Runs until Ctrl-C or SIGTERM, then shuts down gracefully.
+/// </summary>
 public static class RunCommand
 {
     /// <summary>Where the configuration is looked for when --config is not given.</summary>
@@ -32,7 +36,9 @@ public static class RunCommand
                 Console.Out.WriteLine($"{path}: OK ({settings.Summary()})");
                 return 0;
             }
-            return RunAsync(settings.Network, settings.Specs).GetAwaiter().GetResult();
+            return settings.Core is null
+                ? RunAsync(settings.Network, settings.Specs).GetAwaiter().GetResult()
+                : RunSwitchAsync(settings).GetAwaiter().GetResult();
         });
         return cmd;
     }
@@ -49,15 +55,62 @@ public static class RunCommand
         }
     }
 
-    private static async Task<int> RunAsync(NetworkConfig network, SpecRegistry specs)
+    private static Serilog.Core.Logger CreateLog()
     {
         // Socket completions stay on the thread pool (the runtime's default): with the session running
         // straight in the receive completion, inline completions cost more CPU per round trip at every
         // shape measured (docs/benchmarks.md, Network).
-        using var log = new LoggerConfiguration().MinimumLevel.Information()
+        var log = new LoggerConfiguration().MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture)
             .CreateLogger();
         Log.Logger = log;
+        return log;
+    }
+
+    /// <summary>The payment switch until a signal; a start-up problem is one error line (exit 1).</summary>
+    private static async Task<int> RunSwitchAsync(HostSettings settings)
+    {
+        using var log = CreateLog();
+        using var stop = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Shutdown(ctx, stop));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => Shutdown(ctx, stop));
+        SwitchHost host;
+        try
+        {
+            host = await SwitchHost.StartAsync(settings, log, stop.Token).ConfigureAwait(false);
+        }
+        catch (HostStartException ex)
+        {
+            throw new CliException($"cannot start: {ex.Message}");
+        }
+        catch (ConfigException ex)
+        {
+            throw new CliException(settings.Configuration.Attribute(ex).Message);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            log.Information("Stopped before the start completed");
+            return 0;
+        }
+        log.Information("Switch running: {Listeners} listeners, {Connectors} connectors, admin {Admin}; Ctrl-C to stop", host.Listeners.Count,
+            settings.Network.Connectors.Count, host.Admin is null ? "off" : $"{settings.Admin.Bind}:{host.Admin.Port}");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            log.Information("Shutting down");
+        }
+        await host.DisposeAsync().ConfigureAwait(false);
+        log.Information("Stopped");
+        return 0;
+    }
+
+    private static async Task<int> RunAsync(NetworkConfig network, SpecRegistry specs)
+    {
+        using var log = CreateLog();
         using var stop = new CancellationTokenSource();
         // Ctrl-C and SIGTERM (systemd stop) both mean a graceful shutdown, not an abrupt exit.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Shutdown(ctx, stop));

@@ -1,6 +1,13 @@
+using Switch.Admin;
 using Switch.Common.Configuration;
+using Switch.Core;
+using Switch.Core.MasterData.Postgres;
 using Switch.Iso8583.Spec;
+using Switch.Journal;
+using Switch.Journal.Projection;
 using Switch.Network.Config;
+using Switch.Postgres;
+using Switch.Routing;
 using Switch.Security.Configuration;
 
 namespace Switch.Cli.Hosting;
@@ -28,6 +35,30 @@ public sealed class HostSettings
     /// <summary>Listeners and connectors.</summary>
     public NetworkConfig Network { get; }
 
+    /// <summary>
+    /// The "core" section: present means `switch run` is the payment switch (pipeline, master data, journal, admin);
+    /// absent means a network front end only (08xx answered, card requests declined 91), as before issue 17.
+    /// </summary>
+    public CoreOptions? Core { get; private init; }
+
+    /// <summary>The admin endpoint.</summary>
+    public AdminOptions Admin { get; private init; } = AdminOptions.Default;
+
+    /// <summary>The database.</summary>
+    public PostgresOptions Postgres { get; private init; } = PostgresOptions.Development;
+
+    /// <summary>The journal.</summary>
+    public JournalOptions Journal { get; private init; } = new();
+
+    /// <summary>The Postgres projection's consumer.</summary>
+    public ProjectorOptions Projector { get; private init; } = new();
+
+    /// <summary>Route store limits and reload.</summary>
+    public RoutingOptions Routing { get; private init; } = new();
+
+    /// <summary>Master data limits and reload.</summary>
+    public MasterDataOptions MasterData { get; private init; } = new();
+
     /// <summary>Loads <paramref name="path"/> with the process's overrides and binds every section; throws <see cref="ConfigException"/>.</summary>
     public static HostSettings Load(string path, System.Collections.IDictionary environment)
     {
@@ -38,7 +69,16 @@ public sealed class HostSettings
             var specs = new SpecRegistry();
             var network = NetworkConfig.FromSection(configuration.Section("network"), specs, name => environment[name] as string);
             var security = SecurityOptions.From(configuration.Section("security"));
-            return new HostSettings(configuration, specs, network, security);
+            return new HostSettings(configuration, specs, network, security)
+            {
+                Core = configuration.Contains("core") ? CoreOptions.FromSection(configuration.Section("core")) : null,
+                Admin = configuration.Contains("admin") ? AdminOptions.FromSection(configuration.Section("admin")) : AdminOptions.Default,
+                Postgres = configuration.Contains("postgres") ? PostgresOptions.FromSection(configuration.Section("postgres")) : PostgresOptions.Development,
+                Journal = configuration.Contains("journal") ? JournalOptions.Bind(configuration.Section("journal")) : new JournalOptions(),
+                Projector = configuration.Contains("projector") ? ProjectorOptions.FromSection(configuration.Section("projector")) : new ProjectorOptions(),
+                Routing = configuration.Contains("routing") ? RoutingOptions.FromSection(configuration.Section("routing")) : new RoutingOptions(),
+                MasterData = configuration.Contains("masterData") ? MasterDataOptions.FromSection(configuration.Section("masterData")) : new MasterDataOptions(),
+            };
         }
         catch (ConfigException ex)
         {
@@ -47,5 +87,7 @@ public sealed class HostSettings
     }
 
     /// <summary>A one-line summary of what the configuration holds, for --check.</summary>
-    public string Summary() => $"network: {Network.Listeners.Count} listeners, {Network.Connectors.Count} connectors; security: {Security.Backend}";
+    public string Summary() =>
+        $"network: {Network.Listeners.Count} listeners, {Network.Connectors.Count} connectors; security: {Security.Backend}; "
+        + (Core is { } core ? $"core: institution {core.InstitutionId}; admin: {(Admin.Enabled ? $"{Admin.Bind}:{Admin.Port}" : "off")}" : "core: none (network management only)");
 }
