@@ -47,6 +47,12 @@ public sealed class MasterDataStore(NpgsqlDataSource dataSource, string describe
 
     private const int OperatorCharsMax = 64;
 
+    /// <summary>
+    /// Bound on one bulk statement (the COPY and the upsert of up to a million rows), which can outlast
+    /// postgres.commandTimeoutMs on a loaded machine; the caller's cancellation token bounds the whole change too.
+    /// </summary>
+    private const int BulkTimeoutSeconds = 900;
+
     /// <summary>Applies the schema migrations; an edited applied migration or a newer database is a <see cref="MasterDataException"/>.</summary>
     public Task MigrateAsync(CancellationToken cancellationToken) => Guard.RunAsync(describe, "master data change refused", async () =>
     {
@@ -174,6 +180,7 @@ public sealed class MasterDataStore(NpgsqlDataSource dataSource, string describe
         ulong rows;
         await using (var writer = await connection.BeginBinaryImportAsync("COPY md_account_in (account_id, currency, opening_balance_minor) FROM STDIN (FORMAT BINARY)", ct).ConfigureAwait(false))
         {
+            writer.Timeout = TimeSpan.FromSeconds(BulkTimeoutSeconds);
             foreach (var a in accounts)
             {
                 await writer.StartRowAsync(ct).ConfigureAwait(false);
@@ -204,6 +211,7 @@ public sealed class MasterDataStore(NpgsqlDataSource dataSource, string describe
                 per_txn_limit_minor, daily_limit_minor) FROM STDIN (FORMAT BINARY)
             """, ct).ConfigureAwait(false))
         {
+            writer.Timeout = TimeSpan.FromSeconds(BulkTimeoutSeconds);
             await foreach (var row in cards.WithCancellation(ct).ConfigureAwait(false))
             {
                 CardRecord c = row.Card;
@@ -247,7 +255,7 @@ public sealed class MasterDataStore(NpgsqlDataSource dataSource, string describe
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params object[] values)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = BulkTimeoutSeconds };
         foreach (object v in values) command.Parameters.Add(v as NpgsqlParameter ?? new NpgsqlParameter { Value = v });
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
