@@ -2,6 +2,10 @@ using Switch.Core.Authorization;
 using Switch.Core.MasterData;
 using Switch.Core.Transactions;
 using Switch.Security;
+using Switch.Security.Backends;
+using Switch.Security.Backends.Software;
+using Switch.Security.Keys;
+using Switch.Security.Pin;
 
 namespace Switch.Core.Tests.Authorization;
 
@@ -74,5 +78,38 @@ public sealed class OnUsSecurityFailureTests
         var request = f.Request(txn);
         var decision = await f.Authorizer.AuthorizeAsync(new OnUsRequest { Transaction = dukpt, Terminal = terminal, MasterData = request.MasterData, PanHashHex = request.PanHashHex }, TestTimeout.Token);
         Assert.Equal("96", decision.ResponseCode);
+    }
+
+    [Fact]
+    public async Task A_DUKPT_PIN_is_translated_to_the_switch_zone_PIN_key_and_verified_by_PVV()
+    {
+        await using var f = await OnUsFixture.CreateAsync(new CoreOptions { Partitions = 2, DukptPinKeyRef = "demo-zpk-issuer-sim" });
+        // ANSI X9.24-1 example BDK (TEST KEY) and its first KSN.
+        var bdk = await f.Module.ImportClearKeyAsync(KeyType.Bdk, KeyAlgorithm.Tdes, Convert.FromHexString("0123456789ABCDEFFEDCBA9876543210"), TestTimeout.Token);
+        f.Keys.Add("test-bdk", bdk);
+        byte[] ksn = Convert.FromHexString("FFFF9876543210E00001");
+        var derived = await f.Module.DeriveDukptTdesAsync(bdk, ksn, TestTimeout.Token);
+        var terminal = new TerminalProfile("TERM0010", "MERCHANT0000001", null, null, false, "test-bdk", 53);
+        var card = DemoDataSet.Card('A');
+        foreach (var (pin, code) in new[] { (card.Pin, "00"), ("4321", "55") })
+        {
+            var clear = new byte[8];
+            PinBlock.Encode(PinBlockFormat.Iso0, pin, card.Pan, clear);
+            var engine = new SoftwareCipherEngine();
+            using var pinKey = engine.Import(KeyAlgorithm.Tdes, derived.PinKey);
+            var block = new byte[8];
+            engine.EncryptEcb(pinKey, KeyPart.Whole, clear, block);
+            var txn = f.Txn('A', TransactionKind.Purchase, 100, pin: "");
+            var dukpt = new CardTransaction
+            {
+                TransactionId = txn.TransactionId, Mti = txn.Mti, Kind = txn.Kind, Pan = txn.Pan, ProcessingCode = txn.ProcessingCode,
+                AmountMinor = 100, CurrencyNumeric = txn.CurrencyNumeric, Stan = txn.Stan, Expiry = txn.Expiry, Track2 = txn.Track2,
+                TerminalId = "TERM0010", PinBlock = block, Ksn = ksn,
+            };
+            var request = f.Request(txn);
+            var decision = await f.Authorizer.AuthorizeAsync(new OnUsRequest { Transaction = dukpt, Terminal = terminal, MasterData = request.MasterData, PanHashHex = request.PanHashHex }, TestTimeout.Token);
+            Assert.Equal(code, decision.ResponseCode);
+            f.Authorizer.Commit(decision);
+        }
     }
 }
