@@ -132,7 +132,7 @@ internal static class OnUsRules
         }
         if (txn.AmountMinor <= 0) return ("13", false);
         string key = OwnKey(txn);
-        if (state.Find(key) is { AccountId: var owner } && owner == input.Account.AccountId) return ("00", true); // a repeat: recorded once
+        if (state.Find(key, input.NowUtc) is { AccountId: var owner } && owner == input.Account.AccountId) return ("00", true); // a repeat: recorded once
         var kind = financial ? LegKind.BalanceDebit : LegKind.BalanceHold;
         effects.Add(Effect(input, kind, txn.AmountMinor, EffectDetail.None with { Day = DayOf(input.NowUtc), DailyDelta = txn.AmountMinor, Key = key }));
         return ("00", true);
@@ -168,7 +168,7 @@ internal static class OnUsRules
     {
         var original = input.Transaction.Original;
         if (original is null) return null;
-        var entry = state.Find(Key(original.Mti, original.Stan, original.TransmissionDateTime, original.AcquirerId, input.Transaction.TerminalId));
+        var entry = state.Find(Key(original.Mti, original.Stan, original.TransmissionDateTime, original.AcquirerId, input.Transaction.TerminalId), input.NowUtc);
         // The original must be on the same account (another card's DE90 never moves this one).
         return entry is not null && entry.AccountId == input.Account.AccountId ? entry : null;
     }

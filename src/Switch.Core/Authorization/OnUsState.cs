@@ -90,8 +90,9 @@ internal sealed class OnUsState(int reversalEntriesMax, TimeSpan reversalWindow)
         return state;
     }
 
-    /// <summary>The approval indexed under <paramref name="key"/>, if still in the window.</summary>
-    public ReversalEntry? Find(string key) => _byKey.GetValueOrDefault(key);
+    /// <summary>The approval indexed under <paramref name="key"/>, if still in the window at <paramref name="nowUtc"/>.</summary>
+    public ReversalEntry? Find(string key, DateTime nowUtc) =>
+        _byKey.TryGetValue(key, out var entry) && entry.TimeUtc >= nowUtc - reversalWindow ? entry : null;
 
     /// <summary>The account goes back to its master data state; its approvals leave the reversal index.</summary>
     public void Reset(string accountId)
