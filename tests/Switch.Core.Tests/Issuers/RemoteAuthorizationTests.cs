@@ -72,3 +72,42 @@ public sealed class RemoteAuthorizationTests
         Assert.Single(bed.Issuer.Received, r => r.Mti == "0100");
     }
 }
+
+/// <summary>What the gateway answers when the leg cannot be built or the answer cannot be read.</summary>
+public sealed class IssuerLegFailureTests
+{
+    [Fact]
+    public async Task An_issuer_answer_without_a_response_code_is_answered_96_and_reversed()
+    {
+        await using var bed = await IssuerTestbed.StartAsync();
+        bed.Issuer.Mode = IssuerMode.NoResponseCode;
+        var decision = await bed.RunAsync(bed.Purchase(1_000).Request);
+        Assert.Equal(ResponseCode.SystemMalfunction, decision.ResponseCode);
+        Assert.Equal([LegKind.RequestOut, LegKind.ResponseIn, LegKind.ReversalQueued], decision.Events.Select(e => e.Kind));
+        await IssuerTestbed.WaitUntilAsync(() => bed.Issuer.Saf.Count == 1 && bed.Gateway.StoreAndForward.Depth(IssuerTestbed.Connector) == 0,
+            TimeSpan.FromSeconds(20), "the reversal delivered");
+    }
+
+    [Fact]
+    public async Task A_pin_that_cannot_be_translated_is_never_sent()
+    {
+        await using var bed = await IssuerTestbed.StartAsync();
+        var (request, _) = bed.Purchase(1_000, pin: DemoDataSet.All.RemoteCard.Pin);
+        var noKey = new Switch.Core.Issuers.IssuerRequest
+        {
+            Transaction = request.Transaction, TerminalRequest = request.TerminalRequest, Route = request.Route, MasterData = request.MasterData,
+            Terminal = request.Terminal with { TpkRef = "no-such-key" },
+        };
+        var decision = await bed.RunAsync(noKey);
+        Assert.Equal(ResponseCode.SystemMalfunction, decision.ResponseCode);
+        Assert.Empty(decision.Events);
+
+        var noProfile = new Switch.Core.Issuers.IssuerRequest
+        {
+            Transaction = request.Transaction, TerminalRequest = request.TerminalRequest, Route = request.Route, Terminal = request.Terminal,
+            MasterData = new MasterDataSnapshot(DemoDataSet.Terminals, [], [], [], []),
+        };
+        Assert.Equal(ResponseCode.SystemMalfunction, (await bed.RunAsync(noProfile)).ResponseCode);
+        Assert.Empty(bed.Issuer.Received);
+    }
+}

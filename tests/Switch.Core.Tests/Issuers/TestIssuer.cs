@@ -21,6 +21,8 @@ internal enum IssuerMode
     Drop,
     /// <summary>Approve after <see cref="TestIssuer.LateBy"/>, past the switch's timeout (F8).</summary>
     Late,
+    /// <summary>Answer without DE39.</summary>
+    NoResponseCode,
 }
 
 /// <summary>What the issuer received (never the PIN block or the PAN themselves).</summary>
@@ -68,6 +70,8 @@ internal sealed class TestIssuer(ISecurityModule security, FileKeyStore store) :
             case IssuerMode.Late:
                 await Task.Delay(LateBy, CancellationToken.None);
                 return Approve(request);
+            case IssuerMode.NoResponseCode:
+                return request.CreateResponse("0" + (char)(mti[1]) + "10", [3, 4, 7, 11, 32, 37, 41]);
             case IssuerMode.Decline:
                 return MessageTypes.Respond(request, ResponseCode.DoNotHonour);
             default:
