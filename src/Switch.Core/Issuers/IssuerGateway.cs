@@ -387,6 +387,7 @@ public sealed class IssuerGateway : IIssuerGateway, IAsyncDisposable
             if (pending.Entries.Count > 0)
             {
                 entry.Attempts = 1;
+                entry.RecordedAttempts = 1;
                 events.Add(entry.ToDeliveryEvent(answered: false, attempt: 0, _clock.UtcNow));
             }
             return decision;

@@ -65,7 +65,7 @@ internal sealed class RemoteIndex(int entriesMax)
     public static string KeyOf(string terminalId, string stan, string transmissionDateTime, string acquirerId) =>
         string.Join('|', Clean(terminalId), Clean(stan), Clean(transmissionDateTime), Clean(acquirerId.TrimStart('0')));
 
-    private static string Clean(string text) => text.AsSpan().IndexOfAny(';', '=') < 0 ? text : text.Replace(';', '_').Replace('=', '_');
+    private static string Clean(string text) => text.AsSpan().IndexOfAny(";=/") < 0 ? text : text.Replace(';', '_').Replace('=', '_').Replace('/', '_');
 
     /// <summary>The entry for <paramref name="key"/>, if remembered.</summary>
     public RemoteEntry? Find(string key) => _entries.GetValueOrDefault(key);

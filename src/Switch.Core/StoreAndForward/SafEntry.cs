@@ -90,6 +90,9 @@ public sealed class SafEntry
     /// <summary>Transmissions so far (journaled before each one: a restart repeats as 0421, never sends 0420 twice).</summary>
     public int Attempts { get; internal set; }
 
+    /// <summary>Transmissions on record (one ahead of <see cref="Attempts"/> while a recorded one could not leave yet).</summary>
+    internal int RecordedAttempts { get; set; }
+
     /// <summary>Monotonic ticks before which it is not sent again.</summary>
     internal long DueTicks { get; set; }
 

@@ -24,6 +24,9 @@ public sealed class StoreAndForwardQueues : IAsyncDisposable
     // How often a loop looks at its connector's state while it has nothing due (the connector raises no event).
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
+    // A transmission the connector refused without sending (a key blocked for its late window, a full table) is retried after this.
+    private static readonly TimeSpan LocalRefusalRetry = TimeSpan.FromMilliseconds(200);
+
     private readonly CoreOptions _options;
     private readonly IReadOnlyDictionary<string, IsoConnector> _connectors;
     private readonly Dictionary<string, SafQueue> _queues;
@@ -85,7 +88,7 @@ public sealed class StoreAndForwardQueues : IAsyncDisposable
                 Recover(e);
                 break;
             case LegKind.ReversalSent or LegKind.AdviceSent:
-                if (_recovered.TryGetValue((KindOf(e.Kind), e.TransactionId), out var sent)) sent.Attempts++;
+                if (_recovered.TryGetValue((KindOf(e.Kind), e.TransactionId), out var sent)) sent.RecordedAttempts = ++sent.Attempts;
                 break;
             case LegKind.ReversalAnswered or LegKind.AdviceAnswered:
                 if (_recovered.Remove((KindOf(e.Kind), e.TransactionId), out var answered)) _queues[answered.Endpoint].Remove(answered);
@@ -197,20 +200,33 @@ public sealed class StoreAndForwardQueues : IAsyncDisposable
     {
         int attempt = head.Attempts;
         // On record before it leaves: after a crash the next transmission is a repeat, never a second first one.
-        if (!await TryAppendAsync(head.ToDeliveryEvent(answered: false, attempt, _clock.UtcNow), stop).ConfigureAwait(false))
+        if (head.RecordedAttempts <= attempt)
         {
-            head.DueTicks = _clock.DeadlineAfter(TimeSpan.FromMilliseconds(_options.SafFirstRetryMs));
-            return false;
+            if (!await TryAppendAsync(head.ToDeliveryEvent(answered: false, attempt, _clock.UtcNow), stop).ConfigureAwait(false))
+            {
+                head.DueTicks = _clock.DeadlineAfter(TimeSpan.FromMilliseconds(_options.SafFirstRetryMs));
+                return false;
+            }
+            head.RecordedAttempts = attempt + 1;
         }
-        head.Attempts = attempt + 1;
         IsoMessage message = SafMessages.Build(head, attempt, connector.Spec, _options.InstitutionId, _pans);
         var result = await connector.SendAsync(message, null, stop).ConfigureAwait(false);
         if (result.IsAnswered)
         {
+            head.Attempts = attempt + 1;
             head.AnswerCode = result.Response!.GetString(39);
             head.Answered = true;
             return true;
         }
+        if (result.Status is not (MuxStatus.TimedOut or MuxStatus.SendFailed))
+        {
+            // Refused before it left (its key is still blocked by the previous timeout, the table is full, the link
+            // just dropped): the same recorded transmission is tried again shortly.
+            head.DueTicks = _clock.DeadlineAfter(LocalRefusalRetry);
+            _log.Debug("Store-and-forward: {Entry} not sent yet ({Status}); trying again", head, result.Status);
+            return false;
+        }
+        head.Attempts = attempt + 1;
         if (head.Answered) return true; // its late answer arrived meanwhile
         var delay = Backoff(head.Attempts);
         head.DueTicks = _clock.DeadlineAfter(delay);
