@@ -79,8 +79,17 @@ public sealed class AdminServer : IAsyncDisposable
         }
         if (_app is not null) throw new InvalidOperationException("admin endpoint already started");
         var app = Build();
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A bind failure (port in use, address not local) leaves nothing behind; the caller may start again.
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         _app = app;
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _port = BoundPort(app);
         _log.Information("Admin endpoint on http://{Bind}:{Port} (/health/live, /health/ready, /metrics)", _options.Bind, _port);
     }

@@ -129,5 +129,32 @@ public sealed class HttpSurfaceTests
         var options = new AdminOptions { Port = first.Server.Port };
         await using var second = new AdminServer(options, [], new Metrics.PrometheusCoreMetrics(), TestLog.Logger);
         await Assert.ThrowsAnyAsync<IOException>(() => second.StartAsync(CancellationToken.None));
+        Assert.False(second.IsRunning);
+        int port = first.Server.Port;
+        await first.DisposeAsync();
+        // The failed start left nothing behind: the same server starts once the port is free.
+        await second.StartAsync(CancellationToken.None);
+        Assert.Equal(port, second.Port);
+    }
+
+    [Fact]
+    public async Task A_client_that_never_finishes_its_headers_is_disconnected()
+    {
+        await using var host = await AdminHost.StartAsync();
+        using var socket = await OpenPartialAsync(host.Server.Port);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        using var cts = new CancellationTokenSource(AdminHost.Timeout);
+        var buffer = new byte[1024];
+        int n;
+        try
+        {
+            // Kestrel answers 408 (or just closes) once the header timeout passed; then the socket reads 0.
+            while ((n = await socket.ReceiveAsync(buffer, cts.Token)) > 0) { }
+        }
+        catch (SocketException)
+        {
+            // A reset is a disconnection too.
+        }
+        Assert.InRange(sw.ElapsedMilliseconds, 3_000, 15_000);
     }
 }

@@ -111,6 +111,12 @@ public sealed class MetricsEndpointTests
         Assert.Equal(0, text.Value("switch_connector_up", ("connector", "issuer-b")));
         Assert.Equal(0, text.Value("switch_connector_signed_on", ("connector", "issuer-b")));
         Assert.Equal(1, text.Value("switch_listener_connections", ("listener", "issuer-peer")));
+        // The sign-on: one 0800 out of the connector, into the listener, and its 0810 back.
+        Assert.Equal(1, text.Value("switch_network_frames_out_total", ("name", "issuer-a"), ("role", "connector")));
+        Assert.Equal(1, text.Value("switch_network_frames_in_total", ("name", "issuer-a"), ("role", "connector")));
+        Assert.Equal(1, text.Value("switch_network_frames_in_total", ("name", "issuer-peer"), ("role", "listener")));
+        Assert.True(text.Value("switch_network_bytes_in_total", ("name", "issuer-peer"), ("role", "listener")) > 0);
+        Assert.Equal("counter", text.Types["switch_network_frames_in_total"]);
 
         await up.StopAsync(CancellationToken.None);
         text = await ScrapeAsync(host);

@@ -21,7 +21,7 @@ internal static class NetworkRig
         config.Validate(new ConfigSection("switch.json", "network", document.RootElement.Clone()), Specs);
     }
 
-    public static IsoListener StartListener(string name = "pos")
+    public static IsoListener StartListener(string name = "pos", IMessageHandler? handler = null)
     {
         var options = new ListenerOptions
         {
@@ -29,20 +29,23 @@ internal static class NetworkRig
             Limits = new LimitOptions { IdleTimeoutMs = 30_000, PartialFrameTimeoutMs = 5_000, DrainTimeoutMs = 1_000 },
         };
         Validate(new NetworkConfig { Listeners = [options] });
-        var listener = new IsoListener(options, Specs, new NetworkManagementHandler(), TestLog.Logger);
+        var listener = new IsoListener(options, Specs, handler ?? new NetworkManagementHandler(), TestLog.Logger);
         listener.Start();
         return listener;
     }
 
     /// <summary>A connector to <paramref name="endpoints"/> (signs on with 0800 where the peer is a listener).</summary>
-    public static IsoConnector StartConnector(string name, params string[] endpoints)
+    public static IsoConnector StartConnector(string name, params string[] endpoints) => StartConnector(name, signOnRequired: true, endpoints);
+
+    /// <summary>A connector to <paramref name="endpoints"/>, signing on or not.</summary>
+    public static IsoConnector StartConnector(string name, bool signOnRequired, params string[] endpoints)
     {
         var options = new ConnectorOptions
         {
             Name = name,
             Endpoints = [.. endpoints],
             Reconnect = new ReconnectOptions { InitialDelayMs = 20, DelayMsMax = 200, ConnectTimeoutMs = 2_000 },
-            NetworkManagement = new NetworkManagementOptions { EchoIntervalMs = 0, ResponseTimeoutMs = 2_000 },
+            NetworkManagement = new NetworkManagementOptions { EchoIntervalMs = 0, ResponseTimeoutMs = 20_000, SignOnRequired = signOnRequired },
             Mux = new MuxOptions { TimeoutMs = 2_000 },
             Limits = new LimitOptions { IdleTimeoutMs = 30_000, PartialFrameTimeoutMs = 5_000 },
         };
@@ -64,4 +67,11 @@ internal static class NetworkRig
 
     public static async Task WaitSignedOnAsync(IsoConnector connector) =>
         await WaitFor.ConditionAsync(() => connector.Health == EndpointHealth.SignedOn, $"connector {connector.Name} signed on");
+}
+
+/// <summary>A peer that never answers: a connector to it stays connected with its sign-on pending (up to the response timeout).</summary>
+internal sealed class SilentHandler : IMessageHandler
+{
+    public ValueTask<Switch.Iso8583.Message.IsoMessage?> HandleAsync(Switch.Iso8583.Message.IsoMessage request, SessionContext session, CancellationToken ct) =>
+        ValueTask.FromResult<Switch.Iso8583.Message.IsoMessage?>(null);
 }

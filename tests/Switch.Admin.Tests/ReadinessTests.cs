@@ -92,6 +92,36 @@ public sealed class ReadinessTests
     }
 
     [Fact]
+    public async Task A_connector_connected_but_not_signed_on_is_failed_and_the_switch_degraded()
+    {
+        await using var issuerSide = NetworkRig.StartListener("silent-peer", new SilentHandler());
+        await using var connector = NetworkRig.StartConnector("issuer-d", NetworkRig.EndpointOf(issuerSide));
+        await WaitFor.ConditionAsync(() => connector.Health == Network.Connector.EndpointHealth.Up, "a connection without sign-on");
+        await using var host = await AdminHost.StartAsync([ReadinessChecks.ForConnector(connector)]);
+
+        var (http, status, checks) = await ReadyAsync(host);
+
+        Assert.Equal(200, http);
+        Assert.Equal("degraded", status);
+        Assert.Equal(new Check("issuer-d", "connector", "failed", "connected but not signed on; 1 of 1 connections open, 0 signed on"), checks[0]);
+    }
+
+    [Fact]
+    public async Task A_connector_without_sign_on_is_ok_once_connected()
+    {
+        await using var issuerSide = NetworkRig.StartListener("plain-peer");
+        await using var connector = NetworkRig.StartConnector("issuer-e", signOnRequired: false, NetworkRig.EndpointOf(issuerSide));
+        await WaitFor.ConditionAsync(() => connector.IsUsable, "a usable connection");
+        await using var host = await AdminHost.StartAsync([ReadinessChecks.ForConnector(connector)]);
+
+        var (http, status, checks) = await ReadyAsync(host);
+
+        Assert.Equal(200, http);
+        Assert.Equal("ready", status);
+        Assert.Equal("connected (sign-on not required); 1 of 1 connections open, 0 signed on", checks[0].Detail);
+    }
+
+    [Fact]
     public async Task A_listener_that_stopped_makes_the_switch_not_ready_503()
     {
         var listener = NetworkRig.StartListener("pos");

@@ -41,6 +41,13 @@ public sealed class PrometheusCoreMetrics : ICoreMetrics
     private readonly Gauge _journalForwardedPosition;
     private readonly Gauge _journalProjectedPosition;
     private readonly Gauge _journalHealth;
+    private readonly Counter _networkFramesIn;
+    private readonly Counter _networkFramesOut;
+    private readonly Counter _networkBytesIn;
+    private readonly Counter _networkBytesOut;
+    private readonly Counter _networkRefused;
+    private readonly Counter _networkMalformed;
+    private readonly Counter _networkTimeouts;
     private readonly Counter.Child?[]?[] _byMtiRc = new Counter.Child?[]?[MtiSlots];
     private readonly ConcurrentDictionary<(string Mti, string Rc), Counter.Child> _oddTransactions = new();
     private readonly ConcurrentDictionary<string, Gauge.Child> _safByEndpoint = new(StringComparer.Ordinal);
@@ -75,6 +82,14 @@ public sealed class PrometheusCoreMetrics : ICoreMetrics
         _journalForwardedPosition = f.CreateGauge("switch_journal_forwarded_position", "The sequence Kafka acknowledged through.");
         _journalProjectedPosition = f.CreateGauge("switch_journal_projected_position", "The sequence the Postgres projection committed through.");
         _journalHealth = f.CreateGauge("switch_journal_health", "Journal health: 0 healthy, 1 degraded (Kafka lags), 2 unhealthy (appends refused).");
+        string[] network = ["name", "role"];
+        _networkFramesIn = f.CreateCounter("switch_network_frames_in_total", "Frames received by a listener or connector.", network);
+        _networkFramesOut = f.CreateCounter("switch_network_frames_out_total", "Frames sent by a listener or connector.", network);
+        _networkBytesIn = f.CreateCounter("switch_network_bytes_in_total", "Bytes received by a listener or connector.", network);
+        _networkBytesOut = f.CreateCounter("switch_network_bytes_out_total", "Bytes sent by a listener or connector.", network);
+        _networkRefused = f.CreateCounter("switch_network_connections_refused_total", "Connections refused (limits, failed TLS handshakes).", network);
+        _networkMalformed = f.CreateCounter("switch_network_malformed_frames_total", "Frames that could not be read (connection closed).", network);
+        _networkTimeouts = f.CreateCounter("switch_network_timeouts_total", "Requests that got no response in time (connectors), idle or slow peers closed.", network);
         Registry.AddBeforeCollectCallback(CollectSources);
     }
 
@@ -201,9 +216,26 @@ public sealed class PrometheusCoreMetrics : ICoreMetrics
             var health = c.Health;
             _connectorUp.WithLabels(c.Name).Set(health == EndpointHealth.Down ? 0 : 1);
             _connectorSignedOn.WithLabels(c.Name).Set(c.IsUsable ? 1 : 0);
+            CollectNetwork(c.Metrics.Snapshot(), "connector");
         }
-        foreach (var l in listeners) _listenerConnections.WithLabels(l.Name).Set(l.ConnectionCount);
+        foreach (var l in listeners)
+        {
+            _listenerConnections.WithLabels(l.Name).Set(l.ConnectionCount);
+            CollectNetwork(l.Metrics.Snapshot(), "listener");
+        }
         if (journal is not null) CollectJournal(journal);
+    }
+
+    /// <summary>The network counters, copied as they are (IncTo: a counter never goes down, even across a scrape race).</summary>
+    private void CollectNetwork(Switch.Network.Metrics.NetworkMetricsSnapshot n, string role)
+    {
+        _networkFramesIn.WithLabels(n.Name, role).IncTo(n.FramesIn);
+        _networkFramesOut.WithLabels(n.Name, role).IncTo(n.FramesOut);
+        _networkBytesIn.WithLabels(n.Name, role).IncTo(n.BytesIn);
+        _networkBytesOut.WithLabels(n.Name, role).IncTo(n.BytesOut);
+        _networkRefused.WithLabels(n.Name, role).IncTo(n.ConnectionsRefused);
+        _networkMalformed.WithLabels(n.Name, role).IncTo(n.MalformedFrames);
+        _networkTimeouts.WithLabels(n.Name, role).IncTo(n.Timeouts);
     }
 
     private void CollectJournal(Journal.Journal journal)
