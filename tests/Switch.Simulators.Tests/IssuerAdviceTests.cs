@@ -88,3 +88,35 @@ public sealed class IssuerAdviceTests
         Assert.Contains("error", pair.Issuer.Log.Snapshot()[^1].MaskedJson, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Hostile input at the issuer simulator: it never stops answering.</summary>
+public sealed class IssuerHostileInputTests
+{
+    [Fact]
+    public async Task Random_frames_never_stop_the_simulator_from_answering_the_next_request()
+    {
+        await using var pair = await SimPair.StartAsync();
+        var format = SimWire.Framing("binary2", "none", SimWire.Spec(SimWire.DefaultSpec));
+        var random = new Random(99);
+        for (int i = 0; i < 200; i++)
+        {
+            await using var conn = await FramedStream.ConnectAsync("127.0.0.1", pair.Issuer.Port, format, 3000, Timeouts.Token());
+            var bytes = new byte[random.Next(1, 300)];
+            random.NextBytes(bytes);
+            // Half of them start like an 0200 so the decoder gets past the MTI.
+            if (i % 2 == 0 && bytes.Length > 2) (bytes[0], bytes[1]) = ((byte)0x02, (byte)0x00);
+            try
+            {
+                await conn.WriteMessageAsync(Array.Empty<byte>(), bytes, Timeouts.Token());
+                if (i % 10 == 0) await conn.WriteRawAsync(new byte[] { 0xFF, 0xFF, 1 }, Timeouts.Token());
+            }
+            catch (IOException)
+            {
+                // The simulator may close a connection on a bad frame before the next write: that is its right.
+            }
+        }
+        var x = await pair.Terminal().SendAsync(SimPair.Purchase(1000), Timeouts.Token());
+        Assert.Equal("00", x.ResponseCode);
+        Assert.True(pair.Issuer.Log.Total >= 1);
+    }
+}

@@ -156,3 +156,35 @@ public sealed class IssuerAuthorizationTests
         Assert.Equal("51", (await pos.SendAsync(SimPair.Purchase(9000), Timeouts.Token())).ResponseCode);
     }
 }
+
+/// <summary>The wire options: another spec, another framing, a TPDU header.</summary>
+public sealed class SimulatorWireOptionTests
+{
+    [Theory]
+    [InlineData("iso8583-1987-ascii", "ascii4", "none")]
+    [InlineData("iso8583-1987-binary", "binary2", "tpdu")]
+    [InlineData("iso8583-1987-binary", "bcd2", "none")]
+    public async Task Issuer_and_terminal_agree_on_other_specs_framings_and_a_TPDU(string spec, string framing, string header)
+    {
+        await using var issuer = new IssuerSimulator(new IssuerSimulatorOptions { Port = 0, Spec = spec, Framing = framing, Header = header });
+        await issuer.StartAsync(Timeouts.Token());
+        await using var pos = new PosTerminal(new PosTerminalOptions
+        {
+            Port = issuer.Port, Spec = spec, Framing = framing, Header = header, TerminalId = "TERM0001", PinKey = DemoKeys.IssuerZpkName,
+        });
+        var x = await pos.SendAsync(SimPair.Purchase(1000), Timeouts.Token());
+        Assert.True(x.Answered, x.Error);
+        Assert.Equal("00", x.ResponseCode);
+        Assert.Equal("verified", issuer.Log.Snapshot()[^1].PinCheck);
+    }
+
+    [Fact]
+    public void Unknown_specs_and_framings_are_refused_at_construction()
+    {
+        Assert.ThrowsAny<Exception>(() => new IssuerSimulator(new IssuerSimulatorOptions { Spec = "no-such-spec" }));
+        Assert.Throws<ArgumentException>(() => new IssuerSimulator(new IssuerSimulatorOptions { Framing = "binary3" }));
+        Assert.Throws<ArgumentException>(() => new PosTerminal(new PosTerminalOptions { Header = "stx" }));
+        Assert.Throws<ArgumentException>(() => new PosTerminal(new PosTerminalOptions { TerminalId = "OTHER001" }));
+        Assert.Throws<IssuerRulesException>(() => new IssuerSimulator(new IssuerSimulatorOptions { Rules = new IssuerRules { DeclineRate = -1 } }));
+    }
+}

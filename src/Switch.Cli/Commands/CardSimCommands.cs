@@ -80,7 +80,7 @@ public static class IssuerSimCommand
         {
             int p = SimRun.Port(r.GetValue(port), "--port", allowZero: true);
             SimRun.Framing(r.GetValue(framing)!, r.GetValue(header)!);
-            IssuerRules set = r.GetValue(rules) is { } file ? IssuerRules.Load(file) : new IssuerRules();
+            IssuerRules set = r.GetValue(rules) is { } file ? LoadRules(file) : new IssuerRules();
             if (r.GetValue(zpk) is { } z) set.Zpk = z;
             if (r.GetValue(noPinCheck)) set.VerifyPin = false;
             if (r.GetValue(approveUpTo) is long limit) set.ApproveUpToMinor = limit;
@@ -125,6 +125,18 @@ public static class IssuerSimCommand
             return 0;
         });
         return cmd;
+    }
+
+    private static IssuerRules LoadRules(string file)
+    {
+        try
+        {
+            return IssuerRules.Load(file);
+        }
+        catch (IssuerRulesException ex)
+        {
+            throw new CliException(ex.Message);
+        }
     }
 }
 
