@@ -2,6 +2,7 @@ using Npgsql;
 using Switch.Journal.Events;
 using Switch.Journal.Postgres;
 using Switch.Journal.Projection;
+using Switch.Postgres;
 
 namespace Switch.Journal.Postgres.Tests;
 
@@ -66,6 +67,45 @@ public sealed class ProjectionFaultTests : IAsyncLifetime
         await ExactlyOnce.AssertAsync(_db.ConnectionString, _feed.Produced, _feed.Transactions);
         Assert.Equal((2000L, 0L), (projector.Counters.LegsInserted, projector.Counters.LegsDuplicate));
         await AssertOffsetsCoverEverythingAsync(2000);
+    }
+
+    [Fact]
+    public async Task F12_postgres_down_under_the_journal_runtime_appends_go_on_the_projection_lags_then_catches_up_with_0_missing_and_0_doubled_I1()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "sjf12-" + Guid.NewGuid().ToString("N")[..10]);
+        try
+        {
+            await using var runtime = await JournalRuntime.StartAsync(JournalRuntimeTests.Options(dir, retentionMs: 0), JournalRuntimeTests.Projector(),
+                new PostgresOptions { ConnectionString = _db.ConnectionString, ConnectTimeoutMs = 1_000 }, Serilog.Core.Logger.None, CancellationToken.None);
+            await JournalRuntimeTests.AppendAsync(runtime, "up", 100);
+            long upLast = runtime.Journal.Spool.LastAssigned;
+            await JournalRuntimeTests.WaitUntilAsync(() => runtime.ProjectedThrough == upLast);
+
+            await _cluster.StopAsync();
+            // Every append is still acknowledged: the spool (and Kafka) take them; only the projection waits.
+            await JournalRuntimeTests.AppendAsync(runtime, "down", 300);
+            long last = runtime.Journal.Spool.LastAssigned;
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.True(runtime.ProjectedThrough < last, "the projection cannot have moved with Postgres down");
+            Assert.True(runtime.Journal.Spool.Segments()[0].FirstSequence <= runtime.ProjectedThrough + 1, "a segment left the spool before Postgres had it");
+
+            await _cluster.StartServerAsync();
+            await JournalRuntimeTests.WaitUntilAsync(() => runtime.ProjectedThrough == last);
+            // A pool of its own: the test database's pool still holds connections whose backend died with the server.
+            await using var fresh = NpgsqlDataSource.Create(_db.ConnectionString);
+            await using var counts = fresh.CreateCommand(
+                "SELECT count(*), count(DISTINCT (event_node, event_seq)), (SELECT sum(leg_count) FROM tranlog)::bigint FROM journal_leg");
+            await using var reader = await counts.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            Assert.Equal((800L, 800L, 800L), (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+            long replayed = 0;
+            await foreach (var _ in runtime.ReadAsync(1, CancellationToken.None)) replayed++;
+            Assert.Equal(800, replayed);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
