@@ -70,6 +70,8 @@ public sealed class TransactionManagerTests
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
         Assert.All(ids, id => Assert.StartsWith("3-", id, StringComparison.Ordinal));
+        // No run of 13 digits: the journal refuses one in a Detail (a PAN guard), where other parts quote the id.
+        Assert.All(ids, id => Assert.DoesNotMatch("[0-9]{13}", id));
         var restarted = new TransactionIds(3, start.AddSeconds(1));
         Assert.True(string.CompareOrdinal(restarted.Next(), ids[^1]) > 0);
     }
