@@ -56,7 +56,7 @@ public sealed class HostConfigurationTests : IDisposable
         var listener = Assert.Single(settings.Network.Listeners);
         Assert.Equal(8583, listener.Port);
         Assert.Equal(20, listener.Limits.ConnectionsMax);
-        Assert.Equal("network: 1 listeners, 0 connectors; security: software", settings.Summary());
+        Assert.Equal("network: 1 listeners, 0 connectors; security: software; core: none (network management only)", settings.Summary());
     }
 
     [Fact]
@@ -291,5 +291,21 @@ public sealed class HostConfigurationTests : IDisposable
     {
         var ex = Assert.Throws<ConfigException>(() => HostSettings.Load(Path.Combine(_dir, "none.json"), Env()));
         Assert.Equal("no such file", ex.Problem);
+    }
+
+    [Fact]
+    public void A_core_section_makes_the_switch_and_binds_core_and_admin()
+    {
+        var settings = Load(Config.TrimEnd().TrimEnd('}') + """, "core": { "institutionId": "998877", "inFlightMax": 100 }, "admin": { "port": 19102 } }""");
+        Assert.Equal(100, settings.Core!.InFlightMax);
+        Assert.Equal(19102, settings.Admin.Port);
+        Assert.Equal("network: 1 listeners, 0 connectors; security: software; core: institution 998877; admin: 127.0.0.1:19102", settings.Summary());
+    }
+
+    [Fact]
+    public void A_bad_core_value_names_its_key()
+    {
+        var ex = Fails(Config.TrimEnd().TrimEnd('}') + """, "core": { "institutionId": "99887766554433" } }""");
+        Assert.Equal("core.institutionId", ex.Key);
     }
 }

@@ -86,13 +86,7 @@ public sealed class SwitchHost : IAsyncDisposable
     private async Task StartCoreAsync(HostSettings settings, CoreOptions core, CancellationToken ct)
     {
         IClock clock = SystemClock.Instance;
-        var module = SecurityModuleFactory.Create(settings.Security, settings.Configuration.Section("security"), name => Environment.GetEnvironmentVariable(name));
-        _owned.Add(module);
-        var store = SecurityModuleFactory.OpenKeyStore(settings.Security);
-        var keys = new KeyRing(module, store);
-        PanProtector pan = LoadPanKeys(settings, store);
-        _owned.Add(new Disposer(pan.Dispose));
-
+        // Postgres first: without it nothing can start, and that is the first thing an operator should hear.
         var dataSource = settings.Postgres.CreateDataSource();
         _owned.Add(dataSource);
         string where = settings.Postgres.Describe();
@@ -112,6 +106,13 @@ public sealed class SwitchHost : IAsyncDisposable
         _owned.Add(routeListener);
         _log.Information("Master data version {Version}: {Terminals} terminals, {Cards} cards; route table version {RouteVersion}: {Routes} routes",
             snapshot.Version, snapshot.Terminals.Count(), snapshot.Cards.Count(), routes.Current.Version, routes.Current.Routes.Count);
+
+        var module = SecurityModuleFactory.Create(settings.Security, settings.Configuration.Section("security"), name => Environment.GetEnvironmentVariable(name));
+        _owned.Add(module);
+        var store = SecurityModuleFactory.OpenKeyStore(settings.Security);
+        var keys = new KeyRing(module, store);
+        PanProtector pan = LoadPanKeys(settings, store);
+        _owned.Add(new Disposer(pan.Dispose));
 
         var journal = await JournalRuntime.StartAsync(settings.Journal, settings.Projector, settings.Postgres, _log, ct).ConfigureAwait(false);
         _owned.Add(journal);

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Switch.Core.Tests.MasterData;
+using Switch.Simulators.Card;
+
+namespace Switch.Core.Tests.EndToEnd;
+
+/// <summary>
+/// A real `switch run` on loopback ports: a throwaway Postgres database seeded with the demo data set by the real
+/// `switch db seed demo`, a temp key store and spool (mock Kafka), the issuer simulator in this process on the
+/// issuer-sim connector's port, and the switch as a child process, stopped with SIGTERM.
+/// </summary>
+public sealed class SwitchProcess : IAsyncLifetime
+{
+    private readonly PostgresDatabase _database = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("switch-e2e-").FullName;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Process? _process;
+
+    /// <summary>The terminals listener's port.</summary>
+    public int TerminalPort { get; } = FreePort();
+
+    /// <summary>The admin endpoint's port.</summary>
+    public int AdminPort { get; } = FreePort();
+
+    /// <summary>The issuer simulator behind the issuer-sim connector.</summary>
+    public IssuerSimulator Issuer { get; private set; } = null!;
+
+    /// <summary>The configuration file.</summary>
+    public string ConfigPath => Path.Combine(_dir, "switch.json");
+
+    /// <summary>What the switch printed so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output) return _output.ToString();
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        await _database.InitializeAsync();
+        Issuer = new IssuerSimulator(new IssuerSimulatorOptions { Port = 0 });
+        await Issuer.StartAsync(CancellationToken.None);
+        File.WriteAllText(ConfigPath, Config(_database.ConnectionString, Issuer.Port));
+        var seed = CliRunner.Run(["db", "seed", "demo", "--config", ConfigPath], timeoutMs: 180_000);
+        Assert.True(seed.ExitCode == 0, $"db seed demo failed: {seed}");
+        await StartAsync();
+    }
+
+    /// <summary>The configuration: the default file's shape on this test's ports, database, key store and spool.</summary>
+    public string Config(string connectionString, int issuerPort) => $$"""
+        {
+          "network": {
+            "listeners": [ { "name": "terminals", "bind": "127.0.0.1", "port": {{TerminalPort}}, "spec": "iso8583-1987-binary",
+                             "framing": { "length": "binary2", "header": "none" } } ],
+            "connectors": [ { "name": "issuer-sim", "endpoints": ["127.0.0.1:{{issuerPort}}"], "spec": "iso8583-1987-binary",
+                              "framing": { "length": "binary2", "header": "none" },
+                              "networkManagement": { "signOnRequired": true, "responseTimeoutMs": 2000 },
+                              "mux": { "timeoutMs": 2000 }, "reconnect": { "initialDelayMs": 100, "delayMsMax": 1000 } } ]
+          },
+          "security": { "keyStorePath": {{JsonSerializer.Serialize(Path.Combine(_dir, "keys"))}} },
+          "journal": { "spool": { "directory": {{JsonSerializer.Serialize(Path.Combine(_dir, "spool"))}} } },
+          "core": { "institutionId": "998877" },
+          "admin": { "bind": "127.0.0.1", "port": {{AdminPort}} },
+          "postgres": { "connectionString": {{JsonSerializer.Serialize(connectionString)}}, "connectTimeoutMs": 3000 }
+        }
+        """;
+
+    private async Task StartAsync()
+    {
+        var info = CliRunner.StartInfo(["run", "--config", ConfigPath]);
+        _process = Process.Start(info)!;
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (_output) _output.AppendLine(e.Data);
+            if (e.Data.Contains("Switch running", StringComparison.Ordinal)) _running.TrySetResult();
+        };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) lock (_output) _output.AppendLine(e.Data);
+        };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var exited = _process.WaitForExitAsync();
+        var first = await Task.WhenAny(_running.Task, exited, Task.Delay(TimeSpan.FromSeconds(90)));
+        Assert.True(first == _running.Task, $"switch run did not start: {Output}");
+        // The connector signs on to the issuer simulator shortly after the start.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!Output.Contains("signed on", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(100);
+    }
+
+    /// <summary>A POS terminal connected to the switch.</summary>
+    public async Task<PosTerminal> TerminalAsync(string terminalId = "TERM0001")
+    {
+        var pos = new PosTerminal(new PosTerminalOptions { Port = TerminalPort, TerminalId = terminalId, AnswerTimeoutMs = 15_000 });
+        await pos.ConnectAsync(CancellationToken.None);
+        return pos;
+    }
+
+    /// <summary>Stops the switch with SIGTERM and returns its exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (_process is null || _process.HasExited) return _process?.ExitCode ?? -1;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"switch run did not stop within 30 s of SIGTERM: {Output}");
+        }
+        return _process.ExitCode;
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        finally
+        {
+            _process?.Dispose();
+            await Issuer.DisposeAsync();
+            await _database.DisposeAsync();
+            try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
