@@ -213,6 +213,16 @@ public sealed class DemoSeedTests(PostgresDatabase db) : IClassFixture<PostgresD
     }
 
     [Fact]
+    public async Task Db_migrate_applies_the_master_data_schema_after_the_journal_and_routing()
+    {
+        string output = CliRunner.AssertSuccess(CliRunner.Run("db", "migrate", "--config", _env.Config(db.ConnectionString)));
+        Assert.Contains("then masterdata (masterdata_schema_migrations)", output, StringComparison.Ordinal);
+        Assert.Matches("masterdata (now|up to date) at schema version 1", output);
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM masterdata_schema_migrations"));
+        Assert.Equal(5L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename IN ('md_terminal', 'md_onus_bin', 'md_account', 'md_card', 'md_issuer')"));
+    }
+
+    [Fact]
     public void Postgres_unreachable_gives_one_clear_error_naming_the_server()
     {
         int port;

@@ -89,12 +89,55 @@ public sealed class MasterDataStoreTests(PostgresDatabase db) : IClassFixture<Po
         long version = await store.SetCardStatusAsync(hash, CardStatus.Lost, "test", CancellationToken.None);
 
         // The notification, not the 60 s version check, must bring it: allow a loaded machine 15 s.
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (holder.Current.Version < version && DateTime.UtcNow < deadline) await Task.Delay(20);
+        await WaitForAsync(() => holder.Current.Version >= version, TimeSpan.FromSeconds(15));
         Assert.Equal(version, holder.Current.Version);
         Assert.Equal(CardStatus.Lost, holder.Current.Card(hash)!.Status);
         Assert.Equal(CardStatus.Active, before.Card(hash)!.Status); // a transaction holding the old snapshot keeps it
         Assert.True(listener.Connected);
+    }
+
+    [Fact]
+    public async Task With_Postgres_gone_the_last_snapshot_stays_in_service_changes_are_refused_and_the_listener_catches_up_after()
+    {
+        await using var direct = db.Options.CreateDataSource();
+        var store = await StoreAsync(direct);
+        await store.UpsertAsync(Changes([new AccountRecord("STORE-ACC-6", 840, 500)], Card("4761739999999944", "STORE-ACC-6")), "test", CancellationToken.None);
+        string hash = Convert.ToHexStringLower(Protector.Hash("4761739999999944"));
+        await using var proxy = new TcpProxy(new NpgsqlConnectionStringBuilder(db.ConnectionString).Port);
+        proxy.Start();
+        string viaProxy = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Port = proxy.Port }.ConnectionString;
+        await using var proxied = new Switch.Postgres.PostgresOptions { ConnectionString = viaProxy, ConnectTimeoutMs = 2_000 }.CreateDataSource();
+        var holder = new MasterDataHolder();
+        await using var listener = new MasterDataListener(proxied, holder,
+            new MasterDataOptions { VersionCheckMs = 60_000, ReconnectBackoffMinMs = 50, ReconnectBackoffMaxMs = 400 });
+        listener.Start();
+        await listener.FirstLoad.WaitAsync(TimeSpan.FromSeconds(20));
+
+        await proxy.StopAsync(); // Postgres is gone for this switch: connections cut, the port refuses
+        await WaitForAsync(() => !listener.Connected, TimeSpan.FromSeconds(15));
+        Assert.Equal(CardStatus.Active, holder.Current.Card(hash)!.Status);
+        var refused = await Assert.ThrowsAsync<MasterDataUnavailableException>(() =>
+            new MasterDataStore(proxied, $"127.0.0.1:{proxy.Port}").SetCardStatusAsync(hash, CardStatus.Lost, "test", CancellationToken.None));
+        Assert.Contains("unreachable", refused.Message, StringComparison.Ordinal);
+
+        // Meanwhile another operator's change lands; its notification never reaches this switch.
+        long version = await store.SetCardStatusAsync(hash, CardStatus.Stolen, "test", CancellationToken.None);
+        Assert.Equal(CardStatus.Active, holder.Current.Card(hash)!.Status);
+
+        proxy.Start(); // back on the same port: the listener reloads on reconnecting
+        await WaitForAsync(() => holder.Current.Version >= version, TimeSpan.FromSeconds(15));
+        Assert.Equal(CardStatus.Stolen, holder.Current.Card(hash)!.Status);
+        Assert.True(listener.Failures >= 1);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"condition not met within {limit.TotalSeconds:0} s");
+            await Task.Delay(20);
+        }
     }
 
     [Fact]
