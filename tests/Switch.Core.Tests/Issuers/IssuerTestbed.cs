@@ -226,7 +226,8 @@ internal sealed class IssuerTestbed : IAsyncDisposable
     public static TerminalProfile Terminal => DemoDataSet.Terminals.First(t => t.TerminalId == "TERM0002");
 
     /// <summary>A terminal's request for the demo remote card (TEST DATA), with a PIN block under the demo TPK when <paramref name="pin"/> is given.</summary>
-    public (IssuerRequest Request, IsoMessage Message) Purchase(long amountMinor, string? pin = null, string mti = "0200", Route? route = null)
+    public (IssuerRequest Request, IsoMessage Message) Purchase(long amountMinor, string? pin = null, string mti = "0200", Route? route = null,
+        byte[]? dukptBlock = null, byte[]? ksn = null, TerminalProfile? terminal = null)
     {
         var card = DemoDataSet.All.RemoteCard;
         string stan = Interlocked.Increment(ref _stan).ToString("D6", CultureInfo.InvariantCulture);
@@ -235,8 +236,8 @@ internal sealed class IssuerTestbed : IAsyncDisposable
             .Set(2, card.Pan).Set(3, "000000").Set(4, amountMinor.ToString("D12", CultureInfo.InvariantCulture)).Set(7, de7).Set(11, stan)
             .Set(12, "101112").Set(13, "1204").Set(14, card.Expiry).Set(22, pin is null ? "901" : "051").Set(35, card.Track2)
             .Set(37, "RRN" + stan + "000").Set(41, Terminal.TerminalId).Set(42, Terminal.MerchantId).Set(49, "840");
-        byte[] pinBlock = pin is null ? [] : EncryptUnderDemoTpk(pin, card.Pan);
-        if (pin is not null) message.SetBinary(52, pinBlock);
+        byte[] pinBlock = dukptBlock ?? (pin is null ? [] : EncryptUnderDemoTpk(pin, card.Pan));
+        if (pinBlock.Length > 0) message.SetBinary(52, pinBlock);
         var txn = new CardTransaction
         {
             TransactionId = $"1-{Interlocked.Increment(ref _txn)}",
@@ -258,8 +259,9 @@ internal sealed class IssuerTestbed : IAsyncDisposable
             TerminalId = Terminal.TerminalId,
             MerchantId = Terminal.MerchantId,
             PinBlock = pinBlock,
+            Ksn = ksn ?? [],
         };
-        return (new IssuerRequest { Transaction = txn, TerminalRequest = message, Terminal = Terminal, Route = route ?? RemoteRoute(), MasterData = MasterData }, message);
+        return (new IssuerRequest { Transaction = txn, TerminalRequest = message, Terminal = terminal ?? Terminal, Route = route ?? RemoteRoute(), MasterData = MasterData }, message);
     }
 
     /// <summary>The terminal's reversal (0400 or 0420) of <paramref name="original"/>, DE90 naming it as the terminal sent it.</summary>
@@ -301,6 +303,25 @@ internal sealed class IssuerTestbed : IAsyncDisposable
         if (decision.Events.Count > 0) await Journal.AppendAsync(decision.Events, cts.Token);
         Gateway.Commit(decision);
         return decision;
+    }
+
+    /// <summary>Adds a test-only key to the key store under the test's LMK.</summary>
+    public void ImportTestKey(string name, KeyType type, string clearHex)
+    {
+        byte[] clear = Convert.FromHexString(clearHex);
+        new KeyImport(_lmk, Store).FromComponents(name, type, KeyAlgorithm.Tdes, [clear], KeyImport.CheckValue(KeyAlgorithm.Tdes, clear));
+    }
+
+    /// <summary>A format 0 PIN block enciphered under a clear TDES key (test side only).</summary>
+    public static byte[] EncryptUnder(byte[] key, string pin, string pan)
+    {
+        var clear = new byte[8];
+        PinBlock.Encode(PinBlockFormat.Iso0, pin, pan, clear);
+        using var engine = new SoftwareCipherEngine();
+        using var handle = engine.Import(KeyAlgorithm.Tdes, key);
+        var block = new byte[8];
+        engine.EncryptEcb(handle, KeyPart.Whole, clear, block);
+        return block;
     }
 
     /// <summary>A format 0 PIN block enciphered under the demo TPK, as a PIN pad makes it (TEST DATA).</summary>
