@@ -209,6 +209,8 @@ public sealed class StoreAndForwardQueues : IAsyncDisposable
             }
             head.RecordedAttempts = attempt + 1;
         }
+        // A late answer to the previous transmission may have come while the record was written.
+        if (head.Answered) return true;
         IsoMessage message = SafMessages.Build(head, attempt, connector.Spec, _options.InstitutionId, _pans);
         var result = await connector.SendAsync(message, null, stop).ConfigureAwait(false);
         if (result.IsAnswered)

@@ -40,6 +40,7 @@ namespace Switch.Core.Tests.Issuers;
 internal sealed class IssuerTestbed : IAsyncDisposable
 {
     public const string Connector = "issuer-sim";
+    public const string FailoverConnector = "issuer-b";
     public static readonly SpecRegistry Specs = new();
     public static readonly MessageSpec Spec = Specs.Resolve("iso8583-1987-binary");
 
@@ -80,6 +81,9 @@ internal sealed class IssuerTestbed : IAsyncDisposable
     public IsoConnector ConnectorInstance { get; private set; } = null!;
     public IssuerGateway Gateway { get; private set; } = null!;
     public IsoListener? Listener { get; private set; }
+    public TestIssuer? SecondIssuer { get; private set; }
+    public IsoListener? SecondListener { get; private set; }
+    public IsoConnector? SecondConnectorInstance { get; private set; }
     public int IssuerPort { get; private set; }
     public string JournalDirectory => Path.Combine(_dir, "journal");
 
@@ -94,7 +98,7 @@ internal sealed class IssuerTestbed : IAsyncDisposable
     };
 
     /// <summary>Starts the issuer (unless <paramref name="issuerUp"/> is false), the journal, the connector and the gateway.</summary>
-    public static async Task<IssuerTestbed> StartAsync(CoreOptions? options = null, bool issuerUp = true, int timeoutMs = 1_000)
+    public static async Task<IssuerTestbed> StartAsync(CoreOptions? options = null, bool issuerUp = true, int timeoutMs = 1_000, bool failoverIssuer = false)
     {
         var bed = new IssuerTestbed(options ?? FastOptions(), timeoutMs);
         bed.IssuerPort = FreePort();
@@ -102,6 +106,15 @@ internal sealed class IssuerTestbed : IAsyncDisposable
         bed.OpenJournal();
         bed.ConnectorInstance = bed.NewConnector();
         bed.ConnectorInstance.Start();
+        if (failoverIssuer)
+        {
+            bed.SecondIssuer = new TestIssuer(bed.Security, bed.Store);
+            int port = FreePort();
+            bed.SecondListener = bed.NewListener(port, bed.SecondIssuer);
+            bed.SecondConnectorInstance = bed.NewConnector(FailoverConnector, port);
+            bed.SecondConnectorInstance.Start();
+            Assert.True(await bed.SecondConnectorInstance.WaitUsableAsync(TimeSpan.FromSeconds(10), CancellationToken.None), "the failover connector never signed on");
+        }
         bed.Gateway = bed.NewGateway();
         bed.Gateway.Start();
         if (issuerUp) Assert.True(await bed.ConnectorInstance.WaitUsableAsync(TimeSpan.FromSeconds(10), CancellationToken.None), "the connector never signed on");
@@ -121,17 +134,22 @@ internal sealed class IssuerTestbed : IAsyncDisposable
 
     public async Task StartIssuerAsync()
     {
+        Listener = NewListener(IssuerPort, Issuer);
+        Issuer.DropConnection = () => _ = Task.Run(StopIssuerAsync);
+        await Task.Yield();
+    }
+
+    private IsoListener NewListener(int port, TestIssuer issuer)
+    {
         var options = new ListenerOptions
         {
-            Name = "test-issuer", Bind = "127.0.0.1", Port = IssuerPort,
+            Name = "test-issuer", Bind = "127.0.0.1", Port = port,
             Limits = new LimitOptions { IdleTimeoutMs = 60_000, PartialFrameTimeoutMs = 5_000, DrainTimeoutMs = 200 },
         };
         new NetworkConfig { Listeners = [options] }.Validate(Section(), Specs);
-        var listener = new IsoListener(options, Specs, new NetworkManagementHandler(Issuer), Log);
+        var listener = new IsoListener(options, Specs, new NetworkManagementHandler(issuer), Log);
         listener.Start();
-        Listener = listener;
-        Issuer.DropConnection = () => _ = Task.Run(StopIssuerAsync);
-        await Task.Yield();
+        return listener;
     }
 
     /// <summary>Stops the issuer: its connections close (the connector sees the peer go).</summary>
@@ -142,12 +160,12 @@ internal sealed class IssuerTestbed : IAsyncDisposable
         if (listener is not null) await listener.DisposeAsync();
     }
 
-    private IsoConnector NewConnector()
+    private IsoConnector NewConnector(string name = Connector, int port = 0)
     {
         var options = new ConnectorOptions
         {
-            Name = Connector,
-            Endpoints = [$"127.0.0.1:{IssuerPort}"],
+            Name = name,
+            Endpoints = [$"127.0.0.1:{(port == 0 ? IssuerPort : port)}"],
             Reconnect = new ReconnectOptions { InitialDelayMs = 50, DelayMsMax = 200, ConnectTimeoutMs = 2_000 },
             NetworkManagement = new NetworkManagementOptions { SignOnRequired = true, EchoIntervalMs = 0, ResponseTimeoutMs = 2_000 },
             Mux = new MuxOptions { TimeoutMs = TimeoutMs },
@@ -168,9 +186,12 @@ internal sealed class IssuerTestbed : IAsyncDisposable
         Journal = Switch.Journal.Journal.Open(options, Log, fatal: ex => throw new InvalidOperationException("journal fatal in test", ex));
     }
 
-    private IssuerGateway NewGateway() =>
-        new(Options, new Dictionary<string, IsoConnector>(StringComparer.Ordinal) { [Connector] = ConnectorInstance }, Security, Keys, Journal, Pans,
-            SystemClock.Instance, Metrics, Log);
+    private IssuerGateway NewGateway()
+    {
+        var connectors = new Dictionary<string, IsoConnector>(StringComparer.Ordinal) { [Connector] = ConnectorInstance };
+        if (SecondConnectorInstance is not null) connectors[FailoverConnector] = SecondConnectorInstance;
+        return new(Options, connectors, Security, Keys, Journal, Pans, SystemClock.Instance, Metrics, Log);
+    }
 
     /// <summary>A restart of the switch: gateway, connector and journal closed, reopened, the journal replayed into a new gateway, started.</summary>
     public async Task RestartSwitchAsync()
@@ -199,12 +220,14 @@ internal sealed class IssuerTestbed : IAsyncDisposable
 
     public static Route RemoteRoute(string? failover = KnownDestinations.StandIn) => RouteRules.Create("demo-issuer", "541333", Connector, failover: failover);
 
-    public static MasterDataSnapshot MasterData { get; } = new(DemoDataSet.Terminals, [], [], [DemoDataSet.OnUsProfile], [DemoDataSet.RemoteIssuer]);
+    public static MasterDataSnapshot MasterData { get; } = new(DemoDataSet.Terminals, [], [], [DemoDataSet.OnUsProfile],
+        [DemoDataSet.RemoteIssuer, DemoDataSet.RemoteIssuer with { Destination = FailoverConnector }]);
 
     public static TerminalProfile Terminal => DemoDataSet.Terminals.First(t => t.TerminalId == "TERM0002");
 
     /// <summary>A terminal's request for the demo remote card (TEST DATA), with a PIN block under the demo TPK when <paramref name="pin"/> is given.</summary>
-    public (IssuerRequest Request, IsoMessage Message) Purchase(long amountMinor, string? pin = null, string mti = "0200", Route? route = null)
+    public (IssuerRequest Request, IsoMessage Message) Purchase(long amountMinor, string? pin = null, string mti = "0200", Route? route = null,
+        byte[]? dukptBlock = null, byte[]? ksn = null, TerminalProfile? terminal = null)
     {
         var card = DemoDataSet.All.RemoteCard;
         string stan = Interlocked.Increment(ref _stan).ToString("D6", CultureInfo.InvariantCulture);
@@ -213,8 +236,8 @@ internal sealed class IssuerTestbed : IAsyncDisposable
             .Set(2, card.Pan).Set(3, "000000").Set(4, amountMinor.ToString("D12", CultureInfo.InvariantCulture)).Set(7, de7).Set(11, stan)
             .Set(12, "101112").Set(13, "1204").Set(14, card.Expiry).Set(22, pin is null ? "901" : "051").Set(35, card.Track2)
             .Set(37, "RRN" + stan + "000").Set(41, Terminal.TerminalId).Set(42, Terminal.MerchantId).Set(49, "840");
-        byte[] pinBlock = pin is null ? [] : EncryptUnderDemoTpk(pin, card.Pan);
-        if (pin is not null) message.SetBinary(52, pinBlock);
+        byte[] pinBlock = dukptBlock ?? (pin is null ? [] : EncryptUnderDemoTpk(pin, card.Pan));
+        if (pinBlock.Length > 0) message.SetBinary(52, pinBlock);
         var txn = new CardTransaction
         {
             TransactionId = $"1-{Interlocked.Increment(ref _txn)}",
@@ -236,8 +259,9 @@ internal sealed class IssuerTestbed : IAsyncDisposable
             TerminalId = Terminal.TerminalId,
             MerchantId = Terminal.MerchantId,
             PinBlock = pinBlock,
+            Ksn = ksn ?? [],
         };
-        return (new IssuerRequest { Transaction = txn, TerminalRequest = message, Terminal = Terminal, Route = route ?? RemoteRoute(), MasterData = MasterData }, message);
+        return (new IssuerRequest { Transaction = txn, TerminalRequest = message, Terminal = terminal ?? Terminal, Route = route ?? RemoteRoute(), MasterData = MasterData }, message);
     }
 
     /// <summary>The terminal's reversal (0400 or 0420) of <paramref name="original"/>, DE90 naming it as the terminal sent it.</summary>
@@ -281,6 +305,25 @@ internal sealed class IssuerTestbed : IAsyncDisposable
         return decision;
     }
 
+    /// <summary>Adds a test-only key to the key store under the test's LMK.</summary>
+    public void ImportTestKey(string name, KeyType type, string clearHex)
+    {
+        byte[] clear = Convert.FromHexString(clearHex);
+        new KeyImport(_lmk, Store).FromComponents(name, type, KeyAlgorithm.Tdes, [clear], KeyImport.CheckValue(KeyAlgorithm.Tdes, clear));
+    }
+
+    /// <summary>A format 0 PIN block enciphered under a clear TDES key (test side only).</summary>
+    public static byte[] EncryptUnder(byte[] key, string pin, string pan)
+    {
+        var clear = new byte[8];
+        PinBlock.Encode(PinBlockFormat.Iso0, pin, pan, clear);
+        using var engine = new SoftwareCipherEngine();
+        using var handle = engine.Import(KeyAlgorithm.Tdes, key);
+        var block = new byte[8];
+        engine.EncryptEcb(handle, KeyPart.Whole, clear, block);
+        return block;
+    }
+
     /// <summary>A format 0 PIN block enciphered under the demo TPK, as a PIN pad makes it (TEST DATA).</summary>
     public static byte[] EncryptUnderDemoTpk(string pin, string pan)
     {
@@ -322,6 +365,8 @@ internal sealed class IssuerTestbed : IAsyncDisposable
         await Gateway.DisposeAsync();
         await ConnectorInstance.DisposeAsync();
         await StopIssuerAsync();
+        if (SecondConnectorInstance is not null) await SecondConnectorInstance.DisposeAsync();
+        if (SecondListener is not null) await SecondListener.DisposeAsync();
         Journal.Dispose();
         await Security.DisposeAsync();
         Pans.Dispose();

@@ -104,3 +104,22 @@ public sealed class StandInTests
         Assert.Empty(bed.Issuer.Saf);
     }
 }
+
+/// <summary>Failover to another connector when the route's own is down.</summary>
+public sealed class FailoverTests
+{
+    [Fact]
+    public async Task With_the_routes_connector_down_the_leg_goes_to_the_failover_connector_with_its_zpk()
+    {
+        await using var bed = await IssuerTestbed.StartAsync(issuerUp: false, failoverIssuer: true);
+        var route = Switch.Routing.RouteRules.Create("demo-issuer", "541333", IssuerTestbed.Connector, failover: IssuerTestbed.FailoverConnector);
+        var decision = await bed.RunAsync(bed.Purchase(2_000, pin: DemoDataSet.All.RemoteCard.Pin, route: route).Request);
+
+        Assert.Equal(ResponseCode.Approved, decision.ResponseCode);
+        Assert.Equal(IssuerTestbed.FailoverConnector, decision.Destination);
+        Assert.Equal([LegKind.RouteChange, LegKind.RequestOut, LegKind.ResponseIn], decision.Events.Select(e => e.Kind));
+        Assert.Contains("from=issuer-sim", decision.Events[0].Detail, StringComparison.Ordinal);
+        Assert.True(Assert.Single(bed.SecondIssuer!.Received).PinMatches);
+        Assert.Empty(bed.Issuer.Received);
+    }
+}

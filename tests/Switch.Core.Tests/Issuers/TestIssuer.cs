@@ -41,6 +41,9 @@ internal sealed class TestIssuer(ISecurityModule security, FileKeyStore store) :
     /// <summary>Reversals and advices left unanswered before the issuer answers them (F7: 0421 repeats).</summary>
     public int SafToIgnore;
 
+    /// <summary>How long the issuer takes to answer a reversal or advice.</summary>
+    public TimeSpan SafAnswerDelay { get; set; }
+
     /// <summary>When true, reversals and advices are never answered.</summary>
     public volatile bool SafSilent;
 
@@ -61,7 +64,11 @@ internal sealed class TestIssuer(ISecurityModule security, FileKeyStore store) :
         bool? pinMatches = request.Has(52) ? await PinMatchesAsync(request, ct) : null;
         _received.Enqueue(new Received(mti, request[11], request[32], request[90], request[38], request[39],
             request[2] == DemoDataSet.All.RemoteCard.Pan, request.Has(35), request.Has(52), pinMatches, request.Has(64), request[95], request[4]));
-        if (mti[1] == '4' || mti[2] == '2') return AnswerSaf(request);
+        if (mti[1] == '4' || mti[2] == '2')
+        {
+            if (SafAnswerDelay > TimeSpan.Zero) await Task.Delay(SafAnswerDelay, CancellationToken.None);
+            return AnswerSaf(request);
+        }
         switch (Mode)
         {
             case IssuerMode.Drop:
