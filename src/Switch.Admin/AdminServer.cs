@@ -22,7 +22,7 @@ namespace Switch.Admin;
 /// </summary>
 public sealed class AdminServer : IAsyncDisposable
 {
-    /// <summary>Most bytes of the request line, and of all headers together.</summary>
+    /// <summary>Most bytes of the request line (method, path with query, version).</summary>
     public const int RequestLineBytesMax = 2_048;
 
     /// <summary>Most bytes of a request's headers together.</summary>

@@ -68,6 +68,33 @@ public sealed class CoreMetricsLabelTests
         Assert.Equal(40_000, text.Value("switch_transaction_duration_seconds_count"));
     }
 
+    [Fact]
+    public void Hot_path_calls_allocate_nothing_once_their_labels_were_seen()
+    {
+        var metrics = new PrometheusCoreMetrics(processMetrics: false);
+        (string Mti, string Rc)[] pairs = [("0200", "00"), ("0100", "51"), ("0420", ""), ("0200", "91")];
+        foreach (var (mti, rc) in pairs) metrics.TransactionCompleted(mti, rc, 0.001);
+        metrics.SafDepth("issuer-a", 1);
+        metrics.LateResponse("issuer-a");
+        metrics.InFlight(1);
+        metrics.DuplicateAnswered();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            var (mti, rc) = pairs[i & 3];
+            metrics.InFlight(1);
+            metrics.TransactionCompleted(mti, rc, 0.0005 * (i & 15));
+            metrics.InFlight(-1);
+            metrics.SafDepth("issuer-a", i & 7);
+            metrics.LateResponse("issuer-a");
+            metrics.DuplicateAnswered();
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+
     private static async Task<PrometheusText> ScrapeAsync(PrometheusCoreMetrics metrics)
     {
         using var stream = new MemoryStream();

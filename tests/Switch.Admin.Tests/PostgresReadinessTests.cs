@@ -76,6 +76,21 @@ public sealed class PostgresReadinessTests
     }
 
     [Fact]
+    public async Task A_refused_login_fails_the_check_without_showing_the_password()
+    {
+        string server = Environment.GetEnvironmentVariable("SWITCH_TEST_POSTGRES") ?? PostgresOptions.DevelopmentConnectionString;
+        string cs = new NpgsqlConnectionStringBuilder(server) { Password = "wrong-secret-4321", Pooling = false }.ConnectionString;
+        await using var ds = NpgsqlDataSource.Create(cs);
+        var check = ReadinessChecks.ForPostgres(ds, timeoutMs: 5_000, cacheMs: 0);
+
+        var result = await check.CheckAsync(CancellationToken.None);
+
+        Assert.Equal(CheckStatus.Failed, result.Status);
+        Assert.Contains("password authentication failed", result.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-secret-4321", result.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_running_postgres_passes_the_check()
     {
         // The development cluster install/postgres.sh starts (CI runs it); SWITCH_TEST_POSTGRES overrides.

@@ -160,8 +160,8 @@ public sealed class PrometheusCoreMetrics : ICoreMetrics
     private Counter.Child OddTransactionCounter(string mti, string rc)
     {
         if (_oddTransactions.TryGetValue((mti, rc), out var child)) return child;
-        if (_oddTransactions.Count >= LabelValuesMax) return _oddTransactions.GetOrAdd((Other, Other), _ => _transactions.WithLabels(Other, Other));
-        return _oddTransactions.GetOrAdd((mti, rc), k => _transactions.WithLabels(Sanitize(k.Mti), Sanitize(k.Rc)));
+        if (_oddTransactions.Count >= LabelValuesMax) return _oddTransactions.GetOrAdd((Other, Other), static (_, t) => t.WithLabels(Other, Other), _transactions);
+        return _oddTransactions.GetOrAdd((mti, rc), static (k, t) => t.WithLabels(Sanitize(k.Mti), Sanitize(k.Rc)), _transactions);
     }
 
     private static string Sanitize(string value) => value.Length is 0 or > 8 ? Other : value;
@@ -196,7 +196,8 @@ public sealed class PrometheusCoreMetrics : ICoreMetrics
     {
         if (cache.TryGetValue(endpoint, out var child)) return child;
         string label = cache.Count >= LabelValuesMax || string.IsNullOrEmpty(endpoint) ? Other : endpoint;
-        return cache.GetOrAdd(label, l => metric.WithLabels(l));
+        // A static lambda with the metric as argument: a capturing one would allocate its closure on every call.
+        return cache.GetOrAdd(label, static (l, m) => m.WithLabels(l), metric);
     }
 
     /// <summary>Collect-time gauges: read each source's state when /metrics is scraped, never on the hot path.</summary>
