@@ -11,7 +11,7 @@ namespace Switch.Simulators.Card;
 /// letter (A–F on-us, R the remote issuer's), or a profile JSON file. <see cref="ToString"/> is masked.
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record CardProfile(string Pan, string Expiry, string ServiceCode, string? Track2 = null, string? Pin = null)
+public sealed record CardProfile(string Pan, string Expiry, string ServiceCode, string? Track2 = null, string? Pin = null, string? ImkAc = null, string? Psn = null)
 {
     /// <summary>Largest profile file read.</summary>
     public const int FileBytesMax = 64 * 1024;
@@ -74,6 +74,8 @@ public sealed record CardProfile(string Pan, string Expiry, string ServiceCode, 
         if (Track2 is not null && (Track2.Length > 37 || !Track2.StartsWith(Pan + "=", StringComparison.Ordinal) || !IssuerRulesDigits(Track2.Replace("=", "", StringComparison.Ordinal))))
             throw new ArgumentException($"card profile {source}: track2 must be the PAN, '=', then digits (at most 37 characters)");
         if (Pin is not null && (Pin.Length is < 4 or > 12 || !IssuerRulesDigits(Pin))) throw new ArgumentException($"card profile {source}: pin must be 4 to 12 digits");
+        if (Psn is not null && (Psn.Length != 2 || !IssuerRulesDigits(Psn))) throw new ArgumentException($"card profile {source}: psn must be 2 digits");
+        if (ImkAc is not null) DemoKeys.ClearHex(ImkAc, $"card profile {source}: imkAc");
     }
 
     private static bool IssuerRulesDigits(string s) => RequestMatch.IsDigits(s);

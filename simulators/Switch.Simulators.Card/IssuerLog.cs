@@ -18,6 +18,7 @@ namespace Switch.Simulators.Card;
 /// <param name="Behaviour">The misbehaviour applied ("none" when answered normally).</param>
 /// <param name="Answer">DE 39 answered, or null when nothing was answered.</param>
 /// <param name="MaskedJson">The message, masked, as one JSON line; or the decode error.</param>
+/// <param name="ArqcCheck">"valid", "invalid", "unreadable", or null when no DE 55 was checked.</param>
 public sealed record IssuerLogEntry(
     long Sequence,
     DateTimeOffset ReceivedAt,
@@ -32,7 +33,8 @@ public sealed record IssuerLogEntry(
     string? PinCheck,
     string Behaviour,
     string? Answer,
-    string MaskedJson)
+    string MaskedJson,
+    string? ArqcCheck = null)
 {
     /// <summary>The entry as one JSON line, the message as a nested object (everything in it already masked).</summary>
     public string ToJsonLine()
@@ -52,6 +54,7 @@ public sealed record IssuerLogEntry(
             Optional(w, "acquirerId", AcquirerId);
             Optional(w, "originalData", OriginalData);
             Optional(w, "pinCheck", PinCheck);
+            Optional(w, "arqcCheck", ArqcCheck);
             w.WriteString("behaviour", Behaviour);
             Optional(w, "answer", Answer);
             w.WritePropertyName("message");

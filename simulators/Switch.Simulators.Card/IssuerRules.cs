@@ -162,6 +162,15 @@ public sealed class IssuerRules
     /// <summary>Fraction (0–1) of requests (0100/0200) not answered at all.</summary>
     public double DropRate { get; set; }
 
+    /// <summary>The cards' IMK-AC (demo key name or clear hex): when set, a DE 55's ARQC is verified and a wrong one answered <see cref="ArqcFailCode"/>.</summary>
+    public string? EmvImk { get; set; }
+
+    /// <summary>ARQC method: emv-csk (default), visa-cvn10, visa-cvn18.</summary>
+    public string EmvScheme { get; set; } = "emv-csk";
+
+    /// <summary>DE 39 for a wrong or unreadable ARQC (default 05).</summary>
+    public string ArqcFailCode { get; set; } = ResponseCode.DoNotHonour;
+
     /// <summary>Misbehaviours; the first that matches (and has uses left) applies.</summary>
     public List<MisbehaviourRule>? Misbehaviours { get; set; }
 
@@ -265,6 +274,19 @@ public sealed class IssuerRules
             }
         }
         CheckCode("aboveLimitCode", AboveLimitCode);
+        CheckCode("arqcFailCode", ArqcFailCode);
+        if (EmvScheme is not ("emv-csk" or "visa-cvn10" or "visa-cvn18")) throw new IssuerRulesException($"emvScheme: '{EmvScheme}' is not one of emv-csk, visa-cvn10, visa-cvn18");
+        if (EmvImk is not null)
+        {
+            try
+            {
+                DemoKeys.ClearHex(EmvImk, "emvImk");
+            }
+            catch (ArgumentException ex)
+            {
+                throw new IssuerRulesException(ex.Message);
+            }
+        }
         CheckCode("declineCode", DeclineCode);
         if (ApproveUpToMinor is < 0) throw new IssuerRulesException("approveUpToMinor: must not be negative");
         if (DeclineRate is < 0 or > 1 || double.IsNaN(DeclineRate)) throw new IssuerRulesException("declineRate: must be between 0 and 1");

@@ -288,6 +288,8 @@ public sealed class IssuerSimulator : IAsyncDisposable
     private sealed record Decision(IsoMessage? Answer, Misbehaviour Behaviour, int DelayMs, string? PinCheck)
     {
         public string? Note { get; init; }
+
+        public string? ArqcCheck { get; init; }
     }
 
     private async Task<Decision> DecideAsync(IsoMessage request)
@@ -303,14 +305,14 @@ public sealed class IssuerSimulator : IAsyncDisposable
             return new Decision(request.CreateResponse(responseMti, AdviceEcho).Set(39, ResponseCode.Approved), behaviour, delayMs, null);
         if (!authorization)
             return new Decision(request.CreateResponse(responseMti, AuthorizationEcho).Set(39, ResponseCode.InvalidTransaction), behaviour, delayMs, null);
-        var (code, pinCheck) = await AuthorizeAsync(request).ConfigureAwait(false);
+        var (code, pinCheck, arqcCheck) = await AuthorizeAsync(request).ConfigureAwait(false);
         var answer = request.CreateResponse(responseMti, AuthorizationEcho).Set(39, code);
         if (code == ResponseCode.Approved)
         {
             answer.Set(38, (Interlocked.Increment(ref _authCode) % 1_000_000).ToString("D6"));
             if (request.GetString(3) is { } pc && pc.StartsWith("31", StringComparison.Ordinal)) answer.Set(54, BalanceField(request));
         }
-        return new Decision(answer, behaviour, delayMs, pinCheck);
+        return new Decision(answer, behaviour, delayMs, pinCheck) { ArqcCheck = arqcCheck };
     }
 
     /// <summary>DE 54 of a balance inquiry: account type 00, amount type 02 (available), currency, C, 12 digits.</summary>
@@ -346,7 +348,22 @@ public sealed class IssuerSimulator : IAsyncDisposable
     }
 
     /// <summary>The DE 39 of an authorization or financial request by the rules, in order; and what the PIN check found.</summary>
-    private async Task<(string Code, string? PinCheck)> AuthorizeAsync(IsoMessage request)
+    private async Task<(string Code, string? PinCheck, string? ArqcCheck)> AuthorizeAsync(IsoMessage request)
+    {
+        IssuerRules rules = Rules;
+        string? arqcCheck = null;
+        if (rules.EmvImk is not null && request.Has(55) && Pan(request) is { } pan)
+        {
+            using var imk = await _crypto.ImportAsync(KeyType.ImkAc, DemoKeys.ClearHex(rules.EmvImk, "emvImk"), _stop.Token).ConfigureAwait(false);
+            arqcCheck = await EmvData.VerifyAsync(_crypto.Module, imk, Switch.Security.Emv.EmvCryptograms.ParseScheme(rules.EmvScheme), pan, request.GetBinary(55), _stop.Token).ConfigureAwait(false);
+            if (arqcCheck != "valid") return (rules.ArqcFailCode, null, arqcCheck);
+        }
+        var (code, pinCheck) = await AuthorizeCardAsync(request).ConfigureAwait(false);
+        return (code, pinCheck, arqcCheck);
+    }
+
+    /// <summary>The card rules after the chip check: lists, PIN, table, threshold, random declines.</summary>
+    private async Task<(string Code, string? PinCheck)> AuthorizeCardAsync(IsoMessage request)
     {
         IssuerRules rules;
         SecureKey zpk;
@@ -449,7 +466,8 @@ public sealed class IssuerSimulator : IAsyncDisposable
             request.TryGetInt64(4, out long amount) ? amount : null, request.GetString(11), request.GetString(41), request.GetString(32),
             request.GetString(90), decision.PinCheck, Describe(decision.Behaviour),
             decision.Answer is null || decision.Behaviour is Misbehaviour.Drop or Misbehaviour.Disconnect ? null : decision.Answer.GetString(39),
-            decision.Note is null ? SensitiveDataMasker.ToMaskedJson(request) : $"{{\"error\":{System.Text.Json.JsonSerializer.Serialize(decision.Note)}}}");
+            decision.Note is null ? SensitiveDataMasker.ToMaskedJson(request) : $"{{\"error\":{System.Text.Json.JsonSerializer.Serialize(decision.Note)}}}",
+            decision.ArqcCheck);
     }
 
     /// <summary>The rules file's name of a misbehaviour.</summary>

@@ -59,6 +59,24 @@ public sealed class PosTerminalOptions
 
     /// <summary>First STAN (DE 11); default random. Each request takes the next (1–999999).</summary>
     public int? StanStart { get; set; }
+
+    /// <summary>Chip data: the cards' IMK-AC (a demo key name or clear hex) for DE 55 with a real ARQC; a card profile's own imkAc wins.</summary>
+    public string? EmvImk { get; set; }
+
+    /// <summary>ARQC method: emv-csk (default), visa-cvn10, visa-cvn18.</summary>
+    public string EmvScheme { get; set; } = "emv-csk";
+
+    /// <summary>First application transaction counter (advances per chip transaction).</summary>
+    public int AtcStart { get; set; } = 1;
+
+    /// <summary>TDES DUKPT instead of a TPK: the BDK (a demo key name or clear hex, double length).</summary>
+    public string? Bdk { get; set; }
+
+    /// <summary>With <see cref="Bdk"/>: the KSN of the first PIN transaction (20 hex digits); its counter advances per PIN block.</summary>
+    public string? Ksn { get; set; }
+
+    /// <summary>With <see cref="Bdk"/>: the field that carries the KSN (a binary field gets 10 bytes, another the 20 hex digits).</summary>
+    public int? KsnField { get; set; }
 }
 
 /// <summary>A deliberate fault in a request, for negative tests.</summary>
@@ -130,6 +148,11 @@ public sealed class PosTerminal : IAsyncDisposable
     private readonly string? _pinKeyHex;
     private readonly string? _macKeyHex;
     private SecureKey? _tak;
+    private SecureKey? _bdk;
+    private readonly string? _bdkHex;
+    private byte[]? _ksn;
+    private readonly Switch.Security.Emv.EmvScheme _emvScheme;
+    private int _atc;
     private FramedStream? _conn;
     private int _stan;
 
@@ -151,6 +174,11 @@ public sealed class PosTerminal : IAsyncDisposable
         string? macKey = options.MacKey ?? demo?.TakRef;
         _macKeyHex = macKey is null ? null : DemoKeys.ClearHex(macKey, "mac key");
         if (MacRequired && _macKeyHex is null) throw new ArgumentException($"terminal {options.TerminalId} sends a MAC but has no MAC key: give one");
+        if (options.Bdk is not null) (_bdkHex, _ksn) = DukptOptions(options);
+        if (options.EmvImk is not null) DemoKeys.ClearHex(options.EmvImk, "emv imk");
+        _emvScheme = ParseScheme(options.EmvScheme);
+        if (options.AtcStart is < 0 or > 0xFFFF) throw new ArgumentException("ATC start must be 0 to 65535");
+        _atc = options.AtcStart - 1;
         int start = options.StanStart ?? Random.Shared.Next(1, 999_999);
         if (start is < 1 or > 999_999) throw new ArgumentException("the first STAN must be 1 to 999999");
         _stan = start - 1;
@@ -167,6 +195,86 @@ public sealed class PosTerminal : IAsyncDisposable
 
     /// <summary>The last exchange of any kind.</summary>
     public PosExchange? LastExchange { get; private set; }
+
+    private (string Bdk, byte[] Ksn) DukptOptions(PosTerminalOptions options)
+    {
+        string bdk = DemoKeys.ClearHex(options.Bdk!, "bdk");
+        if (bdk.Length != 32) throw new ArgumentException("bdk: a TDES DUKPT BDK is double length (32 hex digits)");
+        byte[] ksn;
+        try
+        {
+            ksn = Convert.FromHexString(options.Ksn ?? throw new ArgumentException("ksn: DUKPT needs the first KSN (20 hex digits)"));
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException("ksn: must be 20 hex digits");
+        }
+        if (ksn.Length != 10) throw new ArgumentException("ksn: must be 20 hex digits");
+        if (options.KsnField is not int field || Spec[field] is null || field is 52 or 64 or 128 || field < 2)
+            throw new ArgumentException("ksn field: DUKPT needs the number of a field of the spec to carry the KSN");
+        return (bdk, ksn);
+    }
+
+    /// <summary>The KSN for the next PIN block: the current one, then the 21-bit counter advances.</summary>
+    private byte[] NextKsn()
+    {
+        byte[] current = (byte[])_ksn!.Clone();
+        uint counter = ((uint)(_ksn[7] & 0x1F) << 16) | ((uint)_ksn[8] << 8) | _ksn[9];
+        counter = (counter + 1) & 0x1F_FFFF;
+        _ksn[7] = (byte)((_ksn[7] & 0xE0) | (int)(counter >> 16));
+        _ksn[8] = (byte)(counter >> 8);
+        _ksn[9] = (byte)counter;
+        return current;
+    }
+
+    /// <summary>The KSN the next PIN block will use (DUKPT terminals), as hex.</summary>
+    public string? NextKsnHex => _ksn is null ? null : Convert.ToHexString(_ksn);
+
+    /// <summary>DE 52 under the DUKPT PIN key of the next KSN, and the KSN in its field.</summary>
+    private async Task SetDukptPinAsync(IsoMessage m, string pin, string pan, CancellationToken ct)
+    {
+        _bdk ??= await _crypto.ImportAsync(KeyType.Bdk, _bdkHex!, ct).ConfigureAwait(false);
+        byte[] ksn = NextKsn();
+        var keys = await _crypto.Module.DeriveDukptTdesAsync(_bdk, ksn, ct).ConfigureAwait(false);
+        try
+        {
+            m.SetBinary(52, _crypto.EncipherPinBlock0(Convert.ToHexString(keys.PinKey), pin, pan));
+        }
+        finally
+        {
+            Array.Clear(keys.Ipek);
+            Array.Clear(keys.PinKey);
+            Array.Clear(keys.MacKey);
+            Array.Clear(keys.DataKey);
+        }
+        int field = _options.KsnField!.Value;
+        if (Spec[field]!.Encoding is Switch.Iso8583.Codecs.BinaryEncoding) m.SetBinary(field, ksn);
+        else m.Set(field, Convert.ToHexString(ksn));
+    }
+
+    private static Switch.Security.Emv.EmvScheme ParseScheme(string scheme)
+    {
+        try
+        {
+            return Switch.Security.Emv.EmvCryptograms.ParseScheme(scheme);
+        }
+        catch (Switch.Security.SecurityInputException ex)
+        {
+            throw new ArgumentException($"emv {ex.Message}");
+        }
+    }
+
+    /// <summary>DE 55 with a real ARQC under the card's IMK-AC (ATC advancing, a fresh unpredictable number).</summary>
+    private async Task SetChipDataAsync(IsoMessage m, PosTransaction tx, string imkHex, DateTime now, CancellationToken ct)
+    {
+        _atc = (_atc + 1) & 0xFFFF;
+        byte[] un = new byte[4];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(un);
+        var chip = new EmvData.ChipTransaction(tx.AmountMinor, _options.Currency, now, tx.ProcessingCode[..2], [(byte)(_atc >> 8), (byte)_atc], un, tx.Card.Psn ?? "00");
+        using var imk = await _crypto.ImportAsync(KeyType.ImkAc, DemoKeys.ClearHex(imkHex, "emv imk"), ct).ConfigureAwait(false);
+        m.SetBinary(55, await EmvData.BuildAsync(_crypto.Module, imk, _emvScheme, tx.Card.Pan, chip, ct).ConfigureAwait(false));
+        m.Set(22, "051");
+    }
 
     private static byte[] ParseTpdu(string hex)
     {
@@ -198,9 +306,7 @@ public sealed class PosTerminal : IAsyncDisposable
     /// <summary>Builds the request of a transaction (PIN block and MAC included as the terminal and the fault say).</summary>
     public async Task<IsoMessage> BuildAsync(PosTransaction tx, CancellationToken ct)
     {
-        if (!Mti.IsWellFormed(tx.Mti) || !Mti.ExpectsResponse(tx.Mti)) throw new ArgumentException($"MTI '{tx.Mti}' is not a request that expects an answer");
-        if (tx.ProcessingCode.Length is not (2 or 6) || !RequestMatch.IsDigits(tx.ProcessingCode)) throw new ArgumentException("processing code must be 2 or 6 digits");
-        if (tx.AmountMinor is < 0 or > 999_999_999_999) throw new ArgumentException("amount must be 0 to 999999999999 minor units");
+        Validate(tx);
         var now = DateTime.UtcNow;
         string stan = NextStan();
         var m = Spec.NewMessage(tx.Mti);
@@ -220,14 +326,31 @@ public sealed class PosTerminal : IAsyncDisposable
         m.Set(42, _merchantId);
         m.Set(49, _options.Currency);
         string? pin = tx.NoPin ? null : tx.Pin ?? tx.Card.Pin;
-        if (pin is not null)
+        if (pin is not null && _bdkHex is not null)
+        {
+            await SetDukptPinAsync(m, tx.Fault == PosFault.WrongPin ? WrongPin(pin) : pin, tx.Card.Pan, ct).ConfigureAwait(false);
+        }
+        else if (pin is not null)
         {
             if (_pinKeyHex is null) throw new ArgumentException($"terminal {_options.TerminalId} has no PIN key: give one (or send no PIN)");
             if (tx.Fault == PosFault.WrongPin) pin = WrongPin(pin);
             m.SetBinary(52, _crypto.EncipherPinBlock0(_pinKeyHex, pin, tx.Card.Pan));
         }
+        if ((tx.Card.ImkAc ?? _options.EmvImk) is { } imkHex) await SetChipDataAsync(m, tx, imkHex, now, ct).ConfigureAwait(false);
         await SealAsync(m, tx.Fault, ct).ConfigureAwait(false);
         return m;
+    }
+
+    /// <summary>Checks a transaction against the terminal without building it (nothing advances); throws <see cref="ArgumentException"/>.</summary>
+    public void Validate(PosTransaction tx)
+    {
+        if (!Mti.IsWellFormed(tx.Mti) || !Mti.ExpectsResponse(tx.Mti)) throw new ArgumentException($"MTI '{tx.Mti}' is not a request that expects an answer");
+        if (tx.ProcessingCode.Length is not (2 or 6) || !RequestMatch.IsDigits(tx.ProcessingCode)) throw new ArgumentException("processing code must be 2 or 6 digits");
+        if (tx.AmountMinor is < 0 or > 999_999_999_999) throw new ArgumentException("amount must be 0 to 999999999999 minor units");
+        string? pin = tx.NoPin ? null : tx.Pin ?? tx.Card.Pin;
+        if (pin is not null && _pinKeyHex is null && _bdkHex is null)
+            throw new ArgumentException($"terminal {_options.TerminalId} has no PIN key: give one (or send no PIN)");
+        if (pin is not null && (pin.Length is < 4 or > 12 || !RequestMatch.IsDigits(pin))) throw new ArgumentException("PIN must be 4 to 12 digits");
     }
 
     /// <summary>RRN: last digit of the year, day of the year, hour, STAN (12 characters).</summary>
@@ -386,6 +509,7 @@ public sealed class PosTerminal : IAsyncDisposable
     {
         if (_conn is not null) await _conn.DisposeAsync().ConfigureAwait(false);
         _tak?.Dispose();
+        _bdk?.Dispose();
         await _crypto.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
     }

@@ -117,6 +117,25 @@ public sealed class CliSimVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task Chip_and_DUKPT_options_reach_the_wire()
+    {
+        const string imk = "9E15204313F7318ACB79B90BD986AD29";
+        using var issuer = await ServerProcess.StartAsync("sim", "issuer", "--port", "0", "--emv-imk", imk, "--no-pin-check");
+        string target = $"127.0.0.1:{issuer.Port}";
+        var chip = CliRunner.Run("sim", "pos", "--card", "R", "--amount", "1000", "--target", target, "--terminal", "TERM0002", "--emv-imk", imk, "--no-pin", "--json");
+        Assert.True(chip.ExitCode == 0, chip.ToString());
+        Assert.Contains("\"responseCode\":\"00\"", chip.Stdout, StringComparison.Ordinal);
+        var dukpt = CliRunner.Run("sim", "pos", "--card", "R", "--amount", "1000", "--target", target, "--terminal", "TERM0002",
+            "--bdk", "0123456789ABCDEFFEDCBA9876543210", "--ksn", "FFFF9876543210E00001", "--ksn-field", "62", "--json");
+        Assert.True(dukpt.ExitCode == 0, dukpt.ToString());
+        Assert.Contains("\"62\":\"FFFF9876543210E00001\"", dukpt.Stdout, StringComparison.Ordinal);
+        string log = await issuer.StopAsync();
+        Assert.Contains("\"arqcCheck\":\"valid\"", log, StringComparison.Ordinal);
+        Assert.Equal(0, issuer.ExitCode);
+        CliRunner.AssertOneLineError(CliRunner.Run("sim", "pos", "--card", "R", "--ksn", "FFFF9876543210E00001"));
+    }
+
+    [Fact]
     public async Task The_echo_verb_echoes_frames_and_stops_on_SIGTERM()
     {
         using var echo = await ServerProcess.StartAsync("sim", "echo", "--port", "0");

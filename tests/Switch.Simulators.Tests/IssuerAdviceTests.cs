@@ -115,8 +115,10 @@ public sealed class IssuerHostileInputTests
                 // The simulator may close a connection on a bad frame before the next write: that is its right.
             }
         }
+        // The fuzzing connections are closed by now on this side; wait for the simulator to let them go (its limit is 64).
+        for (int i = 0; i < 200 && pair.Issuer.ConnectionCount > 0; i++) await Task.Delay(50);
         var x = await pair.Terminal().SendAsync(SimPair.Purchase(1000), Timeouts.Token());
-        Assert.Equal("00", x.ResponseCode);
+        Assert.True(x.ResponseCode == "00", x.Error ?? x.ResponseCode);
         Assert.True(pair.Issuer.Log.Total >= 1);
     }
 }

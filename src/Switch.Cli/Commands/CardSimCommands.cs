@@ -69,12 +69,15 @@ public static class IssuerSimCommand
         var misbehaveNext = new Option<int?>("--misbehave-next") { Description = "Misbehave only on the next N requests (default: all)." };
         var misbehaveDelay = new Option<int?>("--misbehave-delay-ms") { Description = "Delay of --misbehave delay or late (late defaults to 3000: past the switch's 2 s timeout)." };
         var quiet = new Option<bool>("--quiet") { Description = "Do not print a line per received message." };
+        var emvImk = new Option<string>("--emv-imk") { Description = "Verify a DE 55 ARQC under this IMK-AC (demo key name or clear hex)." };
+        var emvScheme = new Option<string>("--emv-scheme") { Description = "ARQC method: emv-csk (default), visa-cvn10, visa-cvn18." };
+        var arqcFail = new Option<string>("--arqc-fail-code") { Description = "DE 39 for a wrong ARQC (default 05)." };
         var cmd = new Command("issuer", "Run an issuer host simulator on 127.0.0.1 until interrupted: answers sign-on and echo, authorizes by rules "
             + "(PIN under its ZPK, amount threshold, PAN lists, response-code table, seeded random declines), acknowledges advices and reversals, "
             + "misbehaves on request, and prints each received message masked.")
         {
             port, spec, framing, header, rules, zpk, noPinCheck, approveUpTo, aboveLimit, declinePan, lostPan, declineRate, declineCode, seed,
-            delay, dropRate, misbehave, misbehaveNext, misbehaveDelay, quiet,
+            delay, dropRate, misbehave, misbehaveNext, misbehaveDelay, quiet, emvImk, emvScheme, arqcFail,
         };
         cmd.SetAction(async (r, ct) =>
         {
@@ -92,6 +95,9 @@ public static class IssuerSimCommand
             if (r.GetValue(seed) is int s) set.Seed = s;
             if (r.GetValue(delay) is int d) set.DelayMs = d;
             if (r.GetValue(dropRate) is double drop) set.DropRate = drop;
+            if (r.GetValue(emvImk) is { } imk) set.EmvImk = imk;
+            if (r.GetValue(emvScheme) is { } scheme) set.EmvScheme = scheme;
+            if (r.GetValue(arqcFail) is { } arqcCode) set.ArqcFailCode = arqcCode;
             if (r.GetValue(misbehave) is { } action)
             {
                 set.Misbehaviours = [new MisbehaviourRule { Action = action, Next = r.GetValue(misbehaveNext), DelayMs = r.GetValue(misbehaveDelay) }, .. set.Misbehaviours ?? []];
@@ -172,11 +178,17 @@ public static class PosSimCommand
         var tpdu = new Option<string>("--tpdu") { Description = "TPDU sent with --header tpdu (10 hex digits).", DefaultValueFactory = _ => "6000010000" };
         var acquirer = new Option<string>("--acquirer") { Description = "DE 32 (none by default)." };
         var stan = new Option<int?>("--stan") { Description = "First STAN (default random)." };
+        var bdk = new Option<string>("--bdk") { Description = "TDES DUKPT instead of a TPK: the BDK (a demo key name or 32 hex digits); needs --ksn and --ksn-field." };
+        var ksn = new Option<string>("--ksn") { Description = "With --bdk: the KSN of the first PIN block (20 hex digits); it advances per PIN block." };
+        var ksnField = new Option<int?>("--ksn-field") { Description = "With --bdk: the field carrying the KSN (e.g. 62)." };
+        var emvImk = new Option<string>("--emv-imk") { Description = "Chip: DE 55 with a real ARQC under this IMK-AC (demo key name or clear hex; a profile's imkAc wins)." };
+        var emvScheme = new Option<string>("--emv-scheme") { Description = "ARQC method: emv-csk, visa-cvn10, visa-cvn18.", DefaultValueFactory = _ => "emv-csk" };
+        var atc = new Option<int>("--atc") { Description = "First application transaction counter.", DefaultValueFactory = _ => 1 };
         var cmd = new Command("pos", "Send a POS transaction to the switch and print each exchange as a masked, decoded table (exit 0 when every "
             + "request was answered, 1 on a timeout, a closed connection or a malformed answer).")
         {
             card, amount, target, terminal, merchant, pin, noPin, pinKey, macKey, mti, pc, reverse, partial, reversalMti, duplicate, badMac, noMac,
-            wrongPin, json, timeout, spec, framing, header, tpdu, acquirer, stan,
+            wrongPin, json, timeout, spec, framing, header, tpdu, acquirer, stan, bdk, ksn, ksnField, emvImk, emvScheme, atc,
         };
         cmd.SetAction(async (r, ct) =>
         {
@@ -204,10 +216,13 @@ public static class PosSimCommand
                 Host = host, Port = port, Spec = r.GetValue(spec)!, Framing = r.GetValue(framing)!, Header = r.GetValue(header)!, TpduHex = r.GetValue(tpdu)!,
                 TerminalId = r.GetValue(terminal)!, MerchantId = r.GetValue(merchant), PinKey = r.GetValue(pinKey), MacKey = r.GetValue(macKey),
                 AcquirerId = r.GetValue(acquirer), AnswerTimeoutMs = r.GetValue(timeout), StanStart = r.GetValue(stan),
+                Bdk = r.GetValue(bdk), Ksn = r.GetValue(ksn), KsnField = r.GetValue(ksnField),
+                EmvImk = r.GetValue(emvImk), EmvScheme = r.GetValue(emvScheme)!, AtcStart = r.GetValue(atc),
             };
+            if (options.Bdk is null && (options.Ksn is not null || options.KsnField is not null)) throw new CliException("--ksn and --ksn-field need --bdk");
             await using var pos = new PosTerminal(options);
             // Built before anything is sent: a bad option is an error line with nothing on stdout.
-            await pos.BuildAsync(tx, ct).ConfigureAwait(false);
+            pos.Validate(tx);
             bool asJson = r.GetValue(json);
             var exchanges = new List<PosExchange> { await pos.SendAsync(tx, ct).ConfigureAwait(false) };
             Print(exchanges[^1], asJson);
