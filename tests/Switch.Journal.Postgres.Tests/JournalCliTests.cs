@@ -52,13 +52,14 @@ public sealed class JournalCliTests : IAsyncLifetime
         string[] lines = first.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.EndsWith(": migrating journal (schema_migrations), then routing (routing_schema_migrations), then masterdata (masterdata_schema_migrations)", lines[0]);
         Assert.Equal("journal: applied 0001_journal", lines[1]);
-        Assert.EndsWith(": journal now at schema version 1", lines[2]);
-        Assert.Equal("routing: applied 0001_routes", lines[3]);
-        Assert.EndsWith(": routing now at schema version 1", lines[4]);
+        Assert.Equal("journal: applied 0002_leg_event_fields", lines[2]);
+        Assert.EndsWith(": journal now at schema version 2", lines[3]);
+        Assert.Equal("routing: applied 0001_routes", lines[4]);
+        Assert.EndsWith(": routing now at schema version 1", lines[5]);
         Assert.Equal(0, second.ExitCode);
-        Assert.Contains("journal up to date at schema version 1", second.Stdout);
+        Assert.Contains("journal up to date at schema version 2", second.Stdout);
         Assert.Contains("routing up to date at schema version 1", second.Stdout);
-        Assert.Equal(1L, await _db.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
+        Assert.Equal(2L, await _db.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
         Assert.Equal(1L, await _db.ScalarAsync<long>("SELECT count(*) FROM routing_schema_migrations"));
         Assert.Equal(1L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename = 'route'"));
     }
@@ -73,7 +74,7 @@ public sealed class JournalCliTests : IAsyncLifetime
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("routing migration 1 (routes) was changed after it was applied", result.Stderr);
-        Assert.Contains("journal up to date at schema version 1", result.Stdout);
+        Assert.Contains("journal up to date at schema version 2", result.Stdout);
     }
 
     [Fact]
@@ -158,6 +159,28 @@ public sealed class JournalCliTests : IAsyncLifetime
         Assert.Contains("kafka:    UNREACHABLE", result.Stdout);
         Assert.StartsWith("error: spool unreachable", result.Stderr);
         Assert.Single(result.Stderr.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Find_and_verify_work_against_a_running_journal_runtime_state_directory_and_database()
+    {
+        // What ./switch run starts from this file's sections: the spool directory, the mock cluster, the database.
+        await using var runtime = await JournalRuntime.StartAsync(new JournalOptions { Spool = new SpoolOptions { Directory = Path.Combine(_dir, "journal") } },
+            new ProjectorOptions(), new Switch.Postgres.PostgresOptions { ConnectionString = _db.ConnectionString }, Serilog.Core.Logger.None, CancellationToken.None);
+        await JournalRuntimeTests.AppendAsync(runtime, "cli", 30);
+        long last = runtime.Journal.Spool.LastAssigned;
+        await JournalRuntimeTests.WaitUntilAsync(() => runtime.ProjectedThrough == last && runtime.Journal.Forwarder.AckedThrough >= last);
+        await Task.Delay(300); // the projector's offsets are committed with the rows; the lag check reads them
+
+        var verify = Run("journal", "verify", "--config", _config);
+        var find = Run("journal", "find", "--rrn", "633800000007", "--json", "--config", _config);
+
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+        Assert.Contains("result:   spool, Kafka and Postgres agree", verify.Stdout);
+        Assert.Contains("60 events", verify.Stdout);
+        Assert.Equal(0, find.ExitCode);
+        using var json = JsonDocument.Parse(find.Stdout);
+        Assert.Equal(["request_in", "balance_debit"], json.RootElement.EnumerateArray().Select(l => l.GetProperty("leg").GetString()));
     }
 
     private static readonly string Executable = Path.Combine(RepoRoot(), "src", "Switch.Cli", "bin",

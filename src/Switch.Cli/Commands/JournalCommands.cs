@@ -78,7 +78,7 @@ public static class JournalCommands
             var settings = JournalSettings.Load(r.GetValue(config));
             using var dataSource = settings.OpenPostgres();
             var sources = new VerifySources(settings.SpoolDirectory, settings.Journal.NodeId, settings.KafkaBootstrapServers(),
-                settings.Journal.Kafka.Topic, dataSource, settings.Projector.ConsumerGroup, TimeSpan.FromSeconds(10));
+                settings.Journal.Kafka.Topic, dataSource, settings.Projector.ConsumerGroup, TimeSpan.FromSeconds(10), settings.Journal.Kafka.IsMock);
             var report = JournalVerifier.VerifyAsync(sources, CancellationToken.None).GetAwaiter().GetResult();
             WriteReport(report);
             if (report.Agree) return 0;

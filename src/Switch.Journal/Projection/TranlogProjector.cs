@@ -80,17 +80,7 @@ public sealed class TranlogProjector : IAsyncDisposable
         _decoder = decoder;
         _log = log;
         _backoffMs = options.RetryBackoffMs;
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = bootstrapServers,
-            GroupId = options.ConsumerGroup,
-            EnableAutoCommit = false,
-            EnableAutoOffsetStore = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            SessionTimeoutMs = 10_000,
-            // The loop polls at least every PollMs even while Postgres is away, so this bound is never reached by waiting.
-            MaxPollIntervalMs = 300_000,
-        };
+        var config = ConsumerConfigFor(options, bootstrapServers);
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler(OnAssigned)
             .SetPartitionsRevokedHandler(OnRevoked)
@@ -99,6 +89,19 @@ public sealed class TranlogProjector : IAsyncDisposable
             .SetLogHandler((_, _) => { })
             .Build();
     }
+
+    /// <summary>The consumer's settings: offsets never committed to Kafka (they live in Postgres with the rows).</summary>
+    public static ConsumerConfig ConsumerConfigFor(ProjectorOptions options, string bootstrapServers) => new()
+    {
+        BootstrapServers = bootstrapServers,
+        GroupId = options.ConsumerGroup,
+        EnableAutoCommit = false,
+        EnableAutoOffsetStore = false,
+        AutoOffsetReset = AutoOffsetReset.Earliest,
+        SessionTimeoutMs = 10_000,
+        // The loop polls at least every PollMs even while Postgres is away, so this bound is never reached by waiting.
+        MaxPollIntervalMs = 300_000,
+    };
 
     /// <summary>Counts of what has been projected.</summary>
     public ProjectorCounters Counters { get; } = new();
