@@ -31,4 +31,7 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 echo "setup: restoring and building (Release)"
 dotnet build Switch.sln -c Release -nologo -v q -clp:ErrorsOnly
-echo "setup: done. Try: ./switch --help"
+# The demo data set (TEST DATA, docs/demo.md): keys, master data and routes that `./switch run` serves; idempotent.
+echo "setup: seeding the demo data set"
+"$here/switch" db seed demo
+echo "setup: done. Try: ./switch run, then ./switch sim pos --card A --amount 1000"
