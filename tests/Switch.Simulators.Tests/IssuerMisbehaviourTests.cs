@@ -128,3 +128,27 @@ public sealed class IssuerMisbehaviourTests
         Assert.StartsWith("timeout", (await pos.ExchangeAsync("echo", echo, Timeouts.Token())).Error, StringComparison.Ordinal);
     }
 }
+
+/// <summary>An issuer that goes away and comes back on the same port (what the switch's SAF tests need).</summary>
+public sealed class IssuerRestartTests
+{
+    [Fact]
+    public async Task A_stopped_simulator_refuses_connections_and_a_new_one_binds_the_same_port_at_once()
+    {
+        int port;
+        var first = new IssuerSimulator(new IssuerSimulatorOptions { Port = 0 });
+        await first.StartAsync(Timeouts.Token());
+        port = first.Port;
+        await using (var pos = new PosTerminal(new PosTerminalOptions { Port = port, TerminalId = "TERM0002", PinKey = DemoKeys.IssuerZpkName }))
+        {
+            Assert.Equal("00", (await pos.SendAsync(SimPair.Purchase(100), Timeouts.Token())).ResponseCode);
+            await first.DisposeAsync();
+            var down = await pos.SendAsync(SimPair.Purchase(100), Timeouts.Token());
+            Assert.NotNull(down.Error);
+            await using var second = new IssuerSimulator(new IssuerSimulatorOptions { Port = port });
+            await second.StartAsync(Timeouts.Token());
+            Assert.Equal("00", (await pos.SendAsync(SimPair.Purchase(100), Timeouts.Token())).ResponseCode);
+            Assert.Single(second.Log.Snapshot());
+        }
+    }
+}
