@@ -115,6 +115,11 @@ public sealed class Iso20022HttpServer : IAsyncDisposable
             _log.Error("ISO 20022 document from {Remote} not answered: {Reason}", origin.Remote, ex.Message);
             await TextAsync(response, StatusCodes.Status503ServiceUnavailable, "the switch cannot record the payment now; send it again later").ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _log.Error(ex, "ISO 20022 document from {Remote} failed", origin.Remote);
+            if (!response.HasStarted) await TextAsync(response, StatusCodes.Status500InternalServerError, "internal error; the payment was not answered").ConfigureAwait(false);
+        }
     }
 
     /// <summary>The body, at most the document limit (Kestrel enforces it as well, for announced and chunked bodies); null when larger.</summary>

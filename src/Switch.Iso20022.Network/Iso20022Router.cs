@@ -262,14 +262,44 @@ public sealed class Iso20022Router : IIso20022Handler
             Detail = Cut(detail),
         };
 
-        /// <summary>Text cut to the journal's 255 UTF-8 bytes per field.</summary>
+        /// <summary>
+        /// Text for the journal: runs of 13 or more digits masked 6/4 with <see cref="Switch.Common.Masking.PanMask"/> (the
+        /// journal refuses what could be a PAN; FedNow message ids start with 17 digits), cut to 255 UTF-8 bytes.
+        /// </summary>
         public static string Cut(string text)
         {
+            text = MaskDigitRuns(text);
             if (Encoding.UTF8.GetByteCount(text) <= 255) return text;
             int n = Math.Min(text.Length, 250);
             while (n > 0 && Encoding.UTF8.GetByteCount(text.AsSpan(0, n)) > 250) n--;
             if (n > 0 && char.IsHighSurrogate(text[n - 1])) n--;
             return text[..n] + "…";
+        }
+
+        private static string MaskDigitRuns(string text)
+        {
+            StringBuilder? sb = null;
+            int i = 0;
+            while (i < text.Length)
+            {
+                int start = i;
+                while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
+                if (i - start >= 13)
+                {
+                    sb ??= new StringBuilder(text.Length).Append(text, 0, start);
+                    sb.Append(Switch.Common.Masking.PanMask.Mask(text.AsSpan(start, i - start)));
+                }
+                else
+                {
+                    sb?.Append(text, start, i - start);
+                }
+                if (i < text.Length && i == start)
+                {
+                    sb?.Append(text[i]);
+                    i++;
+                }
+            }
+            return sb?.ToString() ?? text;
         }
     }
 }

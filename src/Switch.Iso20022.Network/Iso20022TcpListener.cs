@@ -202,6 +202,12 @@ public sealed class Iso20022TcpListener : IAsyncDisposable
         {
             return false;
         }
+        catch (Exception ex)
+        {
+            // A fault of the handler closes this connection only; the listener and the other connections go on.
+            _log.Error(ex, "ISO 20022 frame from {Remote} on {Listener} failed; closing the connection", origin.Remote, Name);
+            return false;
+        }
         try
         {
             return await connection.SendAsync(ReadOnlyMemory<byte>.Empty, answer.Document, ct).ConfigureAwait(false);
