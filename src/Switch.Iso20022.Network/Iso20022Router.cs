@@ -119,8 +119,7 @@ public sealed class Iso20022Router : IIso20022Handler
 
     private async Task<Iso20022Answer?> ForwardAsync(Legs tx, IIso20022Endpoint endpoint, CancellationToken ct)
     {
-        await AppendAsync([tx.RequestIn(), tx.Leg(LegKind.RequestOut, tx.Document.MessageName)], ct).ConfigureAwait(false);
-        tx.RequestJournaled = true;
+        await AppendAsync(tx.RequestLegs(tx.Leg(LegKind.RequestOut, tx.Document.MessageName)), ct).ConfigureAwait(false);
         PeerOutcome outcome = await endpoint.SendAsync(tx.Document, ct).ConfigureAwait(false);
         if (outcome.Answer is not { } answer)
         {
@@ -152,8 +151,7 @@ public sealed class Iso20022Router : IIso20022Handler
             return await RejectAsync(tx, NotRoutedReason, ex.Message, ct).ConfigureAwait(false);
         }
         if (gateway.NextStan() is { } stan) request.Set(11, stan);
-        await AppendAsync([tx.RequestIn(), tx.Leg(LegKind.RequestOut, request.Mti ?? "", iso8583: request)], ct).ConfigureAwait(false);
-        tx.RequestJournaled = true;
+        await AppendAsync(tx.RequestLegs(tx.Leg(LegKind.RequestOut, request.Mti ?? "", iso8583: request)), ct).ConfigureAwait(false);
         Iso8583Outcome outcome = await gateway.SendAsync(request, ct).ConfigureAwait(false);
         if (outcome.Response is not { } response)
         {
@@ -239,6 +237,14 @@ public sealed class Iso20022Router : IIso20022Handler
         public string Destination { get; set; } = "";
         public bool RequestJournaled { get; set; }
         public string? LastFailure { get; set; }
+
+        /// <summary>The legs before a send: RequestIn the first time (a failover sends again: only its RequestOut), then <paramref name="requestOut"/>.</summary>
+        public JournalEvent[] RequestLegs(JournalEvent requestOut)
+        {
+            JournalEvent[] legs = RequestJournaled ? [requestOut] : [RequestIn(), requestOut];
+            RequestJournaled = true;
+            return legs;
+        }
 
         public JournalEvent RequestIn() => Leg(LegKind.RequestIn, Document.MessageName,
             detail: $"from {_origin} MsgId {View.MessageId} EndToEndId {View.EndToEndId} UETR {View.Uetr ?? "-"} CdtrAgt {View.CreditorAgent?.ToString() ?? "-"}");

@@ -152,6 +152,9 @@ public sealed class TransportRoutingTests
         h.RouteTo("peer-down", failover: "peer-http");
         AssertAnswersThePayment(Read(await NetworkHarness.ExchangeAsync(h.Tcp.LocalEndPoint, Pacs008)), "ACSC");
         Assert.Single(h.Peer.Received);
+        var legs = await h.LegsAsync();
+        Assert.Equal([LegKind.RequestIn, LegKind.RequestOut, LegKind.RequestOut, LegKind.ResponseIn, LegKind.ResponseOut], legs.Select(l => l.Kind));
+        Assert.Equal(["", "peer-down", "peer-http", "peer-http", "peer-http"], legs.Select(l => l.Destination));
         h.RouteTo("peer-down", version: 2);
         var answer = Read(await NetworkHarness.ExchangeAsync(h.Tcp.LocalEndPoint, Pacs008));
         Assert.Equal(("RJCT", "AB08"), (answer.Value("TxInfAndSts/TxSts"), answer.Value("TxInfAndSts/StsRsnInf/Rsn/Cd")));
