@@ -2,13 +2,41 @@ using Switch.Iso8583.Vocabulary;
 
 namespace Switch.Routing;
 
+/// <summary>What a route is keyed by: a BIN prefix (ISO 8583 cards) or an ISO 20022 agent (BIC, clearing-system member id).</summary>
+public enum RouteKeyKind
+{
+    /// <summary>A PAN prefix of 6 to 11 digits (<see cref="Route.BinPrefix"/>).</summary>
+    Bin,
+
+    /// <summary>A creditor agent's BIC, 8 characters (every branch) or 11 (one branch) (<see cref="Route.Bic"/>).</summary>
+    Bic,
+
+    /// <summary>A creditor agent's clearing-system member id (<see cref="Route.MemberId"/>).</summary>
+    MemberId,
+}
+
 /// <summary>
 /// One operator-managed route: PANs starting with <see cref="BinPrefix"/> go to <see cref="Destination"/> when the
 /// optional conditions hold. Longest prefix wins; among equal prefixes the lowest <see cref="Priority"/> number wins
-/// (then the name, so the order is always the same). Built only through <see cref="RouteRules.Create"/>.
+/// (then the name, so the order is always the same). Built only through <see cref="RouteRules.Create"/>. An ISO 20022
+/// route is keyed by the creditor agent's BIC or clearing-system member id instead (<see cref="KeyKind"/>, built through
+/// <see cref="RouteRules.CreateAgent"/>); its <see cref="BinPrefix"/> is empty and BIN look-ups never see it.
 /// </summary>
 public sealed record Route
 {
+    internal Route(string name, RouteKeyKind kind, string key, string destination, int priority, string? failover, string? currency)
+    {
+        Name = name;
+        KeyKind = kind;
+        BinPrefix = "";
+        Bic = kind == RouteKeyKind.Bic ? key : null;
+        MemberId = kind == RouteKeyKind.MemberId ? key : null;
+        Destination = destination;
+        Priority = priority;
+        Failover = failover;
+        Currency = currency;
+    }
+
     internal Route(string name, string binPrefix, string destination, int priority, string? failover,
         MtiClass? mtiClass, string? processingCode, string? currency)
     {
@@ -26,8 +54,23 @@ public sealed record Route
     /// <summary>The operator's name for the route (the key of the table).</summary>
     public string Name { get; }
 
-    /// <summary>6 to 11 digits the PAN starts with.</summary>
+    /// <summary>6 to 11 digits the PAN starts with; empty for a BIC or member-id route.</summary>
     public string BinPrefix { get; }
+
+    /// <summary>What the route is keyed by (<see cref="RouteKeyKind.Bin"/> for every route built by <see cref="RouteRules.Create"/>).</summary>
+    public RouteKeyKind KeyKind { get; } = RouteKeyKind.Bin;
+
+    /// <summary>The creditor agent's BIC (8 or 11 characters) of a BIC route; null otherwise.</summary>
+    public string? Bic { get; }
+
+    /// <summary>The creditor agent's clearing-system member id of a member-id route; null otherwise.</summary>
+    public string? MemberId { get; }
+
+    /// <summary>The key as the CLI writes it: the BIN prefix, the BIC or the member id.</summary>
+    public string Key => KeyKind switch { RouteKeyKind.Bic => Bic!, RouteKeyKind.MemberId => MemberId!, _ => BinPrefix };
+
+    /// <summary>The key with its kind, for messages: "BIN 411111", "BIC DEUTDEFF", "member id 021000021".</summary>
+    public string KeyText => KeyKind switch { RouteKeyKind.Bic => "BIC " + Bic, RouteKeyKind.MemberId => "member id " + MemberId, _ => "BIN " + BinPrefix };
 
     /// <summary><c>on-us</c>, <c>stand-in</c> or a connector name.</summary>
     public string Destination { get; }
@@ -67,6 +110,12 @@ public sealed record Route
             return $"currency {ccy} required, request is {(request.Currency.IsEmpty ? "not given" : request.Currency.ToString())}";
         return null;
     }
+
+    /// <summary>The currency condition of an agent route in words; null when it holds.</summary>
+    internal string? FailedCondition(in AgentRouteRequest request) =>
+        Currency is { } ccy && !request.CurrencySpan.SequenceEqual(ccy)
+            ? $"currency {ccy} required, request is {(string.IsNullOrEmpty(request.Currency) ? "not given" : request.Currency)}"
+            : null;
 
     /// <summary>True when the conditions hold for the request.</summary>
     internal bool Accepts(in RouteRequest request) =>
@@ -108,4 +157,14 @@ public readonly ref struct RouteRequest
 
     /// <summary>DE49 as 3 digits; empty when absent.</summary>
     public ReadOnlySpan<char> Currency { get; }
+}
+
+/// <summary>
+/// What an ISO 20022 route is chosen for: the creditor agent's BIC (8 or 11 characters) and clearing-system member id,
+/// and the ISO 4217 numeric currency of the amount. Null or empty parts are "not known".
+/// </summary>
+public readonly record struct AgentRouteRequest(string? Bic, string? MemberId, string? Currency)
+{
+    /// <summary>The currency as a span for the route's condition (empty when not known).</summary>
+    internal ReadOnlySpan<char> CurrencySpan => Currency.AsSpan();
 }

@@ -11,7 +11,9 @@ public sealed record RoutePatch(
     string? Failover = null,
     string? MtiClass = null,
     string? ProcessingCode = null,
-    string? Currency = null)
+    string? Currency = null,
+    string? Bic = null,
+    string? MemberId = null)
 {
     /// <summary>The word that removes an optional part.</summary>
     public const string None = "none";
@@ -19,8 +21,26 @@ public sealed record RoutePatch(
     /// <summary>True when nothing would change.</summary>
     public bool IsEmpty => this == new RoutePatch();
 
-    /// <summary>The route after the patch; throws <see cref="RoutingException"/> naming the first bad option.</summary>
-    public Route ApplyTo(Route current) => RouteRules.Create(
+    /// <summary>
+    /// The route after the patch; throws <see cref="RoutingException"/> naming the first bad option. A key given
+    /// (<c>--bin</c>, <c>--bic</c> or <c>--member-id</c>, at most one) replaces the route's key, of whatever kind.
+    /// </summary>
+    public Route ApplyTo(Route current)
+    {
+        int keys = (Bin is null ? 0 : 1) + (Bic is null ? 0 : 1) + (MemberId is null ? 0 : 1);
+        if (keys > 1) throw new RoutingException("--bin, --bic, --member-id: give one route key, not several");
+        RouteKeyKind kind = Bin is not null ? RouteKeyKind.Bin : Bic is not null ? RouteKeyKind.Bic : MemberId is not null ? RouteKeyKind.MemberId : current.KeyKind;
+        if (kind == RouteKeyKind.Bin) return ApplyToBin(current);
+        string? mtiClass = MtiClass is null ? current.MtiClassText : MtiClass == None ? null : MtiClass;
+        if (mtiClass is not null) throw new RoutingException("--mti-class: applies to BIN routes only; give --mti-class none");
+        string? processingCode = Optional(ProcessingCode, current.ProcessingCode);
+        if (processingCode is not null) throw new RoutingException("--processing-code: applies to BIN routes only; give --processing-code none");
+        string key = Bic ?? MemberId ?? current.Key;
+        return RouteRules.CreateAgent(current.Name, kind, key, Destination ?? current.Destination, Priority ?? current.Priority,
+            Optional(Failover, current.Failover), Optional(Currency, current.Currency));
+    }
+
+    private Route ApplyToBin(Route current) => RouteRules.Create(
         current.Name,
         Bin ?? current.BinPrefix,
         Destination ?? current.Destination,

@@ -56,6 +56,65 @@ public static class RouteRules
         return new Route(name, bin, destination, priority, failover, mtiClass, processingCode, currency);
     }
 
+    /// <summary>Longest clearing-system member id (ISO 20022 Max35Text).</summary>
+    public const int MemberIdCharsMax = 35;
+
+    /// <summary>
+    /// Validates and builds an ISO 20022 route keyed by the creditor agent's BIC or clearing-system member id. Its only
+    /// condition is the currency (ISO 4217 numeric); MTI class and processing code belong to BIN routes.
+    /// </summary>
+    public static Route CreateAgent(string name, RouteKeyKind kind, string key, string destination, int priority = PriorityDefault,
+        string? failover = null, string? currency = null)
+    {
+        RequireName("--name", name);
+        switch (kind)
+        {
+            case RouteKeyKind.Bic: RequireBic("--bic", key); break;
+            case RouteKeyKind.MemberId: RequireMemberId("--member-id", key); break;
+            default: throw new RoutingException("--bin: a BIN route is made with RouteRules.Create");
+        }
+        RequireName("--destination", destination);
+        RequirePriority(priority);
+        if (failover is not null)
+        {
+            RequireName("--failover", failover);
+            if (failover == destination) throw new RoutingException($"--failover: '{failover}' is the destination itself; give another destination or none");
+        }
+        if (currency is not null) RequireCurrency("--currency", currency);
+        return new Route(name, kind, key, destination, priority, failover, currency);
+    }
+
+    /// <summary>
+    /// A BIC (ISO 9362): 4 letters of institution, 2 letters of country, 2 letters or digits of location, and optionally
+    /// 3 letters or digits of branch; upper case. 8 characters route every branch, 11 one branch.
+    /// </summary>
+    public static void RequireBic(string option, string? bic)
+    {
+        if (string.IsNullOrEmpty(bic)) throw new RoutingException($"{option}: is empty; expected a BIC of 8 or 11 characters (e.g. DEUTDEFF or DEUTDEFF500)");
+        if (bic.Length is not (8 or 11)) throw new RoutingException($"{option}: '{Printable(bic)}' has {bic.Length} characters; a BIC has 8 or 11");
+        for (int i = 0; i < bic.Length; i++)
+        {
+            char ch = bic[i];
+            bool ok = i < 6 ? char.IsAsciiLetterUpper(ch) : char.IsAsciiLetterUpper(ch) || char.IsAsciiDigit(ch);
+            if (!ok)
+                throw new RoutingException(i < 6
+                    ? $"{option}: character {i + 1} of '{Printable(bic)}' is not an upper-case letter (institution and country are letters)"
+                    : $"{option}: character {i + 1} of '{Printable(bic)}' is not an upper-case letter or digit");
+        }
+    }
+
+    /// <summary>A clearing-system member id (e.g. an ABA routing number, a sort code): 1 to 35 letters or digits.</summary>
+    public static void RequireMemberId(string option, string? memberId)
+    {
+        if (string.IsNullOrEmpty(memberId)) throw new RoutingException($"{option}: is empty; expected 1 to {MemberIdCharsMax} letters or digits");
+        if (memberId.Length > MemberIdCharsMax) throw new RoutingException($"{option}: has {memberId.Length} characters; at most {MemberIdCharsMax}");
+        int bad = memberId.AsSpan().IndexOfAnyExcept(AsciiLettersAndDigits);
+        if (bad >= 0) throw new RoutingException($"{option}: character {bad + 1} of '{Printable(memberId)}' is not a letter or digit");
+    }
+
+    private static readonly System.Buffers.SearchValues<char> AsciiLettersAndDigits =
+        System.Buffers.SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
     /// <summary>A route or destination name: a letter or digit, then letters, digits, '.', '-' or '_', at most 64 in all.</summary>
     public static void RequireName(string option, string? value)
     {

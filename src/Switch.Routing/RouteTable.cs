@@ -9,15 +9,22 @@ namespace Switch.Routing;
 public sealed class RouteTable
 {
     /// <summary>The table with no routes (before the first load).</summary>
-    public static RouteTable Empty { get; } = new([], 0);
+    public static RouteTable Empty { get; } = new([], new(StringComparer.Ordinal), new(StringComparer.Ordinal), 0);
 
     private readonly Level[] _levels;
 
-    private RouteTable(Level[] levels, long version)
+    // ISO 20022 routes by their exact key (BIC of 8 or 11 characters; member id), each key's routes in rank order.
+    private readonly Dictionary<string, Route[]> _byBic;
+    private readonly Dictionary<string, Route[]> _byMemberId;
+
+    private RouteTable(Level[] levels, Dictionary<string, Route[]> byBic, Dictionary<string, Route[]> byMemberId, long version)
     {
         _levels = levels;
+        _byBic = byBic;
+        _byMemberId = byMemberId;
         Version = version;
-        Routes = [.. levels.SelectMany(l => l.Routes).OrderBy(r => r.Name, StringComparer.Ordinal)];
+        Routes = [.. levels.SelectMany(l => l.Routes).Concat(byBic.Values.SelectMany(r => r)).Concat(byMemberId.Values.SelectMany(r => r))
+            .OrderBy(r => r.Name, StringComparer.Ordinal)];
     }
 
     /// <summary>The store's change counter this snapshot was read at (0 for <see cref="Empty"/>).</summary>
@@ -31,13 +38,96 @@ public sealed class RouteTable
     {
         var byName = new HashSet<string>(StringComparer.Ordinal);
         var byLength = new SortedDictionary<int, List<Route>>(Comparer<int>.Create((a, b) => b.CompareTo(a)));
+        var byBic = new Dictionary<string, List<Route>>(StringComparer.Ordinal);
+        var byMemberId = new Dictionary<string, List<Route>>(StringComparer.Ordinal);
         foreach (var route in routes)
         {
             if (!byName.Add(route.Name)) throw new RoutingException($"route '{route.Name}' appears twice");
+            var (index, key) = route.KeyKind switch
+            {
+                RouteKeyKind.Bic => (byBic, route.Bic!),
+                RouteKeyKind.MemberId => (byMemberId, route.MemberId!),
+                _ => ((Dictionary<string, List<Route>>?)null, ""),
+            };
+            if (index is not null)
+            {
+                if (!index.TryGetValue(key, out var keyed)) index[key] = keyed = [];
+                keyed.Add(route);
+                continue;
+            }
             if (!byLength.TryGetValue(route.BinPrefix.Length, out var list)) byLength[route.BinPrefix.Length] = list = [];
             list.Add(route);
         }
-        return new RouteTable([.. byLength.Select(kv => Level.Build(kv.Key, kv.Value))], version);
+        return new RouteTable([.. byLength.Select(kv => Level.Build(kv.Key, kv.Value))], Ranked(byBic), Ranked(byMemberId), version);
+    }
+
+    private static Dictionary<string, Route[]> Ranked(Dictionary<string, List<Route>> index)
+    {
+        var ranked = new Dictionary<string, Route[]>(index.Count, StringComparer.Ordinal);
+        foreach (var (key, list) in index)
+        {
+            list.Sort(Route.CompareRank);
+            ranked[key] = [.. list];
+        }
+        return ranked;
+    }
+
+    /// <summary>
+    /// The ISO 20022 route of a creditor agent, or null. Tried in order: BIC routes of the full 11-character BIC (a BIC
+    /// of 8 is its XXX branch), then of its first 8 characters (every branch), then member-id routes; within a key by
+    /// priority, then name; the first whose currency condition holds wins. BIN routes are never considered.
+    /// </summary>
+    public Route? LookupAgent(in AgentRouteRequest request)
+    {
+        foreach (var routes in AgentCandidates(request))
+            foreach (var route in routes)
+                if (route.FailedCondition(request) is null) return route;
+        return null;
+    }
+
+    /// <summary>The agent look-up in words: every candidate in the order tried, and why each lost.</summary>
+    public RouteExplanation ExplainAgent(in AgentRouteRequest request)
+    {
+        var candidates = new List<RouteCandidate>();
+        Route? winner = null;
+        foreach (var routes in AgentCandidates(request))
+        {
+            foreach (var route in routes)
+            {
+                string? failed = route.FailedCondition(request);
+                if (failed is null && winner is null)
+                {
+                    winner = route;
+                    candidates.Add(new RouteCandidate(route, true, $"matched: the most specific key ({route.KeyText}) whose conditions hold, first by priority"));
+                    continue;
+                }
+                candidates.Add(new RouteCandidate(route, false, failed ?? AgentLostTo(route, winner!)));
+            }
+        }
+        return new RouteExplanation(winner, candidates, Version);
+    }
+
+    /// <summary>The candidate key groups of an agent request, most specific first (few: a list per call is fine off the card path).</summary>
+    private List<Route[]> AgentCandidates(in AgentRouteRequest request)
+    {
+        var groups = new List<Route[]>(3);
+        if (request.Bic is { Length: 8 or 11 } bic)
+        {
+            string full = bic.Length == 8 ? bic + "XXX" : bic;
+            if (_byBic.TryGetValue(full, out var exact)) groups.Add(exact);
+            if (_byBic.TryGetValue(bic[..8], out var institution)) groups.Add(institution);
+        }
+        if (!string.IsNullOrEmpty(request.MemberId) && _byMemberId.TryGetValue(request.MemberId, out var members)) groups.Add(members);
+        return groups;
+    }
+
+    private static string AgentLostTo(Route loser, Route winner)
+    {
+        if (loser.Key != winner.Key || loser.KeyKind != winner.KeyKind)
+            return $"less specific key ({loser.KeyText}) than the matched route {winner.Name} ({winner.KeyText})";
+        if (loser.Priority != winner.Priority)
+            return $"same key, priority {loser.Priority} comes after {winner.Name}'s {winner.Priority}";
+        return $"same key and priority {loser.Priority} as {winner.Name}, which comes first by name";
     }
 
     /// <summary>The winning route, or null when none applies. Allocation-free.</summary>
@@ -112,6 +202,7 @@ public sealed class RouteTable
     private static string? Overlap(Route route, Route other)
     {
         if (!ConditionsCanBothHold(route, other)) return null;
+        if (route.KeyKind != RouteKeyKind.Bin || other.KeyKind != RouteKeyKind.Bin) return AgentOverlap(route, other);
         string a = route.BinPrefix, b = other.BinPrefix;
         if (a == b)
         {
@@ -123,6 +214,25 @@ public sealed class RouteTable
             return $"overlaps route {other.Name} (BIN {b}): PANs starting {a} now go to {route.Destination} instead of {other.Destination} (longer prefix wins)";
         if (b.StartsWith(a, StringComparison.Ordinal))
             return $"overlaps route {other.Name} (BIN {b}): the longer prefix keeps PANs starting {b} at {other.Destination}";
+        return null;
+    }
+
+    /// <summary>Overlaps of ISO 20022 routes: the same key, or a BIC of 8 and a branch of it (never with a BIN route).</summary>
+    private static string? AgentOverlap(Route route, Route other)
+    {
+        if (route.KeyKind != other.KeyKind) return null;
+        string a = route.Key, b = other.Key;
+        if (a == b)
+        {
+            if (route.Priority == other.Priority)
+                return $"overlaps route {other.Name}: same {other.KeyText} and priority {route.Priority}; the tie goes to {(string.CompareOrdinal(route.Name, other.Name) < 0 ? route.Name : other.Name)} by name";
+            return $"overlaps route {other.Name}: same {other.KeyText}; priority decides ({route.Name} {route.Priority}, {other.Name} {other.Priority})";
+        }
+        if (route.KeyKind != RouteKeyKind.Bic) return null;
+        if (a.Length == 11 && b.Length == 8 && a.StartsWith(b, StringComparison.Ordinal))
+            return $"overlaps route {other.Name} (BIC {b}): branch {a} now goes to {route.Destination} instead of {other.Destination} (the 11-character BIC wins)";
+        if (a.Length == 8 && b.Length == 11 && b.StartsWith(a, StringComparison.Ordinal))
+            return $"overlaps route {other.Name} (BIC {b}): the 11-character BIC keeps branch {b} at {other.Destination}";
         return null;
     }
 

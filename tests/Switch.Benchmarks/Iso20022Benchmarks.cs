@@ -25,16 +25,20 @@ public class Iso20022Benchmarks
     private byte[] _message = [];
 
     /// <summary>The sample read: the 2.3 KB FedNow pacs.008 and the 2.7 KB CBPR+ pain.001 (with 140-character names).</summary>
-    [Params("pacs.008.001.08-fednow-credit-transfer.xml", "pain.001.001.09-cbpr-initiation.xml")]
+    [Params("pacs.008.001.08-fednow-credit-transfer.xml", "pain.001.001.09-cbpr-initiation.xml", MaximalSample)]
     public string Sample { get; set; } = "";
 
-    /// <summary>Loads the sample from the test project's Samples folder.</summary>
+    /// <summary>The 20 KB CBPR+-style maximal pacs.008 (every party, agent and remittance element filled; Maximal/make-cbpr-maximal.py).</summary>
+    public const string MaximalSample = "Maximal/pacs.008.001.08-cbpr-maximal.xml";
+
+    /// <summary>Loads the sample from the test project's Samples folder (or, with a folder in its name, from the test project).</summary>
     [GlobalSetup]
     public void Setup()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Switch.sln"))) dir = dir.Parent;
-        _message = File.ReadAllBytes(Path.Combine(dir!.FullName, "tests", "Switch.Iso20022.Tests", "Samples", Sample));
+        string tests = Path.Combine(dir!.FullName, "tests", "Switch.Iso20022.Tests");
+        _message = File.ReadAllBytes(Sample.Contains('/', StringComparison.Ordinal) ? Path.Combine(tests, Sample) : Path.Combine(tests, "Samples", Sample));
         _ = Iso20022Reader.Default.Read(_message);
     }
 
@@ -57,7 +61,7 @@ public class Iso20022Benchmarks
     [Benchmark]
     public int TranslationRoundTrip()
     {
-        if (!Sample.StartsWith("pacs.008", StringComparison.Ordinal)) return 0;
+        if (!Sample.Contains("pacs.008", StringComparison.Ordinal)) return 0;
         var doc = Iso20022Reader.Default.Read(_message);
         var iso8583 = _spec.Decode(_spec.Encode(Iso8583Translator.ToIso8583(doc, _spec)));
         return Iso8583Translator.ToIso20022(iso8583).Length;
@@ -75,7 +79,7 @@ public static class Iso20022Bench
     public static int Run(string[] args)
     {
         double seconds = args.Length > 0 ? double.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20;
-        foreach (string sample in new[] { "pacs.008.001.08-fednow-credit-transfer.xml", "pain.001.001.09-cbpr-initiation.xml" })
+        foreach (string sample in new[] { "pacs.008.001.08-fednow-credit-transfer.xml", "pain.001.001.09-cbpr-initiation.xml", Iso20022Benchmarks.MaximalSample })
         {
             var b = new Iso20022Benchmarks { Sample = sample };
             b.Setup();
@@ -85,7 +89,7 @@ public static class Iso20022Bench
                 ("Iso20022Reader validate+parse+rules", b.ValidateAndParse, 500),
                 ("translation round trip", b.TranslationRoundTrip, 50),
             };
-            if (!sample.StartsWith("pacs.008", StringComparison.Ordinal)) methods = methods[..2];
+            if (!sample.Contains("pacs.008", StringComparison.Ordinal)) methods = methods[..2];
             var times = methods.Select(_ => new List<double>()).ToArray();
             foreach (var m in methods) for (int i = 0; i < m.Batch; i++) m.Run();
             var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -50,6 +50,8 @@ public static class RoutesCommands
     {
         public Option<string> Name { get; } = new("--name") { Description = "Route name (letters, digits, . - _; at most 64).", Required = true };
         public Option<string> Bin { get; } = new("--bin") { Description = "BIN prefix, 6 to 11 digits (the longest matching prefix wins)." };
+        public Option<string> Bic { get; } = new("--bic") { Description = "ISO 20022 route: the creditor agent's BIC, 8 characters (every branch) or 11 (one branch)." };
+        public Option<string> MemberId { get; } = new("--member-id") { Description = "ISO 20022 route: the creditor agent's clearing-system member id (1 to 35 letters or digits)." };
         public Option<string> Destination { get; } = new("--destination") { Description = "on-us, stand-in or a connector name from the configuration." };
         public Option<string> Priority { get; } = new("--priority") { Description = $"{RouteRules.PriorityMin} (first) to {RouteRules.PriorityMax}; decides among equal prefixes (default {RouteRules.PriorityDefault})." };
         public Option<string> Failover { get; } = new("--failover") { Description = "Destination when the first is unavailable." };
@@ -61,7 +63,7 @@ public static class RoutesCommands
 
         public void AddTo(Command cmd)
         {
-            foreach (Option o in new Option[] { Name, Bin, Destination, Priority, Failover, MtiClass, ProcessingCode, Currency, Operator, Config })
+            foreach (Option o in new Option[] { Name, Bin, Bic, MemberId, Destination, Priority, Failover, MtiClass, ProcessingCode, Currency, Operator, Config })
                 cmd.Options.Add(o);
         }
     }
@@ -69,16 +71,12 @@ public static class RoutesCommands
     private static Command Add()
     {
         var o = new RouteOptions();
-        o.Bin.Required = true;
         o.Destination.Required = true;
-        var cmd = new Command("add", "Add a route; unknown destinations are refused, overlaps with other routes are warned about.");
+        var cmd = new Command("add", "Add a route keyed by --bin (ISO 8583 cards) or by --bic or --member-id (ISO 20022 creditor agents); unknown destinations are refused, overlaps are warned about.");
         o.AddTo(cmd);
         cmd.SetAction(r => Execute(async ct =>
         {
-            string? mtiClass = r.GetValue(o.MtiClass);
-            Route route = RouteRules.Create(r.GetValue(o.Name)!, r.GetValue(o.Bin)!, r.GetValue(o.Destination)!,
-                r.GetValue(o.Priority) is { } p ? RouteRules.ParsePriority(p) : RouteRules.PriorityDefault, r.GetValue(o.Failover),
-                mtiClass is null ? null : RouteRules.ParseMtiClass(mtiClass), r.GetValue(o.ProcessingCode), r.GetValue(o.Currency));
+            Route route = NewRoute(r, o);
             string who = r.GetValue(o.Operator)!;
             RouteRules.RequireOperator(who);
             var settings = RoutingConfigFile.Load(r.GetValue(o.Config)!);
@@ -86,6 +84,25 @@ public static class RoutesCommands
                 PrintChange(await store.AddAsync(route, who, settings.Destinations, ct).ConfigureAwait(false)), ct).ConfigureAwait(false);
         }));
         return cmd;
+    }
+
+    /// <summary>The route of <c>routes add</c>: exactly one key; MTI class and processing code only with --bin.</summary>
+    private static Route NewRoute(ParseResult r, RouteOptions o)
+    {
+        string? bin = r.GetValue(o.Bin), bic = r.GetValue(o.Bic), memberId = r.GetValue(o.MemberId);
+        int keys = (bin is null ? 0 : 1) + (bic is null ? 0 : 1) + (memberId is null ? 0 : 1);
+        if (keys != 1) throw new CliException("routes add: give one route key: --bin, --bic or --member-id");
+        int priority = r.GetValue(o.Priority) is { } p ? RouteRules.ParsePriority(p) : RouteRules.PriorityDefault;
+        string? mtiClass = r.GetValue(o.MtiClass), processingCode = r.GetValue(o.ProcessingCode);
+        if (bin is not null)
+        {
+            return RouteRules.Create(r.GetValue(o.Name)!, bin, r.GetValue(o.Destination)!, priority, r.GetValue(o.Failover),
+                mtiClass is null ? null : RouteRules.ParseMtiClass(mtiClass), processingCode, r.GetValue(o.Currency));
+        }
+        if (mtiClass is not null) throw new CliException("--mti-class: applies to BIN routes only");
+        if (processingCode is not null) throw new CliException("--processing-code: applies to BIN routes only");
+        return RouteRules.CreateAgent(r.GetValue(o.Name)!, bic is not null ? RouteKeyKind.Bic : RouteKeyKind.MemberId, bic ?? memberId!,
+            r.GetValue(o.Destination)!, priority, r.GetValue(o.Failover), r.GetValue(o.Currency));
     }
 
     private static Command Update()
@@ -96,7 +113,7 @@ public static class RoutesCommands
         cmd.SetAction(r => Execute(async ct =>
         {
             var patch = new RoutePatch(r.GetValue(o.Bin), r.GetValue(o.Destination), r.GetValue(o.Priority) is { } p ? RouteRules.ParsePriority(p) : null, r.GetValue(o.Failover),
-                r.GetValue(o.MtiClass), r.GetValue(o.ProcessingCode), r.GetValue(o.Currency));
+                r.GetValue(o.MtiClass), r.GetValue(o.ProcessingCode), r.GetValue(o.Currency), r.GetValue(o.Bic), r.GetValue(o.MemberId));
             if (patch.IsEmpty) throw new CliException("routes update: give at least one of --bin, --destination, --priority, --failover, --mti-class, --processing-code, --currency");
             string name = r.GetValue(o.Name)!, who = r.GetValue(o.Operator)!;
             RouteRules.RequireName("--name", name);
@@ -152,15 +169,30 @@ public static class RoutesCommands
         var mti = new Option<string>("--mti") { Description = "Message type, e.g. 0100 or 0200 (its class meets --mti-class conditions)." };
         var processingCode = new Option<string>("--processing-code") { Description = "DE3, 6 digits (or 2)." };
         var currency = new Option<string>("--currency") { Description = "DE49, ISO 4217 numeric." };
+        var bic = new Option<string>("--bic") { Description = "Instead of a PAN: the creditor agent's BIC (8 or 11 characters) of an ISO 20022 payment." };
+        var memberId = new Option<string>("--member-id") { Description = "Instead of (or with) --bic: the creditor agent's clearing-system member id." };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
         var config = ConfigOption();
-        var cmd = new Command("test", "Show which route and destination a PAN takes, and why: every candidate and why it lost.")
+        var cmd = new Command("test", "Show which route and destination a PAN (or an ISO 20022 creditor agent: --bic, --member-id) takes, and why: every candidate and why it lost.")
         {
-            pan, amount, mti, processingCode, currency, json, config,
+            pan, amount, mti, processingCode, currency, bic, memberId, json, config,
         };
         cmd.SetAction(r => Execute(async ct =>
         {
             string[] pans = r.GetValue(pan) ?? [];
+            if (r.GetValue(bic) is not null || r.GetValue(memberId) is not null)
+            {
+                if (pans.Length != 0) throw new CliException("routes test: give a PAN or --bic/--member-id, not both");
+                var agent = AgentQuery.From(r.GetValue(bic), r.GetValue(memberId), r.GetValue(currency), r.GetValue(amount));
+                var agentSettings = RoutingConfigFile.Load(r.GetValue(config)!);
+                return await WithStoreAsync(agentSettings, false, async store =>
+                {
+                    RouteTable table = await store.LoadAsync(ct).ConfigureAwait(false);
+                    var explanation = table.ExplainAgent(agent.Request);
+                    Console.Out.Write(r.GetValue(json) ? AgentJson(agent, table, explanation) + "\n" : AgentText(agent, table, explanation));
+                    return 0;
+                }, ct).ConfigureAwait(false);
+            }
             if (pans.Length != 1) throw new CliException($"routes test: give exactly one PAN (got {pans.Length})");
             var query = TestQuery.From(pans[0], r.GetValue(amount), r.GetValue(mti), r.GetValue(processingCode), r.GetValue(currency));
             var settings = RoutingConfigFile.Load(r.GetValue(config)!);
@@ -196,6 +228,58 @@ public static class RoutesCommands
         // The generated ToString would print the clear PAN.
         public override string ToString() => $"routes test {Masked}";
     }
+
+    /// <summary>The validated input of <c>routes test --bic/--member-id</c>.</summary>
+    private sealed record AgentQuery(AgentRouteRequest Request, long? Amount)
+    {
+        public static AgentQuery From(string? bic, string? memberId, string? currency, string? amount)
+        {
+            if (bic is not null) RouteRules.RequireBic("--bic", bic);
+            if (memberId is not null) RouteRules.RequireMemberId("--member-id", memberId);
+            if (currency is not null) RouteRules.RequireCurrency("--currency", currency);
+            return new AgentQuery(new AgentRouteRequest(bic, memberId, currency), amount is null ? null : RouteRules.ParseAmount(amount));
+        }
+    }
+
+    private static string AgentText(AgentQuery q, RouteTable table, RouteExplanation e)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"agent:      BIC {q.Request.Bic ?? "-"}, member id {q.Request.MemberId ?? "-"}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"request:    currency {q.Request.Currency ?? "-"}, amount {(q.Amount is { } a ? a.ToString(CultureInfo.InvariantCulture) : "-")}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"table:      version {table.Version}, {table.Routes.Count} routes");
+        if (e.Matched is { } m)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"route:      {m.Name} ({m.KeyText}, priority {m.Priority})");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"destination: {m.Destination}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"failover:   {m.Failover ?? "none"}");
+        }
+        else
+        {
+            sb.AppendLine("route:      none (no BIC or member-id route matches this agent)");
+        }
+        sb.AppendLine(CultureInfo.InvariantCulture, $"candidates: {e.Candidates.Count}");
+        foreach (var c in e.Candidates)
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  {(c.Matched ? "*" : "-")} {c.Route.Name,-24} {c.Route.KeyText,-21} priority {c.Route.Priority,3}  {c.Route.Destination,-16} {c.Reason}");
+        return sb.ToString();
+    }
+
+    private static string AgentJson(AgentQuery q, RouteTable table, RouteExplanation e) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["bic"] = q.Request.Bic,
+        ["member_id"] = q.Request.MemberId,
+        ["currency"] = q.Request.Currency,
+        ["amount"] = q.Amount,
+        ["table_version"] = table.Version,
+        ["route"] = e.Matched is { } m ? RouteJson.ToDictionary(m) : null,
+        ["destination"] = e.Matched?.Destination,
+        ["failover"] = e.Matched?.Failover,
+        ["candidates"] = e.Candidates.Select(c => new Dictionary<string, object?>
+        {
+            ["route"] = RouteJson.ToDictionary(c.Route),
+            ["matched"] = c.Matched,
+            ["reason"] = c.Reason,
+        }).ToList(),
+    });
 
     private static string TestText(TestQuery q, RouteTable table, RouteExplanation e)
     {
@@ -255,7 +339,7 @@ public static class RoutesCommands
         {
             Route x = s.Route;
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"{x.Name,-24} {x.BinPrefix,-11} {x.Destination,-16} {x.Priority,4} {x.Failover ?? "-",-16} {x.MtiClassText ?? "-",-3} {x.ProcessingCode ?? "-",-6} {x.Currency ?? "-",-3} {s.UpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z by {s.UpdatedBy}");
+                $"{x.Name,-24} {(x.KeyKind == RouteKeyKind.Bin ? x.BinPrefix : x.KeyKind == RouteKeyKind.Bic ? "bic:" + x.Bic : "mmb:" + x.MemberId),-11} {x.Destination,-16} {x.Priority,4} {x.Failover ?? "-",-16} {x.MtiClassText ?? "-",-3} {x.ProcessingCode ?? "-",-6} {x.Currency ?? "-",-3} {s.UpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z by {s.UpdatedBy}");
         }
         return sb.ToString();
     }
@@ -323,7 +407,10 @@ internal static class RoutingConfigFile
         {
             var postgres = host.Contains("postgres") ? PostgresOptions.FromSection(host.Section("postgres")) : PostgresOptions.Development;
             var routing = host.Contains("routing") ? RoutingOptions.FromSection(host.Section("routing")) : new RoutingOptions();
-            return new RoutingSettings(postgres, routing, new KnownDestinations(ConnectorNames(host.Section("network"))));
+            // ISO 20022 endpoints (section "iso20022", endpoints[].name) are destinations too, for BIC and member-id routes.
+            var names = ConnectorNames(host.Section("network"));
+            names.AddRange(NamesOf(host.Section("iso20022"), "endpoints", "an ISO 20022 endpoint"));
+            return new RoutingSettings(postgres, routing, new KnownDestinations(names));
         }
         catch (ConfigException ex)
         {
@@ -335,16 +422,19 @@ internal static class RoutingConfigFile
     /// The connector names of the network section: the destinations a route may name. Only the names are read here;
     /// `switch run` validates the connectors themselves.
     /// </summary>
-    private static List<string> ConnectorNames(ConfigSection network)
+    private static List<string> ConnectorNames(ConfigSection network) => NamesOf(network, "connectors", "a connector");
+
+    /// <summary>The names of the array <paramref name="key"/> of a section (only the names: `switch run` validates the rest).</summary>
+    private static List<string> NamesOf(ConfigSection section, string key, string what)
     {
         var names = new List<string>();
-        if (network.Json.ValueKind != JsonValueKind.Object || !network.Json.TryGetProperty("connectors", out var connectors)) return names;
-        if (connectors.ValueKind != JsonValueKind.Array) throw network.Error("connectors", "is not an array");
+        if (section.Json.ValueKind != JsonValueKind.Object || !section.Json.TryGetProperty(key, out var items)) return names;
+        if (items.ValueKind != JsonValueKind.Array) throw section.Error(key, "is not an array");
         int i = 0;
-        foreach (var connector in connectors.EnumerateArray())
+        foreach (var connector in items.EnumerateArray())
         {
             if (connector.ValueKind != JsonValueKind.Object || !connector.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
-                throw network.Error($"connectors[{i}].name", "is missing; a connector needs a name");
+                throw section.Error($"{key}[{i}].name", $"is missing; {what} needs a name");
             names.Add(name.GetString()!);
             i++;
         }

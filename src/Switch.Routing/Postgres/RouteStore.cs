@@ -32,7 +32,7 @@ public sealed class RouteStore(NpgsqlDataSource dataSource, string describe, Rou
     public static SchemaMigrator Schema { get; } =
         new("routing", typeof(RouteStore).Assembly, "Switch.Routing.Postgres.Migrations.", "routing_schema_migrations", 0x5357_524F_5554_4E47);
 
-    private const string Columns = "name, bin_prefix, destination, priority, failover, mti_class, processing_code, currency";
+    private const string Columns = "name, bin_prefix, destination, priority, failover, mti_class, processing_code, currency, bic, member_id";
 
     /// <summary>Applies routing's schema migrations; an edited applied migration or a newer database is a <see cref="RoutingException"/>.</summary>
     public Task MigrateAsync(CancellationToken cancellationToken) => GuardAsync("route change refused", async () =>
@@ -80,7 +80,7 @@ public sealed class RouteStore(NpgsqlDataSource dataSource, string describe, Rou
         }
         await using var _ = reader;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            list.Add(new StoredRoute(ReadRoute(reader), reader.GetFieldValue<DateTimeOffset>(8), reader.GetString(9)));
+            list.Add(new StoredRoute(ReadRoute(reader), reader.GetFieldValue<DateTimeOffset>(10), reader.GetString(11)));
         return list;
     });
 
@@ -184,24 +184,32 @@ public sealed class RouteStore(NpgsqlDataSource dataSource, string describe, Rou
             return;
         }
         string sql = action == "add"
-            ? $"INSERT INTO route ({Columns}, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ? $"INSERT INTO route ({Columns}, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
             : """
               UPDATE route SET bin_prefix = $2, destination = $3, priority = $4, failover = $5, mti_class = $6,
-                  processing_code = $7, currency = $8, updated_by = $9, updated_at = now() WHERE name = $1
+                  processing_code = $7, currency = $8, bic = $9, member_id = $10, updated_by = $11, updated_at = now() WHERE name = $1
               """;
-        await ExecuteAsync(connection, sql, cancellationToken, after.Name, after.BinPrefix, after.Destination, after.Priority,
-            after.Failover, after.MtiClass is { } c ? (short)c : null, after.ProcessingCode, after.Currency, operatorName).ConfigureAwait(false);
+        await ExecuteAsync(connection, sql, cancellationToken, after.Name, after.KeyKind == RouteKeyKind.Bin ? after.BinPrefix : null,
+            after.Destination, after.Priority, after.Failover, after.MtiClass is { } c ? (short)c : null, after.ProcessingCode, after.Currency,
+            after.Bic, after.MemberId, operatorName).ConfigureAwait(false);
     }
 
     /// <summary>Warnings against the routes whose prefix starts the new one's or is started by it (the only ones that can overlap).</summary>
     private static async Task<IReadOnlyList<string>> OverlapsAsync(NpgsqlConnection connection, Route route, CancellationToken cancellationToken)
     {
+        // Agent routes overlap only routes of the same key kind whose key shares the BIC's first 8 characters, or the same member id.
+        string where = route.KeyKind switch
+        {
+            RouteKeyKind.Bic => "left(bic, 8) = left($2, 8)",
+            RouteKeyKind.MemberId => "member_id = $2",
+            _ => "(left($2, length(bin_prefix)) = bin_prefix OR left(bin_prefix, length($2)) = $2)",
+        };
         await using var command = new NpgsqlCommand($"""
-            SELECT {Columns} FROM route WHERE name <> $1 AND (left($2, length(bin_prefix)) = bin_prefix OR left(bin_prefix, length($2)) = $2)
+            SELECT {Columns} FROM route WHERE name <> $1 AND {where}
             ORDER BY name LIMIT 1000
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = route.Name });
-        command.Parameters.Add(new NpgsqlParameter { Value = route.BinPrefix });
+        command.Parameters.Add(new NpgsqlParameter { Value = route.Key });
         var related = new List<Route>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -227,6 +235,12 @@ public sealed class RouteStore(NpgsqlDataSource dataSource, string describe, Rou
         string name = reader.GetString(0);
         try
         {
+            if (!reader.IsDBNull(8) || !reader.IsDBNull(9))
+            {
+                return RouteRules.CreateAgent(name, reader.IsDBNull(8) ? RouteKeyKind.MemberId : RouteKeyKind.Bic,
+                    reader.IsDBNull(8) ? reader.GetString(9) : reader.GetString(8), reader.GetString(2), reader.GetInt32(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(7) ? null : reader.GetString(7));
+            }
             return RouteRules.Create(name, reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
                 reader.IsDBNull(5) ? null : (MtiClass)reader.GetInt16(5),
@@ -291,8 +305,25 @@ public static class RouteJson
     /// <summary>The route as a JSON object (absent optional parts are null).</summary>
     public static string Serialize(Route route) => JsonSerializer.Serialize(ToDictionary(route));
 
-    /// <summary>The route's parts by their CLI names.</summary>
-    public static Dictionary<string, object?> ToDictionary(Route route) => new()
+    /// <summary>
+    /// The route's parts by their CLI names. A BIN route's object is as it always was; an ISO 20022 route's has
+    /// <c>bin</c> null and adds <c>bic</c> and <c>member_id</c> (one of them set).
+    /// </summary>
+    public static Dictionary<string, object?> ToDictionary(Route route) => route.KeyKind == RouteKeyKind.Bin ? BinDictionary(route) : new()
+    {
+        ["name"] = route.Name,
+        ["bin"] = null,
+        ["bic"] = route.Bic,
+        ["member_id"] = route.MemberId,
+        ["destination"] = route.Destination,
+        ["priority"] = route.Priority,
+        ["failover"] = route.Failover,
+        ["mti_class"] = null,
+        ["processing_code"] = null,
+        ["currency"] = route.Currency,
+    };
+
+    private static Dictionary<string, object?> BinDictionary(Route route) => new()
     {
         ["name"] = route.Name,
         ["bin"] = route.BinPrefix,
