@@ -188,7 +188,10 @@ public sealed class TranlogProjector : IAsyncDisposable
                 if (_batch.Count == 0) lingerClock.Restart();
                 Add(record);
             }
-            if (_batch.Count >= _options.BatchLegsMax || (_batch.Count > 0 && lingerClock.ElapsedMilliseconds >= _options.BatchLingerMs))
+            // While a write is in flight the batch keeps filling past its linger (up to its bound): reading goes on
+            // instead of waiting, and the batches grow as large as Postgres is slow.
+            bool writeDone = _writing is null || _writing.IsCompleted;
+            if (_batch.Count >= _options.BatchLegsMax || (_batch.Count > 0 && writeDone && lingerClock.ElapsedMilliseconds >= _options.BatchLingerMs))
                 Flush(cancellationToken);
         }
         try
