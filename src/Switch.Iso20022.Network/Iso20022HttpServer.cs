@@ -46,9 +46,10 @@ public sealed class Iso20022HttpServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken ct)
     {
         if (_app is not null) throw new InvalidOperationException("the ISO 20022 HTTP server is already started");
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(Iso20022HttpServer).Assembly.GetName().Name });
-        builder.Logging.ClearProviders(); // the switch logs through Serilog; Kestrel's own lines would bypass its masking
-        builder.WebHost.UseKestrel(k =>
+        // The empty builder: no appsettings.json, no ASPNETCORE_ variables, no default logging. The host hands the
+        // options in; a library reads no configuration of its own.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(Iso20022HttpServer).Assembly.GetName().Name });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = _reader.Options.DocumentBytesMax;

@@ -23,23 +23,31 @@ namespace Switch.Iso20022.Tests;
 /// </summary>
 internal sealed class NetworkHarness : IAsyncDisposable
 {
-    /// <summary>Errors the parts logged (a test that fails shows them).</summary>
-    public static readonly Serilog.ILogger Log = new Serilog.LoggerConfiguration().MinimumLevel.Warning().WriteTo.Sink(new FileSink()).CreateLogger();
+    /// <summary>The last warnings and errors the parts logged, kept in memory (at most 1,000) for a failing test to show.</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentQueue<string> Logged = new();
 
-    private sealed class FileSink : Serilog.Core.ILogEventSink
+    /// <summary>The logger every part gets.</summary>
+    public static readonly Serilog.ILogger Log = new Serilog.LoggerConfiguration().MinimumLevel.Warning().WriteTo.Sink(new MemorySink()).CreateLogger();
+
+    private sealed class MemorySink : Serilog.Core.ILogEventSink
     {
         public void Emit(Serilog.Events.LogEvent logEvent)
         {
-            lock (this) File.AppendAllText(Path.Combine(Path.GetTempPath(), "iso20022-network-tests.log"), $"{logEvent.Timestamp:O} {logEvent.Level} {logEvent.RenderMessage()} {logEvent.Exception}\n");
+            Logged.Enqueue($"{logEvent.Level} {logEvent.RenderMessage()} {logEvent.Exception}");
+            while (Logged.Count > 1000) Logged.TryDequeue(out _);
         }
     }
 
     public const string MemberId = "091000019"; // the FedNow sample's creditor agent
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("iso20022-net-").FullName;
+    private readonly string _dir;
     private readonly List<IAsyncDisposable> _owned = [];
 
-    private NetworkHarness(Journal.Journal journal) => Journal = journal;
+    private NetworkHarness(Journal.Journal journal, string dir)
+    {
+        Journal = journal;
+        _dir = dir;
+    }
 
     public Journal.Journal Journal { get; }
     public RouteTableHolder Routes { get; } = new();
@@ -61,7 +69,7 @@ internal sealed class NetworkHarness : IAsyncDisposable
         string dir = Directory.CreateTempSubdirectory("iso20022-journal-").FullName;
         var journal = Switch.Journal.Journal.Open(new JournalOptions { Spool = new SpoolOptions { Directory = dir, RetentionMs = 0, DeleteRequiresProjection = false } },
             Logger.None, fatal: ex => throw new InvalidOperationException("journal fatal in test", ex));
-        var h = new NetworkHarness(journal);
+        var h = new NetworkHarness(journal, dir);
         await h.StartPartsAsync(new Iso20022Options { DocumentBytesMax = documentBytesMax });
         return h;
     }

@@ -52,6 +52,7 @@ public sealed class TransportHardeningTests
         Assert.Null(await NetworkHarness.ExchangeAsync(h.Tcp.LocalEndPoint, [], announced: 0x7FFF_FFFF));
         Assert.Null(await NetworkHarness.ExchangeAsync(h.Tcp.LocalEndPoint, new byte[5000]));
         Assert.Equal(2, h.Tcp.MalformedFrames);
+        Assert.Contains(NetworkHarness.Logged, l => l.Contains("frame length 2147483647 exceeds the maximum of 4096 bytes", StringComparison.Ordinal));
         // A garbage stream and an abrupt close mid-frame do not crash the listener either.
         using (var socket = new Socket(SocketType.Stream, ProtocolType.Tcp))
         {

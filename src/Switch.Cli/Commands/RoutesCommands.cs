@@ -24,7 +24,7 @@ public static class RoutesCommands
     /// <summary>Builds the <c>routes</c> verb group.</summary>
     public static Command Create()
     {
-        var group = new Command("routes", "Manage the BIN route table (Postgres): add, update, remove, list, and test which route a PAN takes.");
+        var group = new Command("routes", "Manage the route table (Postgres): BIN routes for cards, BIC and member-id routes for ISO 20022 payments; add, update, remove, list, and test which route a PAN or creditor agent takes.");
         group.Subcommands.Add(Add());
         group.Subcommands.Add(Update());
         group.Subcommands.Add(Remove());
