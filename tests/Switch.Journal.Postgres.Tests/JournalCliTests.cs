@@ -43,7 +43,7 @@ public sealed class JournalCliTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Db_migrate_applies_the_journal_then_the_routing_schema_once_and_says_so()
+    public async Task Db_migrate_applies_the_journal_routing_and_masterdata_schemas_once_and_says_so()
     {
         var first = Run("db", "migrate", "--config", _config);
         var second = Run("db", "migrate", "--config", _config);
@@ -55,12 +55,16 @@ public sealed class JournalCliTests : IAsyncLifetime
         Assert.Equal("journal: applied 0002_leg_event_fields", lines[2]);
         Assert.EndsWith(": journal now at schema version 2", lines[3]);
         Assert.Equal("routing: applied 0001_routes", lines[4]);
-        Assert.EndsWith(": routing now at schema version 1", lines[5]);
+        Assert.Equal("routing: applied 0002_agent_routes", lines[5]);
+        Assert.EndsWith(": routing now at schema version 2", lines[6]);
+        Assert.Equal("masterdata: applied 0001_masterdata", lines[7]);
+        Assert.EndsWith(": masterdata now at schema version 1", lines[8]);
         Assert.Equal(0, second.ExitCode);
         Assert.Contains("journal up to date at schema version 2", second.Stdout);
-        Assert.Contains("routing up to date at schema version 1", second.Stdout);
+        Assert.Contains("routing up to date at schema version 2", second.Stdout);
+        Assert.Contains("masterdata up to date at schema version 1", second.Stdout);
         Assert.Equal(2L, await _db.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
-        Assert.Equal(1L, await _db.ScalarAsync<long>("SELECT count(*) FROM routing_schema_migrations"));
+        Assert.Equal(2L, await _db.ScalarAsync<long>("SELECT count(*) FROM routing_schema_migrations"));
         Assert.Equal(1L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename = 'route'"));
     }
 
