@@ -163,8 +163,7 @@ public sealed class HsmFailureTests
         await sim.DisposeAsync();
         await Assert.ThrowsAsync<HsmUnavailableException>(() => inFlight);
 
-        await using var again = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions { Port = port });
-        again.Start();
+        await using var again = await StartOnAsync(lmk, port);
         Assert.Equal(6, (await module.KeyCheckValueAsync(key, TestTimeout.Token)).Length);
     }
 
@@ -210,5 +209,27 @@ public sealed class HsmFailureTests
             new Dictionary<string, string> { ["SOFTHSM2_CONF"] = Path.Combine(dir.Path, "softhsm2.conf") });
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("error: pkcs11: no token labelled 'no-such-token'", result.Stderr.Trim());
+    }
+
+    /// <summary>
+    /// Starts a simulator on the port the dead one used. Other tests running in parallel bind and connect on ephemeral
+    /// ports, so the freed port can be briefly taken: try again for a while rather than fail on a race of the harness.
+    /// </summary>
+    private static async Task<PayShieldSimulator> StartOnAsync(Lmk lmk, int port)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var sim = new PayShieldSimulator(lmk, new PayShieldSimulatorOptions { Port = port });
+            try
+            {
+                sim.Start();
+                return sim;
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 100)
+            {
+                await sim.DisposeAsync();
+                await Task.Delay(100);
+            }
+        }
     }
 }
