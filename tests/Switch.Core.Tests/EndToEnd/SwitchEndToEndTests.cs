@@ -98,6 +98,22 @@ public sealed class SwitchEndToEndTests(SwitchProcess sw) : IClassFixture<Switch
     }
 
     [Fact]
+    public async Task A_route_added_with_the_CLI_reaches_the_running_switch_within_a_second()
+    {
+        var card = new CardProfile("8888880000000005", "3012", "101");
+        var tx = new PosTransaction { Card = card, AmountMinor = 100, NoPin = true };
+        Assert.Equal("15", (await SendAsync(tx)).ResponseCode);
+        var added = CliRunner.Run("routes", "add", "--name", "e2e-888888", "--bin", "888888", "--destination", "on-us", "--operator", "e2e", "--config", sw.ConfigPath);
+        Assert.True(added.ExitCode == 0, added.ToString());
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        string? code = null;
+        while (since.Elapsed < TimeSpan.FromSeconds(5) && (code = (await SendAsync(tx)).ResponseCode) == "15") await Task.Delay(50);
+        // Routed on-us now: the on-us authorizer knows no such card (14).
+        Assert.Equal("14", code);
+        Assert.True(since.Elapsed < TimeSpan.FromSeconds(3), $"the route took {since.ElapsedMilliseconds} ms to reach the switch");
+    }
+
+    [Fact]
     public async Task A_duplicate_gets_the_original_answer_and_debits_once()
     {
         long before = await BalanceAsync('A');
