@@ -52,7 +52,7 @@ internal readonly record struct EffectDetail(int Day, long DailyDelta, int PinBe
         int day = 0, pinBefore = -1, pinAfter = -1;
         long dailyDelta = 0;
         string? original = null, key = null;
-        bool completion = false;
+        bool completion = false, sawDailyDelta = false;
         int position = 0;
         while (position < text.Length)
         {
@@ -66,7 +66,7 @@ internal readonly record struct EffectDetail(int Day, long DailyDelta, int PinBe
             switch (name)
             {
                 case "day" when value.Length == 8 && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out day): break;
-                case "dd" when long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out dailyDelta): break;
+                case "dd" when long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out dailyDelta): sawDailyDelta = true; break;
                 case "p" when TryParsePin(value, out pinBefore, out pinAfter): break;
                 case "o" when value.Length > 0: original = value; break;
                 case "c" when value == "1": completion = true; break;
@@ -74,6 +74,7 @@ internal readonly record struct EffectDetail(int Day, long DailyDelta, int PinBe
                 default: return Fail(out problem, $"field '{name}' at {eq - name.Length} has a bad value or is unknown");
             }
         }
+        if (sawDailyDelta && day == 0) return Fail(out problem, "field 'dd' without 'day'");
         detail = new EffectDetail(day, dailyDelta, pinBefore, pinAfter, original, completion, key);
         return true;
     }

@@ -125,7 +125,8 @@ public sealed class OnUsAuthorizer : IOnUsAuthorizer, IAsyncDisposable
     public void Abort(OnUsDecision decision)
     {
         if (decision.State is not Tentative t || !t.Close()) return;
-        _partitions[PartitionOf(t.AccountId)].Enqueue(new OnUsPartition.FoldWork(t.Effects, -1));
+        if (!_partitions[PartitionOf(t.AccountId)].Enqueue(new OnUsPartition.FoldWork(t.Effects, -1)))
+            _log.Error("on-us authorizer stopped before the abort of {Txn} on account {Account}: its effects stay until the journal replay at the next start", t.Effects[0].Event.TransactionId, t.AccountId);
     }
 
     /// <inheritdoc/>
@@ -137,11 +138,11 @@ public sealed class OnUsAuthorizer : IOnUsAuthorizer, IAsyncDisposable
         switch (e.Kind)
         {
             case LegKind.StateReset:
-                partition.Enqueue(new OnUsPartition.ResetWork(e.AccountId));
+                partition.EnqueuePaced(new OnUsPartition.ResetWork(e.AccountId));
                 break;
             case LegKind.BalanceHold or LegKind.BalanceDebit or LegKind.BalanceRelease or LegKind.BalanceCredit:
                 if (EffectDetail.TryParse(e.Detail, out var detail, out string problem))
-                    partition.Enqueue(new OnUsPartition.FoldWork([(e, detail)], +1));
+                    partition.EnqueuePaced(new OnUsPartition.FoldWork([(e, detail)], +1));
                 else
                     _log.Warning("journal event {Node}:{Sequence} ({Kind}, account {Account}): detail not understood ({Problem}); skipped", record.Id.NodeId, record.Id.Sequence, e.Kind, e.AccountId, problem);
                 break;

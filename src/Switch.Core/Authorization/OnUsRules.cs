@@ -90,7 +90,7 @@ internal static class OnUsRules
         }
         var kind = txn.Kind == TransactionKind.Authorization ? LegKind.BalanceHold : LegKind.BalanceDebit;
         int day = DayOf(input.NowUtc);
-        effects.Add(Effect(input, kind, txn.AmountMinor, pin with { Day = day, DailyDelta = txn.AmountMinor, Key = OwnKey(txn) }));
+        effects.Add(Effect(input, kind, txn.AmountMinor, pin with { Day = day, DailyDelta = txn.AmountMinor, Key = OwnKey(txn) }, approved: true));
         return ("00", true);
     }
 
@@ -134,7 +134,7 @@ internal static class OnUsRules
         string key = OwnKey(txn);
         if (state.Find(key, input.NowUtc) is { AccountId: var owner } && owner == input.Account.AccountId) return ("00", true); // a repeat: recorded once
         var kind = financial ? LegKind.BalanceDebit : LegKind.BalanceHold;
-        effects.Add(Effect(input, kind, txn.AmountMinor, EffectDetail.None with { Day = DayOf(input.NowUtc), DailyDelta = txn.AmountMinor, Key = key }));
+        effects.Add(Effect(input, kind, txn.AmountMinor, EffectDetail.None with { Day = DayOf(input.NowUtc), DailyDelta = txn.AmountMinor, Key = key }, approved: true));
         return ("00", true);
     }
 
@@ -146,7 +146,7 @@ internal static class OnUsRules
         if (entry.Completed) return "00"; // a repeated completion debits once
         var none = EffectDetail.None with { Original = entry.TransactionId, Completion = true };
         if (entry.Amount > 0) effects.Add(Effect(input, LegKind.BalanceRelease, entry.Amount, none with { Day = entry.Day, DailyDelta = -entry.Amount }));
-        effects.Add(Effect(input, LegKind.BalanceDebit, txn.AmountMinor, none with { Day = DayOf(input.NowUtc), DailyDelta = txn.AmountMinor }));
+        effects.Add(Effect(input, LegKind.BalanceDebit, txn.AmountMinor, none with { Day = DayOf(input.NowUtc), DailyDelta = txn.AmountMinor }, approved: true));
         return "00";
     }
 
@@ -186,7 +186,8 @@ internal static class OnUsRules
     /// <summary>yyyyMMdd of a UTC time.</summary>
     public static int DayOf(DateTime utc) => (utc.Year * 100 + utc.Month) * 100 + utc.Day;
 
-    private static (JournalEvent, EffectDetail) Effect(DecisionInput input, LegKind kind, long amount, EffectDetail detail)
+    /// <summary>One effect event; an approval's carries DE39 00 and its DE38 (the journal's record of what was approved).</summary>
+    private static (JournalEvent, EffectDetail) Effect(DecisionInput input, LegKind kind, long amount, EffectDetail detail, bool approved = false)
     {
         var txn = input.Transaction;
         var e = new JournalEvent
@@ -207,6 +208,8 @@ internal static class OnUsRules
             AcquirerId = txn.AcquirerId,
             Destination = "on-us",
             AccountId = input.Account.AccountId,
+            ResponseCode = approved ? "00" : "",
+            ApprovalCode = approved ? input.ApprovalCode : "",
             Detail = detail.Format(),
         };
         return (e, detail);

@@ -28,6 +28,7 @@ public sealed class EffectDetailTests
     [InlineData("day=20261204;zz=1", "field 'zz' at 13")]
     [InlineData("free text", "no '='")]
     [InlineData("o=", "field 'o' at 0")]
+    [InlineData("dd=5", "'dd' without 'day'")]
     public void A_detail_the_authorizer_did_not_write_is_refused_with_where(string text, string problem)
     {
         Assert.False(EffectDetail.TryParse(text, out _, out string why));
@@ -39,7 +40,7 @@ public sealed class EffectDetailTests
     {
         var gen = Gen.Elements("day=", "dd=", "p=", "o=", "c=", "r=", ";", "=", ":", "1", "20261204", "-", "x", "")
             .ArrayOf().Select(parts => string.Concat(parts));
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(2_000).WithQuietOnSuccess(true), Prop.ForAll(gen.ToArbitrary(), text =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(5_000).WithQuietOnSuccess(true), Prop.ForAll(gen.ToArbitrary(), text =>
         {
             if (EffectDetail.TryParse(text, out var d, out _)) Assert.True(EffectDetail.TryParse(d.Format(), out var again, out _) && again == d);
             return true;

@@ -72,6 +72,43 @@ public sealed class OnUsPartitionTests
     }
 
     [Fact]
+    public async Task An_abort_never_waits_for_a_full_queue_and_is_undone_in_turn()
+    {
+        await using var f = await OnUsFixture.CreateAsync(OnUsFixture.Options(partitions: 1, queueMax: 2));
+        var decision = await f.Authorizer.AuthorizeAsync(f.Request(f.Txn('A', TransactionKind.Purchase, 7_000, pin: "", track2: false)), TestTimeout.Token);
+        using var release = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
+        var busy = f.Authorizer.InspectAsync(0, _ =>
+        {
+            started.Set();
+            return release.Wait(TimeSpan.FromSeconds(30));
+        });
+        Assert.True(started.Wait(TimeSpan.FromSeconds(20)));
+        var queued = Enumerable.Range(0, 2).Select(_ => f.CodeAsync(f.Txn('A', TransactionKind.Purchase, 100, pin: "", track2: false))).ToArray();
+        Assert.Equal("96", await f.CodeAsync(f.Txn('A', TransactionKind.Purchase, 100, pin: "", track2: false)));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        f.Authorizer.Abort(decision); // the journal append failed: returns at once although the queue is full
+        Assert.True(watch.ElapsedMilliseconds < 5_000);
+        release.Set();
+        await busy;
+        Assert.All(await Task.WhenAll(queued), c => Assert.Equal("00", c));
+        Assert.Equal(100_000 - 200, await f.AvailableAsync('A'));
+    }
+
+    [Fact]
+    public async Task A_replay_much_longer_than_the_queue_is_paced_and_complete()
+    {
+        await using var f = await OnUsFixture.CreateAsync(OnUsFixture.Options(partitions: 2));
+        for (int i = 0; i < 300; i++) Assert.Equal("00", await f.CodeAsync(f.Txn(i % 2 == 0 ? 'A' : 'F', TransactionKind.Purchase, 10, pin: "", track2: false)));
+        await using var rebuilt = f.NewAuthorizer(OnUsFixture.Options(partitions: 2, queueMax: 3));
+        long sequence = 0;
+        foreach (var e in f.Journal) rebuilt.Apply(new Switch.Journal.Events.JournalRecord(new Switch.Journal.Events.EventId(1, ++sequence), e));
+        await rebuilt.DrainAsync(TestTimeout.Token);
+        Assert.Equal(100_000 - 1_500, (await rebuilt.BalanceAsync(OnUsFixture.Account('A'), TestTimeout.Token)).AvailableMinor);
+        Assert.Equal(100_000 - 1_500, (await rebuilt.BalanceAsync(OnUsFixture.Account('F'), TestTimeout.Token)).AvailableMinor);
+    }
+
+    [Fact]
     public async Task Accounts_spread_over_partitions_by_a_stable_hash()
     {
         var options = OnUsFixture.Options(partitions: 8);

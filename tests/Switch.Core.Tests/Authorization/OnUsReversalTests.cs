@@ -117,6 +117,19 @@ public sealed class OnUsReversalTests
     }
 
     [Fact]
+    public async Task DE90_matches_a_repeated_original_and_DE32_with_or_without_its_zero_fill()
+    {
+        await using var f = await OnUsFixture.CreateAsync();
+        var repeat = f.Txn('A', TransactionKind.Purchase, 2_000, mti: "0201");
+        Assert.Equal("00", await f.CodeAsync(repeat));
+        var asSent = new OriginalData("0200", repeat.Stan, repeat.TransmissionDateTime, repeat.AcquirerId, "0");
+        Assert.Equal("00", await f.CodeAsync(f.Txn('A', TransactionKind.Reversal, 2_000, pin: "", original: asSent)));
+        Assert.Equal(100_000, await f.AvailableAsync('A'));
+        var otherStan = OnUsFixture.OriginalOf(repeat) with { Stan = "999999" };
+        Assert.Equal("25", await f.CodeAsync(f.Txn('A', TransactionKind.Reversal, 2_000, pin: "", original: otherStan)));
+    }
+
+    [Fact]
     public async Task A_reversal_finds_its_original_after_a_rebuild_from_the_journal()
     {
         await using var f = await OnUsFixture.CreateAsync();
