@@ -98,7 +98,7 @@ internal sealed class IssuerTestbed : IAsyncDisposable
     };
 
     /// <summary>Starts the issuer (unless <paramref name="issuerUp"/> is false), the journal, the connector and the gateway.</summary>
-    public static async Task<IssuerTestbed> StartAsync(CoreOptions? options = null, bool issuerUp = true, int timeoutMs = 1_000, bool failoverIssuer = false)
+    public static async Task<IssuerTestbed> StartAsync(CoreOptions? options = null, bool issuerUp = true, int timeoutMs = 2_500, bool failoverIssuer = false)
     {
         var bed = new IssuerTestbed(options ?? FastOptions(), timeoutMs);
         bed.IssuerPort = FreePort();

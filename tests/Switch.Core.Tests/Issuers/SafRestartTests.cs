@@ -85,14 +85,14 @@ public sealed class SafLateAnswerTests
     [Fact]
     public async Task An_answer_after_the_transmissions_timeout_still_answers_the_entry_and_it_is_not_repeated()
     {
-        // The repeat would be due 5 s after the timeout; the late answer at 1.5 s settles the entry first.
-        await using var bed = await IssuerTestbed.StartAsync(IssuerTestbed.FastOptions(safFirstRetryMs: 5_000), issuerUp: false);
+        // The repeat would be due 10 s after the timeout; the late answer at 3.2 s settles the entry first.
+        await using var bed = await IssuerTestbed.StartAsync(IssuerTestbed.FastOptions(safFirstRetryMs: 10_000), issuerUp: false);
         Assert.Equal(ResponseCode.Approved, (await bed.RunAsync(bed.Purchase(1_000).Request)).ResponseCode);
-        bed.Issuer.SafAnswerDelay = TimeSpan.FromMilliseconds(1_500);
+        bed.Issuer.SafAnswerDelay = TimeSpan.FromMilliseconds(3_200);
         await bed.StartIssuerAsync();
         var started = DateTime.UtcNow;
         await IssuerTestbed.WaitUntilAsync(() => bed.Gateway.StoreAndForward.Depth(IssuerTestbed.Connector) == 0, TimeSpan.FromSeconds(20), "the advice answered");
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), "the entry waited for its repeat");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(9), "the entry waited for its repeat");
         Assert.Equal(["0220"], bed.Issuer.Saf.Select(s => s.Mti));
         var records = await bed.JournalRecordsAsync();
         Assert.Single(records, r => r.Event.Kind == LegKind.AdviceSent);

@@ -95,11 +95,11 @@ public sealed class StandInTests
         await bed.StartIssuerAsync();
         Assert.True(await bed.ConnectorInstance.WaitUsableAsync(TimeSpan.FromSeconds(10), CancellationToken.None));
         bed.Issuer.Mode = IssuerMode.Late;
-        bed.Issuer.LateBy = TimeSpan.FromSeconds(2);
+        bed.Issuer.LateBy = TimeSpan.FromSeconds(4);
         var timedOut = await bed.Gateway.AuthorizeAsync(bed.Purchase(1_000).Request, CancellationToken.None);
         Assert.Contains(timedOut.Events, e => e.Kind == LegKind.ReversalQueued);
         bed.Gateway.Abort(timedOut);
-        await Task.Delay(1_000);
+        await Task.Delay(1_500);
         Assert.Equal(0, bed.Gateway.StoreAndForward.Depth(IssuerTestbed.Connector));
         Assert.Empty(bed.Issuer.Saf);
     }

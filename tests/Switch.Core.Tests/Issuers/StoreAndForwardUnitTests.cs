@@ -68,3 +68,28 @@ public sealed class StoreAndForwardUnitTests
         Assert.Contains(key, ex.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The per-connector breaker over unanswered issuer legs.</summary>
+public sealed class IssuerBreakerTests
+{
+    [Fact]
+    public void It_opens_after_the_failures_in_a_row_lets_one_probe_through_per_period_and_closes_on_an_answer()
+    {
+        var breaker = new Switch.Core.Issuers.IssuerBreaker(failuresMax: 3, openMs: 1_000);
+        Assert.False(breaker.Failed(0));
+        Assert.False(breaker.Failed(10));
+        Assert.True(breaker.Allows(20));
+        Assert.True(breaker.Failed(20));
+        Assert.True(breaker.IsOpen(500));
+        Assert.False(breaker.Allows(500));
+        Assert.True(breaker.Allows(1_100));
+        Assert.False(breaker.Allows(1_101));
+        Assert.False(breaker.Failed(1_200));
+        Assert.False(breaker.Allows(1_300));
+        Assert.True(breaker.Allows(2_300));
+        breaker.Succeeded();
+        Assert.False(breaker.IsOpen(2_301));
+        Assert.True(breaker.Allows(2_301));
+        Assert.False(breaker.Failed(2_400));
+    }
+}
