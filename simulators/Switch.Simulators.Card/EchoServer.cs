@@ -15,7 +15,7 @@ public sealed class EchoServer : IAsyncDisposable
     private readonly string _bind;
     private readonly int _port;
     private readonly int _connectionsMax;
-    private readonly ConcurrentDictionary<FramedStream, Task> _connections = new();
+    private readonly ConcurrentDictionary<Socket, Task> _connections = new();
     private readonly CancellationTokenSource _stop = new();
     private Socket? _listener;
     private Task _acceptLoop = Task.CompletedTask;
@@ -82,22 +82,42 @@ public sealed class EchoServer : IAsyncDisposable
                 client.Dispose();
                 continue;
             }
-            var conn = new FramedStream(client, _format);
-            _connections[conn] = Task.Run(() => EchoAsync(conn));
+            client.NoDelay = true;
+            _connections[client] = Task.Run(() => EchoAsync(client));
         }
     }
 
-    private async Task EchoAsync(FramedStream conn)
+    /// <summary>
+    /// Reads into one buffer and sends back every complete frame it holds in one write: the bytes are echoed as they came
+    /// (prefix, header and message), nothing is allocated per frame, and a burst of pipelined frames costs one send.
+    /// </summary>
+    private async Task EchoAsync(Socket socket)
     {
-        var header = new byte[_format.Header.Length];
+        var buffer = new byte[Math.Max(64 * 1024, 2 * (_format.OverheadBytes + _format.Length.FrameBytesMax))];
+        var header = new byte[Math.Max(1, _format.Header.Length)];
+        int start = 0, end = 0;
         try
         {
             while (true)
             {
-                byte[]? message = await conn.ReadMessageAsync(header, _stop.Token).ConfigureAwait(false);
-                if (message is null) break;
-                Interlocked.Increment(ref _frames);
-                await conn.WriteMessageAsync(header, message, _stop.Token).ConfigureAwait(false);
+                int n = await socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                if (n == 0) break;
+                end += n;
+                int complete = CompleteFrames(buffer, start, end, header, out int frames);
+                if (complete > start)
+                {
+                    Interlocked.Add(ref _frames, frames);
+                    await socket.SendAsync(buffer.AsMemory(start, complete - start), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                    start = complete;
+                }
+                if (start == end) start = end = 0;
+                else if (end == buffer.Length)
+                {
+                    // A partial frame at the end of the buffer: move it to the front (it fits: the buffer holds two maximum frames).
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    end -= start;
+                    start = 0;
+                }
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException or FrameFormatException)
@@ -106,10 +126,19 @@ public sealed class EchoServer : IAsyncDisposable
         }
         finally
         {
-            conn.Close();
-            _connections.TryRemove(conn, out _);
-            await conn.DisposeAsync().ConfigureAwait(false);
+            _connections.TryRemove(socket, out _);
+            socket.Dispose();
         }
+    }
+
+    /// <summary>The end of the last complete frame in buffer[start..end] (start when there is none); throws for a bad frame.</summary>
+    private int CompleteFrames(byte[] buffer, int start, int end, byte[] header, out int frames)
+    {
+        frames = 0;
+        var sequence = new System.Buffers.ReadOnlySequence<byte>(buffer, start, end - start);
+        long total = sequence.Length;
+        while (_format.TryReadMessage(ref sequence, header, out _)) frames++;
+        return start + (int)(total - sequence.Length);
     }
 
     /// <summary>Stops accepting and closes every connection.</summary>
@@ -119,7 +148,17 @@ public sealed class EchoServer : IAsyncDisposable
         _stop.Cancel();
         _listener?.Dispose();
         await _acceptLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        foreach (var conn in _connections.Keys) conn.Close();
+        foreach (var socket in _connections.Keys)
+        {
+            try
+            {
+                socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // Already closed.
+            }
+        }
         await Task.WhenAll(_connections.Values).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 

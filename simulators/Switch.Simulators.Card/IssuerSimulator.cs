@@ -240,13 +240,14 @@ public sealed class IssuerSimulator : IAsyncDisposable
     {
         long sequence = Log.NextSequence();
         var receivedAt = DateTimeOffset.UtcNow;
-        if (!_spec.TryDecode(bytes, out var request, out var error))
-        {
-            await AnswerUndecodableAsync(conn, header, bytes, sequence, receivedAt, error!).ConfigureAwait(false);
-            return;
-        }
+        IsoMessage? request = null;
         try
         {
+            if (!_spec.TryDecode(bytes, out request, out var error))
+            {
+                await AnswerUndecodableAsync(conn, header, request, bytes, sequence, receivedAt, error!).ConfigureAwait(false);
+                return;
+            }
             var decision = await DecideAsync(request).ConfigureAwait(false);
             Record(Entry(sequence, receivedAt, request, decision));
             await ActAsync(conn, header, decision).ConfigureAwait(false);
@@ -255,7 +256,7 @@ public sealed class IssuerSimulator : IAsyncDisposable
         {
             // The connection closed while answering.
         }
-        catch (Exception ex)
+        catch (Exception ex) when (request is not null)
         {
             // Whatever else a hostile request provokes (a value the spec refuses in the answer, a field of the wrong
             // kind): logged without an answer, and the simulator goes on.
@@ -263,20 +264,19 @@ public sealed class IssuerSimulator : IAsyncDisposable
         }
     }
 
-    private async Task AnswerUndecodableAsync(FramedStream conn, byte[] header, byte[] bytes, long sequence, DateTimeOffset at, IsoFormatException error)
+    /// <summary>
+    /// A request that does not decode: answered 30 when its MTI is readable and expects an answer, with the fields that
+    /// did decode echoed (DE 11 and DE 41 let the peer match the answer), and logged with the decode error.
+    /// </summary>
+    private async Task AnswerUndecodableAsync(FramedStream conn, byte[] header, IsoMessage partial, byte[] bytes, long sequence, DateTimeOffset at, IsoFormatException error)
     {
         string? mti = _spec.TryReadMti(bytes, out string? m) && m is not null && Mti.IsWellFormed(m) ? m : null;
         IsoMessage? answer = null;
-        if (mti is not null && Mti.ExpectsResponse(mti) && _spec.TryDecode(bytes, out var partial, out _))
+        if (mti is not null && Mti.ExpectsResponse(mti))
         {
             answer = partial.CreateResponse(Mti.ResponseOf(mti)!, AuthorizationEcho).Set(39, ResponseCode.FormatError);
         }
-        else if (mti is not null && Mti.ExpectsResponse(mti))
-        {
-            answer = _spec.NewMessage(Mti.ResponseOf(mti)).Set(39, ResponseCode.FormatError);
-        }
-        _spec.TryDecode(bytes, out var partialForLog, out _);
-        Record(new IssuerLogEntry(sequence, at, mti, null, null, null, partialForLog.GetString(11), null, null, null, null, "none",
+        Record(new IssuerLogEntry(sequence, at, mti, null, null, null, partial.GetString(11), partial.GetString(41), null, null, null, "none",
             answer is null ? null : ResponseCode.FormatError, $"{{\"error\":{System.Text.Json.JsonSerializer.Serialize(error.Message)}}}"));
         if (answer is not null && !_stop.IsCancellationRequested)
         {

@@ -76,8 +76,9 @@ public sealed class IssuerAdviceTests
     {
         await using var pair = await SimPair.StartAsync();
         var spec = SimWire.Spec(SimWire.DefaultSpec);
-        // MTI 0200 and a bitmap claiming DE 2 with nothing after it.
-        byte[] bytes = [0x02, 0x00, 0x40, 0, 0, 0, 0, 0, 0, 0];
+        // An 0200 whose DE 12 is not BCD: its length is known, so DE 11 before it and DE 41 after it still decode.
+        byte[] bytes = spec.Encode(spec.NewMessage("0200").Set(3, "000000").Set(11, "004711").Set(12, "101010").Set(41, "TERM0002"));
+        bytes[16] = bytes[17] = bytes[18] = 0xFF;
         var format = SimWire.Framing("binary2", "none", spec);
         await using var conn = await FramedStream.ConnectAsync("127.0.0.1", pair.Issuer.Port, format, 3000, Timeouts.Token());
         await conn.WriteMessageAsync(Array.Empty<byte>(), bytes, Timeouts.Token());
@@ -85,6 +86,9 @@ public sealed class IssuerAdviceTests
         var decoded = spec.Decode(answer!);
         Assert.Equal("0210", decoded.Mti);
         Assert.Equal("30", decoded.GetString(39));
+        Assert.Equal("004711", decoded.GetString(11));
+        Assert.Equal("TERM0002", decoded.GetString(41));
+        Assert.False(decoded.Has(12));
         Assert.Contains("error", pair.Issuer.Log.Snapshot()[^1].MaskedJson, StringComparison.Ordinal);
     }
 }

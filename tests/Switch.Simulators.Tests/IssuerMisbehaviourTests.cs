@@ -13,7 +13,7 @@ public sealed class IssuerMisbehaviourTests
     public async Task Drop_gives_no_answer_within_the_timeout_and_the_request_is_still_logged()
     {
         await using var pair = await SimPair.StartAsync(Misbehave("drop", next: 1));
-        var pos = pair.Terminal(answerTimeoutMs: 700);
+        var pos = pair.Terminal(answerTimeoutMs: 2000);
         var x = await pos.SendAsync(SimPair.Purchase(1000), Timeouts.Token());
         Assert.Null(x.Answer);
         Assert.StartsWith("timeout", x.Error, StringComparison.Ordinal);
@@ -105,7 +105,7 @@ public sealed class IssuerMisbehaviourTests
         async Task<string> RunAsync()
         {
             await using var pair = await SimPair.StartAsync(new IssuerRules { DropRate = 0.5, Seed = 7 });
-            var pos = pair.Terminal(answerTimeoutMs: 300);
+            var pos = pair.Terminal(answerTimeoutMs: 1500); // long enough that an answered request is never mistaken for a drop
             var answered = new List<char>();
             for (int i = 0; i < 8; i++) answered.Add((await pos.SendAsync(SimPair.Purchase(100), Timeouts.Token())).Answered ? 'A' : 'D');
             return new string([.. answered]);
@@ -120,11 +120,35 @@ public sealed class IssuerMisbehaviourTests
     public async Task Network_management_is_answered_even_while_transactions_are_dropped_unless_a_rule_says_any_message()
     {
         await using var pair = await SimPair.StartAsync(Misbehave("drop"));
-        var pos = pair.Terminal(answerTimeoutMs: 500);
+        var pos = pair.Terminal(answerTimeoutMs: 3000);
         var echo = pos.Spec.NewMessage("0800").Set(7, "1204101010").Set(11, "000001").Set(41, "TERM0002").Set(70, "301");
         Assert.Equal("00", (await pos.ExchangeAsync("echo", echo, Timeouts.Token())).ResponseCode);
         await pair.Issuer.UseRulesAsync(new IssuerRules { Misbehaviours = [new MisbehaviourRule { Action = "drop", AnyMessage = true }] }, Timeouts.Token());
         echo.Set(11, "000002");
         Assert.StartsWith("timeout", (await pos.ExchangeAsync("echo", echo, Timeouts.Token())).Error, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>An issuer that goes away and comes back on the same port (what the switch's SAF tests need).</summary>
+public sealed class IssuerRestartTests
+{
+    [Fact]
+    public async Task A_stopped_simulator_refuses_connections_and_a_new_one_binds_the_same_port_at_once()
+    {
+        int port;
+        var first = new IssuerSimulator(new IssuerSimulatorOptions { Port = 0 });
+        await first.StartAsync(Timeouts.Token());
+        port = first.Port;
+        await using (var pos = new PosTerminal(new PosTerminalOptions { Port = port, TerminalId = "TERM0002", PinKey = DemoKeys.IssuerZpkName }))
+        {
+            Assert.Equal("00", (await pos.SendAsync(SimPair.Purchase(100), Timeouts.Token())).ResponseCode);
+            await first.DisposeAsync();
+            var down = await pos.SendAsync(SimPair.Purchase(100), Timeouts.Token());
+            Assert.NotNull(down.Error);
+            await using var second = new IssuerSimulator(new IssuerSimulatorOptions { Port = port });
+            await second.StartAsync(Timeouts.Token());
+            Assert.Equal("00", (await pos.SendAsync(SimPair.Purchase(100), Timeouts.Token())).ResponseCode);
+            Assert.Single(second.Log.Snapshot());
+        }
     }
 }

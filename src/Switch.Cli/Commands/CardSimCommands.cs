@@ -152,7 +152,8 @@ public static class PosSimCommand
     /// <summary>Builds the <c>pos</c> sub-command.</summary>
     public static Command Create()
     {
-        var card = new Option<string>("--card") { Description = "A demo card letter (A-F on-us, R the remote issuer's) or a card profile JSON file.", Required = true };
+        var card = new Option<string>("--card") { Description = "A demo card letter (A-F on-us, R the remote issuer's) or a card profile JSON file (required without --script)." };
+        var script = new Option<string>("--script") { Description = "A JSON script of steps (send, duplicate, reverse-last, each with an optional expected DE 39) instead of --card." };
         var amount = new Option<long>("--amount") { Description = "Amount in minor units (DE 4).", DefaultValueFactory = _ => 0 };
         var target = new Option<string>("--target") { Description = "The switch, HOST:PORT.", DefaultValueFactory = _ => "127.0.0.1:8583" };
         var terminal = new Option<string>("--terminal") { Description = "Terminal id (DE 41): TERM0001 (MAC required) or TERM0002 (no MAC), or another with --merchant and keys.", DefaultValueFactory = _ => "TERM0001" };
@@ -187,7 +188,7 @@ public static class PosSimCommand
         var cmd = new Command("pos", "Send a POS transaction to the switch and print each exchange as a masked, decoded table (exit 0 when every "
             + "request was answered, 1 on a timeout, a closed connection or a malformed answer).")
         {
-            card, amount, target, terminal, merchant, pin, noPin, pinKey, macKey, mti, pc, reverse, partial, reversalMti, duplicate, badMac, noMac,
+            card, script, amount, target, terminal, merchant, pin, noPin, pinKey, macKey, mti, pc, reverse, partial, reversalMti, duplicate, badMac, noMac,
             wrongPin, json, timeout, spec, framing, header, tpdu, acquirer, stan, bdk, ksn, ksnField, emvImk, emvScheme, atc,
         };
         cmd.SetAction(async (r, ct) =>
@@ -200,8 +201,11 @@ public static class PosSimCommand
             if (faults > 1) throw new CliException("--bad-mac, --no-mac and --wrong-pin exclude each other");
             if (r.GetValue(pin) is { } entered && (entered.Length is < 4 or > 12 || !entered.All(char.IsAsciiDigit))) throw new CliException("--pin: must be 4 to 12 digits");
             string rmti = r.GetValue(reversalMti)!;
+            if (r.GetValue(script) is not null && r.GetValue(card) is not null) throw new CliException("--script and --card exclude each other");
+            if (r.GetValue(script) is null && r.GetValue(card) is null) throw new CliException("--card (or --script) is required");
+            PosScript? steps = r.GetValue(script) is { } file ? LoadScript(file) : null;
             if (rmti is not ("0400" or "0401" or "0420" or "0421")) throw new CliException("--reversal-mti: must be 0400, 0401, 0420 or 0421");
-            var tx = new PosTransaction
+            var tx = steps is not null ? null : new PosTransaction
             {
                 Card = ResolveCard(r.GetValue(card)!),
                 AmountMinor = r.GetValue(amount),
@@ -222,9 +226,16 @@ public static class PosSimCommand
             if (options.Bdk is null && (options.Ksn is not null || options.KsnField is not null)) throw new CliException("--ksn and --ksn-field need --bdk");
             await using var pos = new PosTerminal(options);
             // Built before anything is sent: a bad option is an error line with nothing on stdout.
-            pos.Validate(tx);
             bool asJson = r.GetValue(json);
-            var exchanges = new List<PosExchange> { await pos.SendAsync(tx, ct).ConfigureAwait(false) };
+            if (steps is not null)
+            {
+                foreach (var step in steps.Steps.Where(s => s.Action == "send")) pos.Validate(PosScript.Transaction(step));
+                string? scriptError = await steps.RunAsync(pos, x => Print(x, asJson), ct).ConfigureAwait(false);
+                Console.Out.Flush();
+                return scriptError is null ? 0 : CliErrors.Fail(scriptError);
+            }
+            pos.Validate(tx!);
+            var exchanges = new List<PosExchange> { await pos.SendAsync(tx!, ct).ConfigureAwait(false) };
             Print(exchanges[^1], asJson);
             if (r.GetValue(duplicate) && exchanges[^1].Error is null)
             {
@@ -241,6 +252,18 @@ public static class PosSimCommand
             return failed is null ? 0 : CliErrors.Fail($"{failed.Kind}: {failed.Error}");
         });
         return cmd;
+    }
+
+    private static PosScript LoadScript(string file)
+    {
+        try
+        {
+            return PosScript.Load(file);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliException(ex.Message);
+        }
     }
 
     private static CardProfile ResolveCard(string value)
