@@ -16,7 +16,11 @@ public interface IJournal
     JournalHealth Health { get; }
 }
 
-/// <summary>Replay of the journal in order from a position: the pipeline's state rebuild at start, and consumers.</summary>
+/// <summary>
+/// Replay of the journal in order from a position: the pipeline's state rebuild at start, and consumers.
+/// <see cref="JournalRuntime"/> (the host's journal) reads what left the spool from Postgres; a bare <see cref="Journal"/>
+/// from Kafka.
+/// </summary>
 public interface IJournalReader
 {
     /// <summary>This node's records with a sequence at or above <paramref name="fromSequence"/>, in sequence order, up to what is durable now.</summary>

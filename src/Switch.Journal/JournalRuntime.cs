@@ -180,9 +180,10 @@ public sealed class JournalRuntime : IJournal, IJournalReader, IAsyncDisposable
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or IOException)
+            catch (Exception ex)
             {
-                // Postgres away: the position stays (segments stay), appends go on; one line a minute at most.
+                // Postgres away (or anything else): the position stays, so segments stay; appends go on. The loop never
+                // dies of it; one line a minute at most.
                 if (Environment.TickCount64 - lastWarningMs > 60_000)
                 {
                     _log.Warning("Journal: cannot read the projection's position ({Error}); retention waits", ex.Message);

@@ -13,7 +13,7 @@ using Switch.Postgres;
 namespace Switch.Journal.Postgres.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Switch.Journal.Postgres.Bench -- store|store-staging|projector|consume|copy [legs] [batch]</c>:
+/// <c>dotnet run -c Release --project tests/Switch.Journal.Postgres.Bench -- store|store-staging|projector|projector-serial|consume|copy|copy-indexed [legs] [batch]</c>:
 /// legs per second into a throwaway database on the development cluster. "store" times ProjectionStore batches alone
 /// (binary COPY, dedup insert, tranlog upsert, offsets); "projector" times the projector draining the journal topic of
 /// librdkafka's mock cluster (consume, decode, write).
@@ -39,9 +39,11 @@ public static class Program
             {
                 "store" => await StoreAsync(dataSource, legs, batch, directCopy: true),
                 "store-staging" => await StoreAsync(dataSource, legs, batch, directCopy: false),
-                "projector" => await ProjectorAsync(dataSource, legs, batch),
+                "projector" => await ProjectorAsync(dataSource, legs, batch, pipelined: true),
+                "projector-serial" => await ProjectorAsync(dataSource, legs, batch, pipelined: false),
                 "consume" => Consume(legs),
-                "copy" => await RawCopyAsync(dataSource, legs, batch),
+                "copy" => await RawCopyAsync(dataSource, legs, batch, indexed: false),
+                "copy-indexed" => await RawCopyAsync(dataSource, legs, batch, indexed: true),
                 _ => throw new ArgumentException($"unknown mode {mode}; store, projector or copy"),
             };
             Console.WriteLine($"{mode}: {legs} legs in batches of {batch}: {rate:N0} legs/s");
@@ -70,10 +72,12 @@ public static class Program
     }
 
     // The reference: the same rows by binary COPY into a table without indexes, constraints or tranlog (the ceiling).
-    private static async Task<double> RawCopyAsync(NpgsqlDataSource dataSource, int legs, int batch)
+    // "copy-indexed": the same table with journal_leg's indexes (key, txn_id, BRIN on time): what the indexes cost.
+    private static async Task<double> RawCopyAsync(NpgsqlDataSource dataSource, int legs, int batch, bool indexed)
     {
         var rows = Rows(legs).ToList();
-        await using (var create = dataSource.CreateCommand("CREATE UNLOGGED TABLE raw_leg (LIKE journal_leg INCLUDING DEFAULTS)"))
+        string like = indexed ? "INCLUDING DEFAULTS INCLUDING INDEXES" : "INCLUDING DEFAULTS";
+        await using (var create = dataSource.CreateCommand($"CREATE UNLOGGED TABLE raw_leg (LIKE journal_leg {like})"))
             await create.ExecuteNonQueryAsync();
         await using (var logged = dataSource.CreateCommand("ALTER TABLE raw_leg SET LOGGED"))
             await logged.ExecuteNonQueryAsync();
@@ -154,12 +158,17 @@ public static class Program
         return seen / clock!.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> ProjectorAsync(NpgsqlDataSource dataSource, int legs, int batch)
+    private static async Task<double> ProjectorAsync(NpgsqlDataSource dataSource, int legs, int batch, bool pipelined)
     {
         using var cluster = Produced(legs);
         var options = new ProjectorOptions { BatchLegsMax = batch, BatchLingerMs = 50 };
         var clock = Stopwatch.StartNew();
-        await using var projector = await ProjectionHost.StartAsync(dataSource, options, cluster.BootstrapServers, Serilog.Core.Logger.None, CancellationToken.None);
+        await ProjectionHost.Schema.MigrateAsync(dataSource, CancellationToken.None);
+        await using var projector = new TranlogProjector(options, cluster.BootstrapServers, new ProjectionStore(dataSource, options.ConsumerGroup), LegRows.TryDecode, Serilog.Core.Logger.None)
+        {
+            Pipelined = pipelined,
+        };
+        projector.Start(CancellationToken.None);
         var progress = Stopwatch.StartNew();
         Stopwatch? steady = null;
         long atFirstBatch = 0;

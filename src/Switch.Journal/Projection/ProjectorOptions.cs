@@ -12,7 +12,7 @@ public sealed class ProjectorOptions
     public string ConsumerGroup { get; init; } = "switch-projector";
 
     /// <summary>Most legs written in one Postgres transaction.</summary>
-    public int BatchLegsMax { get; init; } = 20_000;
+    public int BatchLegsMax { get; init; } = 50_000;
 
     /// <summary>Longest a leg waits in a batch that is not full.</summary>
     public int BatchLingerMs { get; init; } = 50;

@@ -63,7 +63,10 @@ public sealed class TranlogProjector : IAsyncDisposable
     private readonly LegDecoder _decoder;
     private readonly ILogger _log;
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
-    private readonly Batch _batch = new();
+    private Batch _batch = new();
+    // The batch being written while the next one fills (writes are strictly one after the other; only reading overlaps).
+    private Task<BatchOutcome>? _writing;
+    private Batch? _writingBatch;
     // Next offset this instance will read per assigned partition (the stored one after a seek); -1 while unknown.
     private readonly Dictionary<TopicPartition, long> _positions = [];
     private bool _resyncNeeded;
@@ -173,6 +176,7 @@ public sealed class TranlogProjector : IAsyncDisposable
         var lingerClock = new Stopwatch();
         while (!cancellationToken.IsCancellationRequested)
         {
+            if (_writing is { IsCompleted: true }) CompleteWrite();
             if (_resyncNeeded)
             {
                 Resync(cancellationToken);
@@ -184,10 +188,22 @@ public sealed class TranlogProjector : IAsyncDisposable
                 if (_batch.Count == 0) lingerClock.Restart();
                 Add(record);
             }
-            if (_batch.Count >= _options.BatchLegsMax || (_batch.Count > 0 && lingerClock.ElapsedMilliseconds >= _options.BatchLingerMs))
+            // While a write is in flight the batch keeps filling past its linger (up to its bound): reading goes on
+            // instead of waiting, and the batches grow as large as Postgres is slow.
+            bool writeDone = _writing is null || _writing.IsCompleted;
+            if (_batch.Count >= _options.BatchLegsMax || (_batch.Count > 0 && writeDone && lingerClock.ElapsedMilliseconds >= _options.BatchLingerMs))
                 Flush(cancellationToken);
         }
-        if (_batch.Count > 0 && !_resyncNeeded) Flush(CancellationToken.None);
+        try
+        {
+            CompleteWrite();
+        }
+        catch (OperationCanceledException)
+        {
+            // The write in flight was cut short by the stop: it and what follows are read again at the next start.
+            return;
+        }
+        if (_batch.Count > 0 && !_resyncNeeded) Flush(CancellationToken.None, wait: true);
     }
 
     private ConsumeResult<byte[]?, byte[]?>? Consume(CancellationToken cancellationToken)
@@ -220,31 +236,59 @@ public sealed class TranlogProjector : IAsyncDisposable
         _batch.Next[tp] = offset + 1;
     }
 
-    private void Flush(CancellationToken cancellationToken)
+    // Hands the batch to a write of its own and lets the loop read on into a new batch, after the previous write has
+    // committed: a write starts only when every earlier one committed, so a failed batch is never followed by a later
+    // one (which would leave a gap); the batch read meanwhile is dropped and read again from the stored offsets.
+    private void Flush(CancellationToken cancellationToken, bool wait = false)
     {
-        var ranges = _batch.Next.Select(n => new PartitionRange(n.Key.Topic, n.Key.Partition.Value, _positions[n.Key], n.Value)).ToList();
+        if (!CompleteWrite()) return;
+        var batch = _batch;
+        _batch = new Batch();
+        var ranges = batch.Next.Select(n => new PartitionRange(n.Key.Topic, n.Key.Partition.Value, _positions[n.Key], n.Value)).ToList();
+        // The next batch starts where this one ends; a failure of this one resets the positions from the database.
+        foreach (var range in ranges) _positions[new TopicPartition(range.Topic, range.Partition)] = range.NextOffset;
+        _writingBatch = batch;
+        _writing = Task.Run(async () =>
+        {
+            var outcome = await _store.WriteAsync(batch.Legs, batch.Rejects, ranges, cancellationToken).ConfigureAwait(false);
+            // Counted as soon as it committed, not when the loop next looks.
+            if (!outcome.Fenced) Counters.Committed(outcome, batch.Rejects.Count);
+            return outcome;
+        }, CancellationToken.None);
+        if (wait || !Pipelined) CompleteWrite();
+    }
+
+    /// <summary>Whether reading overlaps the previous batch's write (true); false waits for each write (the benchmark's A/B).</summary>
+    internal bool Pipelined { get; set; } = true;
+
+    // Waits for the write in flight (if any) and applies its outcome; false when it did not commit (a resync is begun).
+    private bool CompleteWrite()
+    {
+        if (_writing is not { } writing) return !_resyncNeeded;
+        var batch = _writingBatch!;
+        _writing = null;
+        _writingBatch = null;
         try
         {
-            var outcome = _store.WriteAsync(_batch.Legs, _batch.Rejects, ranges, cancellationToken).GetAwaiter().GetResult();
+            var outcome = writing.GetAwaiter().GetResult();
             if (outcome.Fenced)
             {
                 Counters.FencedOut();
                 _log.Warning("Projector batch refused: another owner moved a partition's offset on; reading again from the stored offsets");
                 BeginResync(immediately: true);
-                return;
+                return false;
             }
-            foreach (var range in ranges) _positions[new TopicPartition(range.Topic, range.Partition)] = range.NextOffset;
-            Counters.Committed(outcome, _batch.Rejects.Count);
             _backoffMs = _options.RetryBackoffMs;
-            _batch.Clear();
+            return !_resyncNeeded;
         }
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException or IOException
             or System.Net.Sockets.SocketException)
         {
             Counters.Failed();
             _log.Warning("Projector batch of {Legs} legs not written ({Error}); retrying in {BackoffMs} ms from the stored offsets",
-                _batch.Legs.Count, ex.Message, _backoffMs);
+                batch.Legs.Count, ex.Message, _backoffMs);
             BeginResync(immediately: false);
+            return false;
         }
     }
 
@@ -259,6 +303,7 @@ public sealed class TranlogProjector : IAsyncDisposable
     // in the group) and dropped, because they will be read again after the seek.
     private void Resync(CancellationToken cancellationToken)
     {
+        if (_writing is not null) CompleteWrite(); // never read the stored offsets under a write in flight
         if (Environment.TickCount64 < _resyncAtMs)
         {
             _ = Consume(cancellationToken);
@@ -319,7 +364,8 @@ public sealed class TranlogProjector : IAsyncDisposable
     {
         // Hand the partitions over with their work stored when Postgres can take it; if not, the new owner reads the
         // unstored records again from the stored offsets.
-        if (_batch.Count > 0 && !_resyncNeeded) Flush(CancellationToken.None);
+        CompleteWrite();
+        if (_batch.Count > 0 && !_resyncNeeded) Flush(CancellationToken.None, wait: true);
         Forget(revoked.Select(r => r.TopicPartition));
     }
 
