@@ -154,6 +154,28 @@ public sealed class SwitchEndToEndTests(SwitchProcess sw) : IClassFixture<Switch
     }
 
     [Fact]
+    public async Task After_a_restart_balances_and_duplicate_memory_are_rebuilt_from_the_journal()
+    {
+        long before = await BalanceAsync('A');
+        PosExchange original;
+        await using (var pos = await sw.TerminalAsync())
+        {
+            original = await pos.SendAsync(Purchase('A', 400), None);
+        }
+        Assert.Equal("00", original.ResponseCode);
+        await sw.RestartAsync();
+        Assert.Equal(before - 400, await BalanceAsync('A'));
+        // The repeat after the restart: the original decision again, not a second debit.
+        using var terminal = await Pipeline.TestTerminal.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, sw.TerminalPort),
+            Switch.Iso8583.Spec.SpecCatalog.BuiltIn("iso8583-1987-binary"));
+        await terminal.SendRawAsync(original.RequestBytes);
+        IsoMessage again = await terminal.ReceiveAsync();
+        Assert.Equal(("00", original.Answer!.GetString(38)), (again.GetString(39), again.GetString(38)));
+        Assert.Equal(original.Answer.GetString(11), again.GetString(11));
+        Assert.Equal(before - 400, await BalanceAsync('A'));
+    }
+
+    [Fact]
     public async Task The_log_never_shows_a_clear_PAN()
     {
         Assert.Equal("00", (await SendAsync(Purchase('A', 50))).ResponseCode);
