@@ -178,9 +178,32 @@ public sealed class DuplicateMemory
 /// </summary>
 public static class ResponseDetail
 {
-    /// <summary>The detail for DE7 and an optional DE54.</summary>
+    /// <summary>Most digits in a row the journal takes in a Detail (it refuses 13: a PAN guard).</summary>
+    private const int DigitRunMax = 12;
+
+    /// <summary>
+    /// The detail for DE7 and an optional DE54. DE54 is written with a '/' after every 12 digits in a row (several
+    /// amounts of 20 characters, or an amount next to the following entry's code, make longer runs); reading removes them.
+    /// </summary>
     public static string Format(string transmissionDateTime, string? additionalAmounts) =>
-        additionalAmounts is null ? "de7=" + transmissionDateTime : string.Concat("de7=", transmissionDateTime, ";de54=", additionalAmounts);
+        additionalAmounts is null ? "de7=" + transmissionDateTime : string.Concat("de7=", transmissionDateTime, ";de54=", CutDigitRuns(additionalAmounts));
+
+    private static string CutDigitRuns(string text)
+    {
+        var sb = new System.Text.StringBuilder(text.Length + 8);
+        int run = 0;
+        foreach (char c in text)
+        {
+            run = char.IsAsciiDigit(c) ? run + 1 : 0;
+            if (run > DigitRunMax)
+            {
+                sb.Append('/');
+                run = 1;
+            }
+            sb.Append(c);
+        }
+        return sb.ToString();
+    }
 
     /// <summary>Reads DE7 and DE54 back; false when the text is not such a detail.</summary>
     public static bool TryParse(string detail, out string? transmissionDateTime, out string? additionalAmounts)
@@ -192,7 +215,7 @@ public static class ResponseDetail
         if (detail.Length > 14)
         {
             if (!detail.AsSpan(14).StartsWith(";de54=", StringComparison.Ordinal)) return false;
-            additionalAmounts = detail[20..];
+            additionalAmounts = detail[20..].Replace("/", "", StringComparison.Ordinal);
         }
         return true;
     }

@@ -98,6 +98,22 @@ public sealed class SwitchEndToEndTests(SwitchProcess sw) : IClassFixture<Switch
     }
 
     [Fact]
+    public async Task A_route_added_with_the_CLI_reaches_the_running_switch_within_a_second()
+    {
+        var card = new CardProfile("8888880000000005", "3012", "101");
+        var tx = new PosTransaction { Card = card, AmountMinor = 100, NoPin = true };
+        Assert.Equal("15", (await SendAsync(tx)).ResponseCode);
+        var added = CliRunner.Run("routes", "add", "--name", "e2e-888888", "--bin", "888888", "--destination", "on-us", "--operator", "e2e", "--config", sw.ConfigPath);
+        Assert.True(added.ExitCode == 0, added.ToString());
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        string? code = null;
+        while (since.Elapsed < TimeSpan.FromSeconds(5) && (code = (await SendAsync(tx)).ResponseCode) == "15") await Task.Delay(50);
+        // Routed on-us now: the on-us authorizer knows no such card (14).
+        Assert.Equal("14", code);
+        Assert.True(since.Elapsed < TimeSpan.FromSeconds(3), $"the route took {since.ElapsedMilliseconds} ms to reach the switch");
+    }
+
+    [Fact]
     public async Task A_duplicate_gets_the_original_answer_and_debits_once()
     {
         long before = await BalanceAsync('A');
@@ -135,6 +151,28 @@ public sealed class SwitchEndToEndTests(SwitchProcess sw) : IClassFixture<Switch
         var leg = Assert.Single(sw.Issuer.Log.OfMti("0200"), e => e.Stan is not null && e.AmountMinor == 1_000);
         Assert.Equal("verified", leg.PinCheck);
         Assert.Equal("998877", leg.AcquirerId);
+    }
+
+    [Fact]
+    public async Task After_a_restart_balances_and_duplicate_memory_are_rebuilt_from_the_journal()
+    {
+        long before = await BalanceAsync('A');
+        PosExchange original;
+        await using (var pos = await sw.TerminalAsync())
+        {
+            original = await pos.SendAsync(Purchase('A', 400), None);
+        }
+        Assert.Equal("00", original.ResponseCode);
+        await sw.RestartAsync();
+        Assert.Equal(before - 400, await BalanceAsync('A'));
+        // The repeat after the restart: the original decision again, not a second debit.
+        using var terminal = await Pipeline.TestTerminal.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, sw.TerminalPort),
+            Switch.Iso8583.Spec.SpecCatalog.BuiltIn("iso8583-1987-binary"));
+        await terminal.SendRawAsync(original.RequestBytes);
+        IsoMessage again = await terminal.ReceiveAsync();
+        Assert.Equal(("00", original.Answer!.GetString(38)), (again.GetString(39), again.GetString(38)));
+        Assert.Equal(original.Answer.GetString(11), again.GetString(11));
+        Assert.Equal(before - 400, await BalanceAsync('A'));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class SwitchProcess : IAsyncLifetime
     private readonly PostgresDatabase _database = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("switch-e2e-").FullName;
     private readonly StringBuilder _output = new();
-    private readonly TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
 
     /// <summary>The terminals listener's port.</summary>
@@ -72,6 +72,17 @@ public sealed class SwitchProcess : IAsyncLifetime
         }
         """;
 
+    /// <summary>Stops the switch with SIGTERM and starts it again on the same database, key store and spool.</summary>
+    public async Task RestartAsync()
+    {
+        int exit = await StopAsync();
+        Assert.True(exit == 0, $"switch run exited {exit}: {Output}");
+        _process!.Dispose();
+        _running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output) _output.AppendLine("---- restart ----");
+        await StartAsync();
+    }
+
     private async Task StartAsync()
     {
         var info = CliRunner.StartInfo(["run", "--config", ConfigPath]);
@@ -93,7 +104,17 @@ public sealed class SwitchProcess : IAsyncLifetime
         Assert.True(first == _running.Task, $"switch run did not start: {Output}");
         // The connector signs on to the issuer simulator shortly after the start.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!Output.Contains("signed on", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        while (!AfterLastRestart.Contains("signed on", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(100);
+    }
+
+    private string AfterLastRestart
+    {
+        get
+        {
+            string all = Output;
+            int cut = all.LastIndexOf("---- restart ----", StringComparison.Ordinal);
+            return cut < 0 ? all : all[cut..];
+        }
     }
 
     /// <summary>A POS terminal connected to the switch.</summary>

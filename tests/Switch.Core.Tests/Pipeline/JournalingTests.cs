@@ -67,4 +67,18 @@ public sealed class JournalingTests
         var responseOut = h.Journal.Events.Single(e => e.Kind == LegKind.ResponseOut);
         Assert.Equal("de7=1204210000;de54=0002840C000000100000", responseOut.Detail);
     }
+
+    [Fact]
+    public async Task A_DE54_of_several_amounts_is_journaled_with_its_digit_runs_cut_and_read_back_whole()
+    {
+        await using var h = await PipelineHarness.CreateAsync();
+        const string de54 = "0002840C0000001000000001840C000000250000";
+        h.OnUs.Decide = _ => ScriptedOnUs.Approve(de54: de54);
+        await h.SendAsync(PipelineHarness.Wire(PipelineHarness.Request('A', terminal: "TERM0002")));
+        var responseOut = h.Journal.Events.Single(e => e.Kind == LegKind.ResponseOut);
+        // The real codec refuses 13 digits in a row in a Detail; this one encodes, and reads back to the same DE54.
+        var decoded = Switch.Journal.Codec.JournalEventCodec.Decode(Switch.Journal.Codec.JournalEventCodec.Encode(new Switch.Journal.Events.EventId(7, 1), responseOut));
+        Assert.True(Switch.Core.Pipeline.ResponseDetail.TryParse(decoded.Event.Detail, out string? de7, out string? back));
+        Assert.Equal(("1204210000", de54), (de7, back));
+    }
 }

@@ -52,19 +52,19 @@ public sealed class RoutingAndAuthorizationTests
     {
         await using var h = await PipelineHarness.CreateAsync();
         h.OnUs.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var inFlight = Enumerable.Range(0, 50)
-            .Select(i => h.SendAsync(PipelineHarness.Wire(PipelineHarness.Request('A', terminal: "TERM0002", stan: (300_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)))))
+        var inFlight = Enumerable.Range(0, 1_000)
+            .Select(i => h.SendAsync(PipelineHarness.Wire(PipelineHarness.Request('A', terminal: "TERM0002", stan: (700_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)))))
             .ToArray();
-        // On-us BIN now goes to the issuer: the 50 in flight were routed on-us and stay so.
+        // On-us BIN now goes to the issuer: the 1,000 in flight were routed on-us and stay so.
         h.Routes.TryPublish(RouteTable.Build([RouteRules.Create("demo-on-us", "476173", "issuer-sim")], 2));
-        var after = await h.SendAsync(PipelineHarness.Wire(PipelineHarness.Request('A', terminal: "TERM0002", stan: "300100")));
+        var after = await h.SendAsync(PipelineHarness.Wire(PipelineHarness.Request('A', terminal: "TERM0002", stan: "799999")));
         h.OnUs.Gate.SetResult();
         IsoMessage[] answers = await Task.WhenAll(inFlight);
         Assert.All(answers, a => Assert.Equal("00", a.GetString(39)));
-        Assert.Equal(50, h.OnUs.Calls.Count);
+        Assert.Equal(1_000, h.OnUs.Calls.Count);
         Assert.Equal("issuer-sim", Assert.Single(h.Issuers.Calls).Route.Destination);
         Assert.Equal("00", after.GetString(39));
-        Assert.All(h.Journal.Events.Where(e => e.Kind == Switch.Journal.Events.LegKind.ResponseOut && e.Stan != "300100"), e => Assert.Equal("on-us", e.Destination));
+        Assert.All(h.Journal.Events.Where(e => e.Kind == Switch.Journal.Events.LegKind.ResponseOut && e.Stan != "799999"), e => Assert.Equal("on-us", e.Destination));
     }
 
     [Fact]
