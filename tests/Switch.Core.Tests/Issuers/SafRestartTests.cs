@@ -32,21 +32,25 @@ public sealed class SafRestartTests
         await bed.RestartSwitchAsync();
         Assert.Equal(2, bed.Gateway.StoreAndForward.Depth(IssuerTestbed.Connector));
         Assert.Equal(3, bed.Gateway.RemoteTransactions);
-        bed.Issuer.SafAnswersMax = int.MaxValue;
         Assert.True(await bed.ConnectorInstance.WaitUsableAsync(TimeSpan.FromSeconds(10), CancellationToken.None));
 
-        // The index came back too: the terminal's reversal of the third is matched (queued behind the advices).
+        // The index came back too: the terminal's reversal of the third is matched, and queued behind the advices the
+        // issuer still leaves unanswered (answering them only afterwards keeps the order deterministic).
         var reversal = await bed.RunAsync(bed.Reversal(originals[2]));
         Assert.Equal(ResponseCode.Approved, reversal.ResponseCode);
         Assert.Contains(reversal.Events, e => e.Kind == LegKind.ReversalQueued);
+        bed.Issuer.SafAnswersMax = int.MaxValue;
 
         await IssuerTestbed.WaitUntilAsync(() => bed.Gateway.StoreAndForward.Depth(IssuerTestbed.Connector) == 0, Within, "everything delivered");
         Assert.Equal(0, bed.Metrics.Depth(IssuerTestbed.Connector));
         var saf = bed.Issuer.Saf;
-        Assert.Equal(["0220", "0220", "0221", "0220", "0420"], saf.Select(s => s.Mti));
+        // The second advice is repeated (0221) until the issuer answers again: once, or more on a slow machine.
+        int repeats = saf.Count - 4;
+        Assert.InRange(repeats, 1, 10);
+        Assert.Equal(["0220", "0220", .. Enumerable.Repeat("0221", repeats), "0220", "0420"], saf.Select(s => s.Mti));
         Assert.Single(saf, s => s.Stan == before[0].Stan);
-        Assert.Equal(before[1].Stan, saf[2].Stan);
-        Assert.Equal("0220" + saf[3].Stan, saf[4].OriginalData![..10]);
+        Assert.All(saf.Skip(2).Take(repeats), s => Assert.Equal(before[1].Stan, s.Stan));
+        Assert.Equal("0220" + saf[^2].Stan, saf[^1].OriginalData![..10]);
         var records = await bed.JournalRecordsAsync();
         Assert.Equal(3, records.Count(r => r.Event.Kind == LegKind.AdviceAnswered));
         Assert.Single(records, r => r.Event.Kind == LegKind.ReversalAnswered);
