@@ -59,6 +59,9 @@ public sealed class HostSettings
     /// <summary>Master data limits and reload.</summary>
     public MasterDataOptions MasterData { get; private init; } = new();
 
+    /// <summary>ISO 20022 transports, endpoints and router limits (the "iso20022" section; defaults when absent: no 20022 listener).</summary>
+    public Switch.Iso20022.Iso20022Options Iso20022 { get; private init; } = new();
+
     /// <summary>Loads <paramref name="path"/> with the process's overrides and binds every section; throws <see cref="ConfigException"/>.</summary>
     public static HostSettings Load(string path, System.Collections.IDictionary environment)
     {
@@ -78,6 +81,7 @@ public sealed class HostSettings
                 Projector = configuration.Contains("projector") ? ProjectorOptions.FromSection(configuration.Section("projector")) : new ProjectorOptions(),
                 Routing = configuration.Contains("routing") ? RoutingOptions.FromSection(configuration.Section("routing")) : new RoutingOptions(),
                 MasterData = configuration.Contains("masterData") ? MasterDataOptions.FromSection(configuration.Section("masterData")) : new MasterDataOptions(),
+                Iso20022 = configuration.Contains("iso20022") ? Switch.Iso20022.Iso20022Options.FromSection(configuration.Section("iso20022")) : new Switch.Iso20022.Iso20022Options(),
             };
         }
         catch (ConfigException ex)

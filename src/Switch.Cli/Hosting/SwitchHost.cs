@@ -98,7 +98,8 @@ public sealed class SwitchHost : IAsyncDisposable
         var masterDataListener = new MasterDataListener(dataSource, masterData, settings.MasterData, _log);
         masterDataListener.Start();
         _owned.Add(masterDataListener);
-        var known = new KnownDestinations(settings.Network.Connectors.Select(c => c.Name));
+        // ISO 20022 endpoints are destinations of BIC routes as connectors are of BIN routes.
+        var known = new KnownDestinations(settings.Network.Connectors.Select(c => c.Name).Concat(settings.Iso20022.Endpoints.Select(e => e.Name)));
         var routes = new RouteTableHolder();
         routes.TryPublish(await new RouteStore(dataSource, where, settings.Routing).LoadAsync(loadTimeout.Token).ConfigureAwait(false));
         var routeListener = new RouteTableListener(dataSource, routes, settings.Routing, _log, known);
@@ -154,6 +155,7 @@ public sealed class SwitchHost : IAsyncDisposable
             Log = _log,
         });
         StartListeners(settings, _manager, metrics);
+        await StartIso20022Async(settings, routes, journal, connectors.Values, ct).ConfigureAwait(false);
         await StartAdminAsync(settings, metrics, journal, dataSource, connectors.Values, ct).ConfigureAwait(false);
     }
 
@@ -198,6 +200,37 @@ public sealed class SwitchHost : IAsyncDisposable
             _listeners.Add(listener);
             metrics.AddListener(listener);
         }
+    }
+
+    /// <summary>
+    /// ISO 20022 over TCP and HTTP when the "iso20022" section names listeners or an HTTP endpoint: one router over the
+    /// same route table (BIC and member-id routes) and journal, reaching 20022 endpoints and, through translation, the
+    /// ISO 8583 connectors.
+    /// </summary>
+    private async Task StartIso20022Async(HostSettings settings, RouteTableHolder routes, JournalRuntime journal, IEnumerable<IsoConnector> connectors, CancellationToken ct)
+    {
+        var options = settings.Iso20022;
+        if (options.Listeners.Count == 0 && options.Http is null) return;
+        var reader = new Switch.Iso20022.Iso20022Reader(Switch.Iso20022.SchemaCatalog.BuiltIn, options);
+        var endpoints = Switch.Iso20022.Network.Iso20022Endpoints.Create(options, reader);
+        foreach (var endpoint in endpoints) _owned.Add(endpoint);
+        var timeout = TimeSpan.FromMilliseconds(options.Router.Iso8583TimeoutMs);
+        var gateways = connectors.Select(c => (Switch.Iso20022.Network.IIso8583Gateway)new Switch.Iso20022.Network.IsoConnectorGateway(c, timeout)).ToList();
+        var router = new Switch.Iso20022.Network.Iso20022Router(routes, journal, reader, endpoints, gateways, TimeProvider.System, _log);
+        foreach (var listenerOptions in options.Listeners)
+        {
+            var listener = new Switch.Iso20022.Network.Iso20022TcpListener(listenerOptions, reader, router, _log);
+            _owned.Add(listener);
+            listener.Start();
+        }
+        if (options.Http is { } http)
+        {
+            var server = new Switch.Iso20022.Network.Iso20022HttpServer(http, reader, router, _log);
+            _owned.Add(server);
+            await server.StartAsync(ct).ConfigureAwait(false);
+        }
+        _log.Information("ISO 20022: {Listeners} TCP listeners, HTTP {Http}, {Destinations} destinations", options.Listeners.Count,
+            options.Http is null ? "off" : "on", router.DestinationNames.Count);
     }
 
     private async Task StartAdminAsync(HostSettings settings, PrometheusCoreMetrics metrics, JournalRuntime journal, NpgsqlDataSource dataSource,

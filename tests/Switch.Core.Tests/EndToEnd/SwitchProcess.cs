@@ -27,6 +27,9 @@ public sealed class SwitchProcess : IAsyncLifetime
     /// <summary>The admin endpoint's port.</summary>
     public int AdminPort { get; } = FreePort();
 
+    /// <summary>The ISO 20022 HTTP endpoint's port (POST /iso20022).</summary>
+    public int Iso20022HttpPort { get; } = FreePort();
+
     /// <summary>The issuer simulator behind the issuer-sim connector.</summary>
     public IssuerSimulator Issuer { get; private set; } = null!;
 
@@ -68,6 +71,7 @@ public sealed class SwitchProcess : IAsyncLifetime
           "journal": { "spool": { "directory": {{JsonSerializer.Serialize(Path.Combine(_dir, "spool"))}} } },
           "core": { "institutionId": "998877" },
           "admin": { "bind": "127.0.0.1", "port": {{AdminPort}} },
+          "iso20022": { "http": { "bind": "127.0.0.1", "port": {{Iso20022HttpPort}} } },
           "postgres": { "connectionString": {{JsonSerializer.Serialize(connectionString)}}, "connectTimeoutMs": 3000 }
         }
         """;

@@ -1,0 +1,48 @@
+using System.Net;
+using System.Text;
+
+namespace Switch.Core.Tests.EndToEnd;
+
+/// <summary>
+/// ISO 20022 through the running switch (issue 19): a pacs.008 posted to `switch run`'s HTTP endpoint is routed by its
+/// creditor agent's clearing-system member id to the issuer-sim connector, translated to an 0200 for the issuer
+/// simulator, and answered with a pacs.002 built from the 0210.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class Iso20022EndToEndTests(SwitchProcess sw) : IClassFixture<SwitchProcess>
+{
+    // Copied from tests/Switch.Iso20022.Tests/Samples (public FedNow sample; its creditor agent's member id).
+    private const string MemberId = "091000019";
+    private static readonly byte[] Pacs008 = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Samples", "pacs.008.001.08-fednow-credit-transfer.xml"));
+
+    [Fact]
+    public async Task A_pacs008_posted_to_the_running_switch_reaches_the_issuer_simulator_as_0200_and_comes_back_as_pacs002()
+    {
+        var added = CliRunner.Run("routes", "add", "--name", "e2e-fednow", "--member-id", MemberId, "--destination", "issuer-sim",
+            "--operator", "e2e", "--config", sw.ConfigPath);
+        Assert.True(added.ExitCode == 0, added.ToString());
+        await Task.Delay(1_500); // the route reaches the running switch by NOTIFY within a second
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var content = new ByteArrayContent(Pacs008);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
+        using var response = await http.PostAsync(new Uri($"http://127.0.0.1:{sw.Iso20022HttpPort}/iso20022"), content);
+        string answer = Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync());
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {answer}");
+        Assert.Contains("urn:iso:std:iso:20022:tech:xsd:pacs.002", answer, StringComparison.Ordinal);
+        Assert.Contains("<TxSts>", answer, StringComparison.Ordinal);
+        var received = await sw.Issuer.Log.WaitForAsync(e => e.Mti == "0200" && e.AmountMinor == 125_000, 1, TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.Single(received);
+    }
+
+    [Fact]
+    public async Task An_invalid_document_posted_to_the_running_switch_is_refused_with_400_and_a_positioned_error()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var content = new StringContent("<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08\"><FIToFICstmrCdtTrf>", Encoding.UTF8, "application/xml");
+        using var response = await http.PostAsync(new Uri($"http://127.0.0.1:{sw.Iso20022HttpPort}/iso20022"), content);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("line 1", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+}
