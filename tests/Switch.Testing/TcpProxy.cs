@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Switch.Core.Tests.MasterData;
+namespace Switch.Testing;
 
 /// <summary>
 /// A loopback TCP forwarder in front of the shared Postgres, so a test can make "Postgres" vanish for one client
 /// (every connection cut, the port refusing) and come back on the same port, without stopping the shared cluster.
+/// Shared by the routing and master-data listener tests.
 /// </summary>
-internal sealed class TcpProxy : IAsyncDisposable
+public sealed class TcpProxy : IAsyncDisposable
 {
     private readonly IPEndPoint _target;
     private readonly List<Socket> _sockets = [];
