@@ -1,6 +1,6 @@
-using System.Globalization;
 using Npgsql;
 using Serilog;
+using Switch.Postgres;
 
 namespace Switch.Core.MasterData.Postgres;
 
@@ -33,125 +33,41 @@ public sealed class MasterDataHolder(MasterDataSnapshot? initial = null)
 /// </summary>
 public sealed class MasterDataListener : IAsyncDisposable
 {
-    private readonly NpgsqlDataSource _dataSource;
     private readonly MasterDataHolder _holder;
     private readonly MasterDataOptions _options;
     private readonly ILogger _log;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly TaskCompletionSource _firstLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _loop;
-    private long _notifiedVersion;
-    private int _connected;
-    private long _reloads;
-    private long _failures;
+    private readonly VersionListener _listener;
 
     /// <summary>A listener that will publish into <paramref name="holder"/>; nothing happens until <see cref="Start"/>.</summary>
     public MasterDataListener(NpgsqlDataSource dataSource, MasterDataHolder holder, MasterDataOptions options, ILogger? log = null)
     {
-        _dataSource = dataSource;
         _holder = holder;
         _options = options;
         _log = (log ?? Serilog.Core.Logger.None).ForContext<MasterDataListener>();
+        _listener = new VersionListener(dataSource, MasterDataStore.Channel, "master data",
+            new VersionListenerTiming(options.ReconnectBackoffMinMs, options.ReconnectBackoffMaxMs, options.VersionCheckMs),
+            () => _holder.Current.Version, ReloadAsync, StoredVersionOrZeroAsync, _log);
     }
 
     /// <summary>Completes when the first snapshot has been loaded.</summary>
-    public Task FirstLoad => _firstLoad.Task;
+    public Task FirstLoad => _listener.FirstLoad;
 
     /// <summary>True while the listening connection is up.</summary>
-    public bool Connected => Volatile.Read(ref _connected) == 1;
+    public bool Connected => _listener.Connected;
 
     /// <summary>How many snapshots were published.</summary>
-    public long Reloads => Interlocked.Read(ref _reloads);
+    public long Reloads => _listener.Reloads;
 
     /// <summary>How many times the connection or a reload failed.</summary>
-    public long Failures => Interlocked.Read(ref _failures);
+    public long Failures => _listener.Failures;
 
     /// <summary>Starts listening in the background; call once.</summary>
-    public void Start()
-    {
-        if (_loop is not null) throw new InvalidOperationException("the listener is already started");
-        _loop = Task.Run(() => RunAsync(_stop.Token));
-    }
+    public void Start() => _listener.Start();
 
     /// <summary>Stops listening and waits for the loop to end; the holder keeps its last snapshot.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null) await _loop.ConfigureAwait(false);
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 
-    private async Task RunAsync(CancellationToken stop)
-    {
-        int backoffMs = _options.ReconnectBackoffMinMs;
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await ListenAsync(() => backoffMs = _options.ReconnectBackoffMinMs, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                // Whatever went wrong, the loop must survive: a dead loop would leave the switch on stale master data unnoticed.
-                Volatile.Write(ref _connected, 0);
-                Interlocked.Increment(ref _failures);
-                _log.Warning("master data: {Problem}; serving version {Version} from memory, retrying in {BackoffMs} ms",
-                    (ex.InnerException ?? ex).Message, _holder.Current.Version, backoffMs);
-            }
-            try
-            {
-                await Task.Delay(backoffMs, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            backoffMs = Math.Min(backoffMs * 2, _options.ReconnectBackoffMaxMs);
-        }
-        Volatile.Write(ref _connected, 0);
-    }
-
-    private async Task ListenAsync(Action connected, CancellationToken stop)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(stop).ConfigureAwait(false);
-        connection.Notification += OnNotification;
-        await using (var listen = new NpgsqlCommand($"LISTEN {MasterDataStore.Channel}", connection))
-            await listen.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
-        // LISTEN is in place before the load, so a change committed after the load's snapshot is notified.
-        await ReloadAsync(connection, stop).ConfigureAwait(false);
-        Volatile.Write(ref _connected, 1);
-        connected();
-        var check = TimeSpan.FromMilliseconds(_options.VersionCheckMs);
-        while (true)
-        {
-            if (Interlocked.Read(ref _notifiedVersion) > _holder.Current.Version)
-            {
-                await ReloadAsync(connection, stop).ConfigureAwait(false);
-                continue;
-            }
-            bool notified = await connection.WaitAsync(check, stop).ConfigureAwait(false);
-            if (!notified && await StoredVersionOrZeroAsync(connection, stop).ConfigureAwait(false) > _holder.Current.Version)
-                await ReloadAsync(connection, stop).ConfigureAwait(false);
-        }
-    }
-
-    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
-    {
-        long version = long.TryParse(e.Payload, NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v : long.MaxValue;
-        long seen;
-        do
-        {
-            seen = Interlocked.Read(ref _notifiedVersion);
-            if (version <= seen) return;
-        }
-        while (Interlocked.CompareExchange(ref _notifiedVersion, version, seen) != seen);
-    }
-
-    private async Task ReloadAsync(NpgsqlConnection connection, CancellationToken stop)
+    private async Task<VersionReload> ReloadAsync(NpgsqlConnection connection, CancellationToken stop)
     {
         MasterDataSnapshot snapshot;
         try
@@ -162,20 +78,18 @@ public sealed class MasterDataListener : IAsyncDisposable
         {
             snapshot = MasterDataSnapshot.Empty; // not migrated yet: the first change will notify
         }
-        // A payload that was not a number must not force reloads forever.
-        if (Interlocked.Read(ref _notifiedVersion) == long.MaxValue) Interlocked.Exchange(ref _notifiedVersion, snapshot.Version);
         if (_holder.TryPublish(snapshot))
         {
-            Interlocked.Increment(ref _reloads);
             _log.Information("master data: version {Version} in service ({Terminals} terminals, {Cards} cards, {Accounts} accounts)",
                 snapshot.Version, snapshot.Terminals.Count(), snapshot.Cards.Count(), snapshot.Accounts.Count());
+            return new VersionReload(snapshot.Version, true);
         }
-        else if (snapshot.Version < _holder.Current.Version)
+        if (snapshot.Version < _holder.Current.Version)
         {
             _log.Warning("master data: stored version {Stored} is older than version {Serving} in service; keeping it until a newer one is stored",
                 snapshot.Version, _holder.Current.Version);
         }
-        _firstLoad.TrySetResult();
+        return new VersionReload(snapshot.Version, false);
     }
 
     private static async Task<long> StoredVersionOrZeroAsync(NpgsqlConnection connection, CancellationToken stop)
