@@ -22,6 +22,7 @@ public sealed class Iso20022EndToEndTests(SwitchProcess sw) : IClassFixture<Swit
             "--operator", "e2e", "--config", sw.ConfigPath);
         Assert.True(added.ExitCode == 0, added.ToString());
         await Task.Delay(1_500); // the route reaches the running switch by NOTIFY within a second
+        int before = sw.Issuer.Log.OfMti("0200").Count(e => e.AmountMinor == 125_000);
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         using var content = new ByteArrayContent(Pacs008);
@@ -32,8 +33,38 @@ public sealed class Iso20022EndToEndTests(SwitchProcess sw) : IClassFixture<Swit
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {answer}");
         Assert.Contains("urn:iso:std:iso:20022:tech:xsd:pacs.002", answer, StringComparison.Ordinal);
         Assert.Contains("<TxSts>", answer, StringComparison.Ordinal);
-        var received = await sw.Issuer.Log.WaitForAsync(e => e.Mti == "0200" && e.AmountMinor == 125_000, 1, TimeSpan.FromSeconds(10), CancellationToken.None);
-        Assert.Single(received);
+        var received = await sw.Issuer.Log.WaitForAsync(e => e.Mti == "0200" && e.AmountMinor == 125_000, before + 1, TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.Equal(before + 1, received.Count);
+    }
+
+    [Fact]
+    public async Task A_pacs008_sent_over_tcp_to_the_running_switch_is_answered_with_a_pacs002_over_the_same_connection()
+    {
+        var added = CliRunner.Run("routes", "add", "--name", "e2e-fednow-tcp", "--member-id", MemberId, "--destination", "issuer-sim",
+            "--priority", "5", "--operator", "e2e", "--config", sw.ConfigPath);
+        Assert.True(added.ExitCode == 0, added.ToString());
+        await Task.Delay(1_500);
+        int before = sw.Issuer.Log.OfMti("0200").Count(e => e.AmountMinor == 125_000);
+
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, sw.Iso20022TcpPort);
+        var stream = client.GetStream();
+        stream.ReadTimeout = 30_000;
+        byte[] header = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, Pacs008.Length);
+        await stream.WriteAsync(header);
+        await stream.WriteAsync(Pacs008);
+        await stream.ReadExactlyAsync(header);
+        int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header);
+        Assert.InRange(length, 1, 1 << 20);
+        byte[] body = new byte[length];
+        await stream.ReadExactlyAsync(body);
+        string answer = Encoding.UTF8.GetString(body);
+
+        Assert.Contains("urn:iso:std:iso:20022:tech:xsd:pacs.002", answer, StringComparison.Ordinal);
+        Assert.Contains("<TxSts>", answer, StringComparison.Ordinal);
+        var received = await sw.Issuer.Log.WaitForAsync(e => e.Mti == "0200" && e.AmountMinor == 125_000, before + 1, TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.Equal(before + 1, received.Count);
     }
 
     [Fact]

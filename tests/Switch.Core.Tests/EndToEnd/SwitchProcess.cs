@@ -30,6 +30,9 @@ public sealed class SwitchProcess : IAsyncLifetime
     /// <summary>The ISO 20022 HTTP endpoint's port (POST /iso20022).</summary>
     public int Iso20022HttpPort { get; } = FreePort();
 
+    /// <summary>The ISO 20022 TCP listener's port (4-byte length framing).</summary>
+    public int Iso20022TcpPort { get; } = FreePort();
+
     /// <summary>The issuer simulator behind the issuer-sim connector.</summary>
     public IssuerSimulator Issuer { get; private set; } = null!;
 
@@ -71,7 +74,8 @@ public sealed class SwitchProcess : IAsyncLifetime
           "journal": { "spool": { "directory": {{JsonSerializer.Serialize(Path.Combine(_dir, "spool"))}} } },
           "core": { "institutionId": "998877" },
           "admin": { "bind": "127.0.0.1", "port": {{AdminPort}} },
-          "iso20022": { "http": { "bind": "127.0.0.1", "port": {{Iso20022HttpPort}} } },
+          "iso20022": { "listeners": [ { "name": "iso20022", "bind": "127.0.0.1", "port": {{Iso20022TcpPort}} } ],
+                        "http": { "bind": "127.0.0.1", "port": {{Iso20022HttpPort}} } },
           "postgres": { "connectionString": {{JsonSerializer.Serialize(connectionString)}}, "connectTimeoutMs": 3000 }
         }
         """;
