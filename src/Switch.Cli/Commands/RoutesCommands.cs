@@ -246,21 +246,27 @@ public static class RoutesCommands
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"agent:      BIC {q.Request.Bic ?? "-"}, member id {q.Request.MemberId ?? "-"}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"request:    currency {q.Request.Currency ?? "-"}, amount {(q.Amount is { } a ? a.ToString(CultureInfo.InvariantCulture) : "-")}");
+        AppendExplanation(sb, table, e, "no BIC or member-id route matches this agent", r => r.KeyText, r => $"{r.KeyText,-21}");
+        return sb.ToString();
+    }
+
+    /// <summary>What `routes test` prints after the request lines, for BIN and agent routes alike: table, match, candidates.</summary>
+    private static void AppendExplanation(StringBuilder sb, RouteTable table, RouteExplanation e, string noMatch, Func<Route, string> key, Func<Route, string> keyColumn)
+    {
         sb.AppendLine(CultureInfo.InvariantCulture, $"table:      version {table.Version}, {table.Routes.Count} routes");
         if (e.Matched is { } m)
         {
-            sb.AppendLine(CultureInfo.InvariantCulture, $"route:      {m.Name} ({m.KeyText}, priority {m.Priority})");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"route:      {m.Name} ({key(m)}, priority {m.Priority})");
             sb.AppendLine(CultureInfo.InvariantCulture, $"destination: {m.Destination}");
             sb.AppendLine(CultureInfo.InvariantCulture, $"failover:   {m.Failover ?? "none"}");
         }
         else
         {
-            sb.AppendLine("route:      none (no BIC or member-id route matches this agent)");
+            sb.AppendLine($"route:      none ({noMatch})");
         }
         sb.AppendLine(CultureInfo.InvariantCulture, $"candidates: {e.Candidates.Count}");
         foreach (var c in e.Candidates)
-            sb.AppendLine(CultureInfo.InvariantCulture, $"  {(c.Matched ? "*" : "-")} {c.Route.Name,-24} {c.Route.KeyText,-21} priority {c.Route.Priority,3}  {c.Route.Destination,-16} {c.Reason}");
-        return sb.ToString();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  {(c.Matched ? "*" : "-")} {c.Route.Name,-24} {keyColumn(c.Route)} priority {c.Route.Priority,3}  {c.Route.Destination,-16} {c.Reason}");
     }
 
     private static string AgentJson(AgentQuery q, RouteTable table, RouteExplanation e) => JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -286,20 +292,7 @@ public static class RoutesCommands
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"PAN:        {q.Masked} ({(q.Luhn ? "Luhn check passes" : "fails the Luhn check")})");
         sb.AppendLine(CultureInfo.InvariantCulture, $"request:    mti {q.Mti ?? "-"}, processing code {q.ProcessingCode ?? "-"}, currency {q.Currency ?? "-"}, amount {(q.Amount is { } a ? a.ToString(CultureInfo.InvariantCulture) : "-")}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"table:      version {table.Version}, {table.Routes.Count} routes");
-        if (e.Matched is { } m)
-        {
-            sb.AppendLine(CultureInfo.InvariantCulture, $"route:      {m.Name} (BIN {m.BinPrefix}, priority {m.Priority})");
-            sb.AppendLine(CultureInfo.InvariantCulture, $"destination: {m.Destination}");
-            sb.AppendLine(CultureInfo.InvariantCulture, $"failover:   {m.Failover ?? "none"}");
-        }
-        else
-        {
-            sb.AppendLine("route:      none (no route's prefix and conditions match this request)");
-        }
-        sb.AppendLine(CultureInfo.InvariantCulture, $"candidates: {e.Candidates.Count}");
-        foreach (var c in e.Candidates)
-            sb.AppendLine(CultureInfo.InvariantCulture, $"  {(c.Matched ? "*" : "-")} {c.Route.Name,-24} BIN {c.Route.BinPrefix,-11} priority {c.Route.Priority,3}  {c.Route.Destination,-16} {c.Reason}");
+        AppendExplanation(sb, table, e, "no route's prefix and conditions match this request", r => $"BIN {r.BinPrefix}", r => $"BIN {r.BinPrefix,-11}");
         return sb.ToString();
     }
 
