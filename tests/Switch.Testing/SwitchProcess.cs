@@ -3,20 +3,22 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Switch.Core.Tests.MasterData;
+using System.Text.Json.Nodes;
 using Switch.Simulators.Card;
+using Xunit;
 
-namespace Switch.Core.Tests.EndToEnd;
+namespace Switch.Testing;
 
 /// <summary>
 /// A real `switch run` on loopback ports: a throwaway Postgres database seeded with the demo data set by the real
 /// `switch db seed demo`, a temp key store and spool (mock Kafka), the issuer simulator in this process on the
-/// issuer-sim connector's port, and the switch as a child process, stopped with SIGTERM.
+/// issuer-sim connector's port, and the switch as a child process, stopped with SIGTERM (or killed with SIGKILL).
+/// Test projects shape it by deriving and overriding <see cref="Customize"/> (a fixture class per shape).
 /// </summary>
-public sealed class SwitchProcess : IAsyncLifetime
+public class SwitchProcess : IAsyncLifetime
 {
-    private readonly PostgresDatabase _database = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("switch-e2e-").FullName;
+    private readonly ThrowawayDatabase _database = new("e2e_test_");
+    private readonly string _dir = System.IO.Directory.CreateTempSubdirectory("switch-e2e-").FullName;
     private readonly StringBuilder _output = new();
     private TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
@@ -48,15 +50,38 @@ public sealed class SwitchProcess : IAsyncLifetime
         }
     }
 
-    public async Task InitializeAsync()
+    /// <summary>The throwaway database the switch runs on.</summary>
+    public ThrowawayDatabase Database => _database;
+
+    /// <summary>The test's temp directory (key store under keys/, spool under spool/).</summary>
+    public string Directory => _dir;
+
+    /// <summary>The running switch's process id (the tests kill only this one).</summary>
+    public int ProcessId => _process?.Id ?? 0;
+
+    /// <summary>The issuer simulator's options; override to make it misbehave from the start.</summary>
+    protected virtual IssuerSimulatorOptions IssuerOptions() => new() { Port = 0 };
+
+    /// <summary>Changes the configuration before it is written (extra sections, shorter timeouts, more listeners).</summary>
+    protected virtual void Customize(JsonObject config) { }
+
+    public virtual async Task InitializeAsync()
     {
         await _database.InitializeAsync();
-        Issuer = new IssuerSimulator(new IssuerSimulatorOptions { Port = 0 });
+        Issuer = new IssuerSimulator(IssuerOptions());
         await Issuer.StartAsync(CancellationToken.None);
-        File.WriteAllText(ConfigPath, Config(_database.ConnectionString, Issuer.Port));
+        WriteConfig();
         var seed = CliRunner.Run(["db", "seed", "demo", "--config", ConfigPath], timeoutMs: 180_000);
         Assert.True(seed.ExitCode == 0, $"db seed demo failed: {seed}");
         await StartAsync();
+    }
+
+    /// <summary>Writes the configuration file again (after changing what <see cref="Customize"/> reads).</summary>
+    public void WriteConfig()
+    {
+        var config = JsonNode.Parse(Config(_database.ConnectionString, Issuer.Port))!.AsObject();
+        Customize(config);
+        File.WriteAllText(ConfigPath, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>The configuration: the default file's shape on this test's ports, database, key store and spool.</summary>
@@ -85,7 +110,23 @@ public sealed class SwitchProcess : IAsyncLifetime
     {
         int exit = await StopAsync();
         Assert.True(exit == 0, $"switch run exited {exit}: {Output}");
-        _process!.Dispose();
+        await StartAgainAsync();
+    }
+
+    /// <summary>Kills the switch with SIGKILL (no shutdown at all) and waits for it to be gone.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is null || _process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-KILL", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(wait.Token);
+    }
+
+    /// <summary>Starts the switch again after <see cref="KillAsync"/> or <see cref="StopAsync"/>, on the same database, keys and spool.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (_process is { HasExited: false }) throw new InvalidOperationException("the switch is still running");
+        _process?.Dispose();
         _running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_output) _output.AppendLine("---- restart ----");
         await StartAsync();
@@ -151,7 +192,7 @@ public sealed class SwitchProcess : IAsyncLifetime
         return _process.ExitCode;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         try
         {
@@ -162,7 +203,7 @@ public sealed class SwitchProcess : IAsyncLifetime
             _process?.Dispose();
             await Issuer.DisposeAsync();
             await _database.DisposeAsync();
-            try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+            try { System.IO.Directory.Delete(_dir, recursive: true); } catch (IOException) { }
         }
     }
 
