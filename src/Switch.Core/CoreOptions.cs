@@ -34,6 +34,15 @@ public sealed class CoreOptions
     /// <summary>Most on-us approvals kept in the reversal index (all partitions; oldest forgotten first past it).</summary>
     public int ReversalEntriesMax { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// How long an on-us pre-authorization hold (0100, 0120) stays before it is released by a journaled event (7 days
+    /// by default: what card schemes give most merchants to complete a pre-authorization; docs/core.md).
+    /// </summary>
+    public int HoldExpiryMinutes { get; init; } = 10_080;
+
+    /// <summary>How often the start-up rebuild's shortcut, the core state snapshot, is written (0: never; docs/core.md "State snapshot").</summary>
+    public int SnapshotIntervalMs { get; init; } = 60_000;
+
     /// <summary>Key store name of the switch's own zone PIN key: DUKPT PIN blocks of on-us cards are translated to it for the PVV verify (none: such PINs are answered 96).</summary>
     public string? DukptPinKeyRef { get; init; }
 
@@ -76,6 +85,8 @@ public sealed class CoreOptions
         Require(section, "partitionQueueMax", PartitionQueueMax, 1, 1_000_000);
         Require(section, "reversalWindowMs", ReversalWindowMs, 60_000, int.MaxValue);
         Require(section, "reversalEntriesMax", ReversalEntriesMax, 1_000, 100_000_000);
+        Require(section, "holdExpiryMinutes", HoldExpiryMinutes, 1, 44_640);
+        if (SnapshotIntervalMs != 0) Require(section, "snapshotIntervalMs", SnapshotIntervalMs, 1_000, 86_400_000);
         if (DukptPinKeyRef is { Length: 0 }) throw section.Error("dukptPinKeyRef", "is empty; leave it out or name a zone PIN key in the key store");
         Require(section, "safFirstRetryMs", SafFirstRetryMs, 100, 3_600_000);
         Require(section, "safRetryMaxMs", SafRetryMaxMs, SafFirstRetryMs, 86_400_000);

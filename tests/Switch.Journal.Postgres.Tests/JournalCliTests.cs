@@ -50,7 +50,7 @@ public sealed class JournalCliTests : IAsyncLifetime
 
         Assert.Equal(0, first.ExitCode);
         string[] lines = first.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.EndsWith(": migrating journal (schema_migrations), then routing (routing_schema_migrations), then masterdata (masterdata_schema_migrations)", lines[0]);
+        Assert.EndsWith(": migrating journal (schema_migrations), then routing (routing_schema_migrations), then masterdata (masterdata_schema_migrations), then corestate (corestate_schema_migrations)", lines[0]);
         Assert.Equal("journal: applied 0001_journal", lines[1]);
         Assert.Equal("journal: applied 0002_leg_event_fields", lines[2]);
         Assert.EndsWith(": journal now at schema version 2", lines[3]);

@@ -17,7 +17,7 @@ public static class DbCommands
     /// Every area's migrator in the order <c>db migrate</c> applies them: the journal projection, routing, master data.
     /// Each keeps its own migrations table and lock, so the order only fixes what the output shows first.
     /// </summary>
-    internal static IReadOnlyList<SchemaMigrator> Areas { get; } = [ProjectionHost.Schema, RouteStore.Schema, MasterDataStore.Schema];
+    internal static IReadOnlyList<SchemaMigrator> Areas { get; } = [ProjectionHost.Schema, RouteStore.Schema, MasterDataStore.Schema, Switch.Core.State.CoreStateStore.Schema];
 
     /// <summary>Builds the <c>db</c> verb group.</summary>
     public static Command Create()

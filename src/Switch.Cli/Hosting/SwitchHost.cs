@@ -11,6 +11,7 @@ using Switch.Core.Issuers;
 using Switch.Core.Keys;
 using Switch.Core.MasterData.Postgres;
 using Switch.Core.Pipeline;
+using Switch.Core.State;
 using Switch.Core.Time;
 using Switch.Journal;
 using Switch.Journal.Pan;
@@ -133,9 +134,14 @@ public sealed class SwitchHost : IAsyncDisposable
         var gateway = new IssuerGateway(core, connectors, module, keys, journal, pan, clock, metrics, _log);
         _owned.Add(gateway);
         var duplicates = new DuplicateMemory(core, clock);
-        await ReplayAsync(journal, onUs, gateway, duplicates, ct).ConfigureAwait(false);
+        var live = new CoreState(onUs, gateway, duplicates);
+        // The shadow: the same parts fed only by the journal, from which snapshots are taken (never started, never on the hot path).
+        CoreState NewShadow() => new(new OnUsAuthorizer(core, module, keys, clock, _log),
+            new IssuerGateway(core, connectors, module, keys, journal, pan, clock, metrics, _log), new DuplicateMemory(core, clock));
+        await ReplayAsync(settings, dataSource, journal, live, NewShadow, ct).ConfigureAwait(false);
         foreach (var connector in connectors.Values) connector.Start();
         gateway.Start();
+        onUs.StartHoldExpiry(journal);
 
         _manager = CorePipeline.Create(new CoreServices
         {
@@ -168,20 +174,33 @@ public sealed class SwitchHost : IAsyncDisposable
         return PanKeys.Load(store, lmk, settings.Journal.Pan);
     }
 
-    /// <summary>The state rebuild: every durable record of this node, in order, into the authorizer, the gateway and duplicate detection.</summary>
-    private async Task ReplayAsync(JournalRuntime journal, OnUsAuthorizer onUs, IssuerGateway gateway, DuplicateMemory duplicates, CancellationToken ct)
+    /// <summary>
+    /// The state rebuild (docs/core.md "State snapshot"): the newest usable snapshot, then a journal replay from its
+    /// position + 1 into the authorizer, the gateway and duplicate detection; then the snapshots start.
+    /// </summary>
+    private async Task ReplayAsync(HostSettings settings, NpgsqlDataSource dataSource, JournalRuntime journal, CoreState live, Func<CoreState> newShadow, CancellationToken ct)
     {
+        var core = settings.Core!;
         var started = System.Diagnostics.Stopwatch.StartNew();
-        long count = 0;
-        await foreach (var record in journal.ReadAsync(0, ct).ConfigureAwait(false))
+        CoreStateStore? store = null;
+        if (core.SnapshotIntervalMs > 0)
         {
-            onUs.Apply(record);
-            gateway.Apply(record);
-            duplicates.Apply(record);
-            count++;
+            await CoreStateStore.Schema.MigrateAsync(dataSource, ct).ConfigureAwait(false);
+            store = new CoreStateStore(dataSource);
         }
-        _log.Information("State rebuilt from {Count} journal records in {Ms} ms ({Duplicates} duplicate-detection entries)", count,
-            started.ElapsedMilliseconds, duplicates.Count);
+        uint node = settings.Journal.NodeId;
+        string shape = CoreStateSnapshot.ShapeOf(core, live.OnUs.PartitionCount, settings.Network.Connectors.Select(c => c.Name));
+        var rebuilt = await CoreStateSnapshots.RebuildAsync(live, newShadow, journal, store, node, shape, journal.Journal.Spool.DurableThrough, _log, ct).ConfigureAwait(false);
+        _log.Information("State rebuilt from {Count} journal records from sequence {From} (snapshot: {Snapshot}) in {Ms} ms ({Duplicates} duplicate-detection entries)",
+            rebuilt.Replayed, rebuilt.ReplayedFrom, rebuilt.SnapshotSequence is { } at ? $"at sequence {at}" : "none", started.ElapsedMilliseconds, live.Duplicates.Count);
+        if (store is null)
+        {
+            await rebuilt.Shadow.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        var snapshots = new CoreStateSnapshots(rebuilt.Shadow, journal, store, node, shape, core.SnapshotIntervalMs, rebuilt.SnapshotSequence ?? 0, _log);
+        snapshots.Start();
+        _owned.Add(snapshots);
     }
 
     private void StartListeners(HostSettings settings, TransactionManager manager, PrometheusCoreMetrics metrics)

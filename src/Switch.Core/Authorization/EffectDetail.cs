@@ -8,7 +8,9 @@ namespace Switch.Core.Authorization;
 /// amount, so a replay rebuilds exactly what the live decision changed. Text of <c>name=value</c> fields joined by
 /// <c>;</c>, in this order, each optional: <c>day=yyyyMMdd;dd=±minor</c> (change of that UTC day's total of the
 /// account), <c>p=before:after</c> (PIN tries of the card named by the event's PAN hash), <c>o=txn</c> (the original
-/// transaction whose hold or debit this reverses or completes), <c>c=1</c> (a completion), <c>r=key</c> (the approval
+/// transaction whose hold or debit this reverses or completes), <c>c=1</c> (a completion), <c>x=1</c> (a hold released
+/// because it expired), <c>hs=yyyyMMdd.HHmmss</c> (when the released hold was placed, UTC: an undo of the release puts
+/// the hold back with its own age, so it expires when a replay of the journal would expire it), <c>r=key</c> (the approval
 /// enters the reversal index under this key: original MTI, STAN, DE7, DE32, terminal id; last, as a terminal id may
 /// hold any character). No card data: keys and ids only.
 /// </summary>
@@ -16,6 +18,12 @@ internal readonly record struct EffectDetail(int Day, long DailyDelta, int PinBe
 {
     /// <summary>Most UTF-8 bytes the journal keeps in a detail.</summary>
     public const int BytesMax = 255;
+
+    /// <summary>A release of a hold that outlived <see cref="CoreOptions.HoldExpiryMinutes"/> (x=1).</summary>
+    public bool Expiry { get; init; }
+
+    /// <summary>When the hold this event releases was placed (whole seconds, UTC), or null (hs=).</summary>
+    public DateTime? HoldSince { get; init; }
 
     /// <summary>Whether the event changes PIN tries.</summary>
     public bool HasPin => PinAfter >= 0;
@@ -31,6 +39,8 @@ internal readonly record struct EffectDetail(int Day, long DailyDelta, int PinBe
         if (HasPin) Append(sb, "p", $"{PinBefore}:{PinAfter}");
         if (Original is not null) Append(sb, "o", Original);
         if (Completion) Append(sb, "c", "1");
+        if (Expiry) Append(sb, "x", "1");
+        if (HoldSince is { } since) Append(sb, "hs", since.ToString(HoldSinceFormat, CultureInfo.InvariantCulture));
         if (Key is not null) Append(sb, "r", Key);
         string text = sb.ToString();
         // An oversized detail would be refused by the journal codec at append: fail here, where the cause is known.
@@ -44,6 +54,9 @@ internal readonly record struct EffectDetail(int Day, long DailyDelta, int PinBe
         return sb.Append(name).Append('=').Append(value);
     }
 
+    // Eight and six digits: the journal refuses 13 digits in a row in a detail (its PAN guard).
+    private const string HoldSinceFormat = "yyyyMMdd'.'HHmmss";
+
     /// <summary>Parses a detail; false (with the reason) for text this authorizer did not write.</summary>
     public static bool TryParse(string text, out EffectDetail detail, out string problem)
     {
@@ -52,7 +65,8 @@ internal readonly record struct EffectDetail(int Day, long DailyDelta, int PinBe
         int day = 0, pinBefore = -1, pinAfter = -1;
         long dailyDelta = 0;
         string? original = null, key = null;
-        bool completion = false, sawDailyDelta = false;
+        bool completion = false, sawDailyDelta = false, expiry = false;
+        DateTime? holdSince = null;
         int position = 0;
         while (position < text.Length)
         {
@@ -70,12 +84,15 @@ internal readonly record struct EffectDetail(int Day, long DailyDelta, int PinBe
                 case "p" when TryParsePin(value, out pinBefore, out pinAfter): break;
                 case "o" when value.Length > 0: original = value; break;
                 case "c" when value == "1": completion = true; break;
+                case "x" when value == "1": expiry = true; break;
+                case "hs" when DateTime.TryParseExact(value, HoldSinceFormat, CultureInfo.InvariantCulture,
+                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var since): holdSince = since; break;
                 case "r" when value.Length > 0: key = value; break;
                 default: return Fail(out problem, $"field '{name}' at {eq - name.Length} has a bad value or is unknown");
             }
         }
         if (sawDailyDelta && day == 0) return Fail(out problem, "field 'dd' without 'day'");
-        detail = new EffectDetail(day, dailyDelta, pinBefore, pinAfter, original, completion, key);
+        detail = new EffectDetail(day, dailyDelta, pinBefore, pinAfter, original, completion, key) { Expiry = expiry, HoldSince = holdSince };
         return true;
     }
 

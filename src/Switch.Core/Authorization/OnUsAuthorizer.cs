@@ -3,6 +3,7 @@ using Switch.Core.Keys;
 using Switch.Core.MasterData;
 using Switch.Core.Time;
 using Switch.Core.Transactions;
+using Switch.Journal;
 using Switch.Journal.Events;
 using Switch.Security;
 using Switch.Security.Pin;
@@ -27,7 +28,13 @@ public sealed class OnUsAuthorizer : IOnUsAuthorizer, IAsyncDisposable
     private readonly IClock _clock;
     private readonly string? _dukptPinKeyRef;
     private readonly Serilog.ILogger _log;
+    private readonly TimeSpan _holdLifetime;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _expiryLoop = Task.CompletedTask;
     private int _approvalCounter = Random.Shared.Next(1_000_000);
+
+    /// <summary>Most holds one partition releases in one expiry pass (the rest go at the next).</summary>
+    internal const int ExpiryBatchMax = 1_000;
 
     /// <summary>Starts one worker per partition.</summary>
     public OnUsAuthorizer(CoreOptions options, ISecurityModule hsm, IKeyRing keys, IClock clock, Serilog.ILogger? log = null)
@@ -37,6 +44,7 @@ public sealed class OnUsAuthorizer : IOnUsAuthorizer, IAsyncDisposable
         _clock = clock;
         _dukptPinKeyRef = options.DukptPinKeyRef;
         _log = (log ?? Serilog.Core.Logger.None).ForContext<OnUsAuthorizer>();
+        _holdLifetime = TimeSpan.FromMinutes(options.HoldExpiryMinutes);
         int count = options.Partitions > 0 ? options.Partitions : Environment.ProcessorCount;
         int entriesMax = Math.Max(1, options.ReversalEntriesMax / count);
         var window = TimeSpan.FromMilliseconds(options.ReversalWindowMs);
@@ -163,9 +171,107 @@ public sealed class OnUsAuthorizer : IOnUsAuthorizer, IAsyncDisposable
     /// <summary>Runs <paramref name="read"/> on a partition's worker (tests: state dumps, holding a partition busy).</summary>
     internal Task<T> InspectAsync<T>(int partition, Func<OnUsState, T> read) => _partitions[partition].InspectAsync(read);
 
-    /// <summary>Stops the workers after what is queued.</summary>
+    /// <summary>
+    /// Starts releasing expired holds (after the start-up replay): every tenth of the hold lifetime, between 1 s and
+    /// 60 s, <see cref="ExpireHoldsAsync"/>.
+    /// </summary>
+    public void StartHoldExpiry(IJournal journal)
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(_holdLifetime.Ticks / 10, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+        _expiryLoop = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(period);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false)) await ExpireHoldsAsync(journal, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                // Stopping.
+            }
+        });
+    }
+
+    /// <summary>
+    /// Releases every hold placed <see cref="CoreOptions.HoldExpiryMinutes"/> or more before <see cref="IClock.UtcNow"/>
+    /// (at most <see cref="ExpiryBatchMax"/> per partition a pass): decided on the partition's worker (folded
+    /// tentatively, so no decision sees the hold meanwhile), journaled one append per hold, undone when the append
+    /// fails (the next pass tries again). Returns how many releases are durable. The wall clock decides once; the
+    /// journaled release is what a replay folds, so a rebuilt state never re-decides an expiry.
+    /// </summary>
+    public async Task<int> ExpireHoldsAsync(IJournal journal, CancellationToken ct)
+    {
+        DateTime now = _clock.UtcNow;
+        int released = 0;
+        foreach (var partition in _partitions)
+        {
+            var due = await partition.InspectAsync(state => OnUsRules.ExpireHolds(state, now, _holdLifetime, ExpiryBatchMax)).WaitAsync(ct).ConfigureAwait(false);
+            if (due.Count == 0) continue;
+            var appends = due.Select(t => AppendReleaseAsync(journal, partition, t, ct)).ToArray();
+            foreach (bool durable in await Task.WhenAll(appends).ConfigureAwait(false)) if (durable) released++;
+        }
+        if (released > 0) _log.Information("Hold expiry: {Count} holds older than {Minutes} minutes released", released, (int)_holdLifetime.TotalMinutes);
+        return released;
+    }
+
+    private async Task<bool> AppendReleaseAsync(IJournal journal, OnUsPartition partition, Tentative release, CancellationToken ct)
+    {
+        var e = release.Effects[0].Event;
+        try
+        {
+            await journal.AppendAsync([e], ct).ConfigureAwait(false);
+            release.Close();
+            return true;
+        }
+        catch (Exception ex)
+        {
+            // Not on record: the hold is put back as it was and expires at a later pass.
+            if (release.Close()) partition.Enqueue(new OnUsPartition.FoldWork(release.Effects, -1));
+            _log.Warning("Hold expiry of txn {Txn} on account {Account}: journal refused the release ({Error}); retried later", e.TransactionId, e.AccountId, ex.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Writes every partition's state, each on its own worker after what is queued before it (State/CoreStateSnapshot).</summary>
+    internal async Task WriteSnapshotAsync(BinaryWriter w, CancellationToken ct)
+    {
+        w.Write(_partitions.Length);
+        foreach (var partition in _partitions)
+        {
+            // Serialized on the worker into its own buffer: the state is never read from another thread.
+            byte[] bytes = await partition.InspectAsync(state =>
+            {
+                using var buffer = new MemoryStream();
+                using (var own = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) state.WriteTo(own);
+                return buffer.ToArray();
+            }).WaitAsync(ct).ConfigureAwait(false);
+            w.Write(bytes.Length);
+            w.Write(bytes);
+        }
+    }
+
+    /// <summary>Replaces every partition's state by a snapshot's (at start, before any decision); false when its partition count differs.</summary>
+    internal async Task<bool> ReadSnapshotAsync(BinaryReader r, CancellationToken ct)
+    {
+        if (r.ReadInt32() != _partitions.Length) return false;
+        foreach (var partition in _partitions)
+        {
+            byte[] bytes = r.ReadBytes(r.ReadInt32());
+            await partition.InspectAsync(state =>
+            {
+                using var own = new BinaryReader(new MemoryStream(bytes), System.Text.Encoding.UTF8);
+                state.ReadFrom(own);
+                return 0;
+            }).WaitAsync(ct).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    /// <summary>Stops hold expiry and the workers after what is queued.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (!_stop.IsCancellationRequested) await _stop.CancelAsync().ConfigureAwait(false);
+        await _expiryLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var partition in _partitions) await partition.DisposeAsync().ConfigureAwait(false);
     }
 

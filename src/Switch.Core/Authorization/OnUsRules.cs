@@ -54,6 +54,38 @@ internal static class OnUsRules
         };
     }
 
+    /// <summary>
+    /// Releases, tentatively, up to <paramref name="max"/> holds of the partition placed <paramref name="lifetime"/> or
+    /// more before <paramref name="nowUtc"/>: one BalanceRelease each (x=1, o= the hold's transaction, hs= its
+    /// placement, the hold's day total given back), under the hold's transaction id. The caller journals each and
+    /// closes it, or undoes it when the append fails. A replay folds the journaled release and never decides one.
+    /// </summary>
+    public static List<OnUsAuthorizer.Tentative> ExpireHolds(OnUsState state, DateTime nowUtc, TimeSpan lifetime, int max)
+    {
+        var released = new List<OnUsAuthorizer.Tentative>();
+        var due = state.OpenHolds.Where(h => h.Value.SinceUtc + lifetime <= nowUtc).Take(max).ToList();
+        foreach (var (txn, hold) in due)
+        {
+            long amount = state.Account(hold.AccountId).Holds.GetValueOrDefault(txn);
+            if (amount <= 0) continue;
+            var detail = EffectDetail.None with { Day = DayOf(hold.SinceUtc), DailyDelta = -amount, Original = txn, Expiry = true, HoldSince = hold.SinceUtc };
+            var e = new JournalEvent
+            {
+                Kind = LegKind.BalanceRelease,
+                TransactionId = txn,
+                TimeUtc = nowUtc,
+                AmountMinor = amount,
+                CurrencyNumeric = hold.Currency,
+                Destination = "on-us",
+                AccountId = hold.AccountId,
+                Detail = detail.Format(),
+            };
+            state.Fold(e, detail, +1);
+            released.Add(new OnUsAuthorizer.Tentative(hold.AccountId, [(e, detail)]));
+        }
+        return released;
+    }
+
     /// <summary>DE54: account type 00, amount type 02 (available), currency, C/D, 12 digits.</summary>
     public static string AdditionalAmounts(AccountRecord account, long available) =>
         string.Create(CultureInfo.InvariantCulture, $"0002{account.CurrencyNumeric:D3}{(available < 0 ? 'D' : 'C')}{Math.Abs(available):D12}");
@@ -145,7 +177,9 @@ internal static class OnUsRules
         if (entry is null || entry.Kind != LegKind.BalanceHold && !entry.Completed) return "25";
         if (entry.Completed) return "00"; // a repeated completion debits once
         var none = EffectDetail.None with { Original = entry.TransactionId, Completion = true };
-        if (entry.Amount > 0) effects.Add(Effect(input, LegKind.BalanceRelease, entry.Amount, none with { Day = entry.Day, DailyDelta = -entry.Amount }));
+        // A hold released by expiry has nothing left to release: the completion is then a late debit (an advice of
+        // what the merchant did, never declined for funds), approved like any other completion.
+        if (entry.Amount > 0) effects.Add(Effect(input, LegKind.BalanceRelease, entry.Amount, none with { Day = entry.Day, DailyDelta = -entry.Amount, HoldSince = OnUsState.ToSeconds(entry.TimeUtc) }));
         effects.Add(Effect(input, LegKind.BalanceDebit, txn.AmountMinor, none with { Day = DayOf(input.NowUtc), DailyDelta = txn.AmountMinor }, approved: true));
         return "00";
     }
@@ -160,7 +194,9 @@ internal static class OnUsRules
         long back = entry.Amount - actual;
         if (back <= 0) return "00";
         var kind = entry.Kind == LegKind.BalanceHold ? LegKind.BalanceRelease : LegKind.BalanceCredit;
-        effects.Add(Effect(input, kind, back, EffectDetail.None with { Original = entry.TransactionId, Day = entry.Day, DailyDelta = -back }));
+        var detail = EffectDetail.None with { Original = entry.TransactionId, Day = entry.Day, DailyDelta = -back };
+        if (kind == LegKind.BalanceRelease) detail = detail with { HoldSince = OnUsState.ToSeconds(entry.TimeUtc) };
+        effects.Add(Effect(input, kind, back, detail));
         return "00";
     }
 

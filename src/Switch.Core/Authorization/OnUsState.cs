@@ -30,6 +30,9 @@ internal sealed class AccountState
     public int TriesOf(string panHashHex) => PinTries.GetValueOrDefault(panHashHex);
 }
 
+/// <summary>An open hold as hold expiry sees it: its account and currency, and when it was placed (whole seconds, UTC).</summary>
+internal sealed record OpenHold(string AccountId, ushort Currency, DateTime SinceUtc);
+
 /// <summary>An on-us approval that a reversal (or, for a hold, a completion) can still find.</summary>
 internal sealed class ReversalEntry(string transactionId, string key, string accountId, ushort currency, int day, DateTime timeUtc)
 {
@@ -69,12 +72,16 @@ internal sealed class ReversalEntry(string transactionId, string key, string acc
 internal sealed class OnUsState(int reversalEntriesMax, TimeSpan reversalWindow)
 {
     private readonly Dictionary<string, AccountState> _accounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OpenHold> _holdSince = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ReversalEntry> _byKey = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ReversalEntry> _byTransaction = new(StringComparer.Ordinal);
     private readonly Queue<ReversalEntry> _order = new();
 
     /// <summary>Accounts with state.</summary>
     public IReadOnlyDictionary<string, AccountState> Accounts => _accounts;
+
+    /// <summary>Open holds of the partition by the transaction that placed them: account, currency and when (hold expiry reads it).</summary>
+    public IReadOnlyDictionary<string, OpenHold> OpenHolds => _holdSince;
 
     /// <summary>The reversal index's entries.</summary>
     public IEnumerable<ReversalEntry> ReversalEntries => _byTransaction.Values;
@@ -98,6 +105,7 @@ internal sealed class OnUsState(int reversalEntriesMax, TimeSpan reversalWindow)
     public void Reset(string accountId)
     {
         _accounts.Remove(accountId);
+        foreach (var txn in _holdSince.Where(h => h.Value.AccountId == accountId).Select(h => h.Key).ToList()) _holdSince.Remove(txn);
         foreach (var entry in _byTransaction.Values.Where(e => e.AccountId == accountId).ToList()) Forget(entry);
     }
 
@@ -109,8 +117,8 @@ internal sealed class OnUsState(int reversalEntriesMax, TimeSpan reversalWindow)
         string holdOf = d.Original ?? e.TransactionId;
         switch (e.Kind)
         {
-            case LegKind.BalanceHold: account.Held += amount; MoveHold(account, holdOf, amount); break;
-            case LegKind.BalanceRelease: account.Held -= amount; MoveHold(account, holdOf, -amount); break;
+            case LegKind.BalanceHold: account.Held += amount; MoveHold(account, holdOf, amount); TrackHold(account, e, d, holdOf); break;
+            case LegKind.BalanceRelease: account.Held -= amount; MoveHold(account, holdOf, -amount); TrackHold(account, e, d, holdOf); break;
             case LegKind.BalanceDebit: account.Net -= amount; break;
             case LegKind.BalanceCredit: account.Net += amount; break;
         }
@@ -131,6 +139,19 @@ internal sealed class OnUsState(int reversalEntriesMax, TimeSpan reversalWindow)
         if (left == 0) account.Holds.Remove(transactionId);
         else account.Holds[transactionId] = left;
     }
+
+    /// <summary>
+    /// Keeps <see cref="OpenHolds"/> in step with the account's holds: a hold that exists has a placement time (the
+    /// event's, or the hs= of a release being undone), one that left has none. Whole seconds, as hs= carries them.
+    /// </summary>
+    private void TrackHold(AccountState account, JournalEvent e, in EffectDetail d, string holdOf)
+    {
+        if (!account.Holds.ContainsKey(holdOf)) _holdSince.Remove(holdOf);
+        else if (!_holdSince.ContainsKey(holdOf)) _holdSince.Add(holdOf, new OpenHold(e.AccountId, e.CurrencyNumeric, ToSeconds(d.HoldSince ?? e.TimeUtc)));
+    }
+
+    /// <summary>A UTC time without its fraction of a second.</summary>
+    public static DateTime ToSeconds(DateTime utc) => new(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
 
     private static void AddDaily(AccountState account, int day, long delta)
     {
@@ -200,5 +221,103 @@ internal sealed class OnUsState(int reversalEntriesMax, TimeSpan reversalWindow)
     {
         _byTransaction.Remove(entry.TransactionId);
         if (_byKey.TryGetValue(entry.Key, out var byKey) && ReferenceEquals(byKey, entry)) _byKey.Remove(entry.Key);
+    }
+
+    /// <summary>
+    /// Writes the whole state (State/CoreStateSnapshot): accounts, open holds, and the reversal index exactly as its
+    /// three structures hold it (entries by transaction, by key, and the trim order with the stale entries in it), so
+    /// a state read back trims and finds as this one would.
+    /// </summary>
+    public void WriteTo(BinaryWriter w)
+    {
+        w.Write(_accounts.Count);
+        foreach (var (id, a) in _accounts)
+        {
+            w.Write(id);
+            w.Write(a.Net);
+            w.Write(a.Held);
+            w.Write(a.Day);
+            w.Write(a.Daily);
+            w.Write(a.Holds.Count);
+            foreach (var (txn, amount) in a.Holds)
+            {
+                w.Write(txn);
+                w.Write(amount);
+            }
+            w.Write(a.PinTries.Count);
+            foreach (var (hash, tries) in a.PinTries)
+            {
+                w.Write(hash);
+                w.Write(tries);
+            }
+        }
+        w.Write(_holdSince.Count);
+        foreach (var (txn, hold) in _holdSince)
+        {
+            w.Write(txn);
+            w.Write(hold.AccountId);
+            w.Write(hold.Currency);
+            w.Write(hold.SinceUtc.Ticks);
+        }
+        // Every distinct entry once (by reference), then which structure holds it.
+        var entries = new List<ReversalEntry>();
+        var number = new Dictionary<ReversalEntry, int>(ReferenceEqualityComparer.Instance);
+        foreach (var e in _order.Concat(_byTransaction.Values).Concat(_byKey.Values))
+        {
+            if (number.TryAdd(e, entries.Count)) entries.Add(e);
+        }
+        w.Write(entries.Count);
+        foreach (var e in entries)
+        {
+            w.Write(e.TransactionId);
+            w.Write(e.Key);
+            w.Write(e.AccountId);
+            w.Write(e.Currency);
+            w.Write(e.Day);
+            w.Write(e.TimeUtc.Ticks);
+            w.Write((int)e.Kind);
+            w.Write(e.Amount);
+            w.Write(e.Completed);
+            w.Write(_byTransaction.TryGetValue(e.TransactionId, out var t) && ReferenceEquals(t, e));
+            w.Write(_byKey.TryGetValue(e.Key, out var k) && ReferenceEquals(k, e));
+        }
+        w.Write(_order.Count);
+        foreach (var e in _order) w.Write(number[e]);
+    }
+
+    /// <summary>Replaces the whole state by one <see cref="WriteTo"/> wrote (at start, before any decision).</summary>
+    public void ReadFrom(BinaryReader r)
+    {
+        _accounts.Clear();
+        _holdSince.Clear();
+        _byKey.Clear();
+        _byTransaction.Clear();
+        _order.Clear();
+        for (int i = r.ReadInt32(); i > 0; i--)
+        {
+            var a = Account(r.ReadString());
+            a.Net = r.ReadInt64();
+            a.Held = r.ReadInt64();
+            a.Day = r.ReadInt32();
+            a.Daily = r.ReadInt64();
+            for (int h = r.ReadInt32(); h > 0; h--) a.Holds.Add(r.ReadString(), r.ReadInt64());
+            for (int p = r.ReadInt32(); p > 0; p--) a.PinTries.Add(r.ReadString(), r.ReadInt32());
+        }
+        for (int i = r.ReadInt32(); i > 0; i--)
+            _holdSince.Add(r.ReadString(), new OpenHold(r.ReadString(), r.ReadUInt16(), new DateTime(r.ReadInt64(), DateTimeKind.Utc)));
+        var entries = new ReversalEntry[r.ReadInt32()];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            var e = new ReversalEntry(r.ReadString(), r.ReadString(), r.ReadString(), r.ReadUInt16(), r.ReadInt32(), new DateTime(r.ReadInt64(), DateTimeKind.Utc))
+            {
+                Kind = (LegKind)r.ReadInt32(),
+                Amount = r.ReadInt64(),
+                Completed = r.ReadBoolean(),
+            };
+            if (r.ReadBoolean()) _byTransaction[e.TransactionId] = e;
+            if (r.ReadBoolean()) _byKey[e.Key] = e;
+            entries[i] = e;
+        }
+        for (int i = r.ReadInt32(); i > 0; i--) _order.Enqueue(entries[r.ReadInt32()]);
     }
 }

@@ -134,6 +134,23 @@ public sealed class IssuerGateway : IIssuerGateway, IAsyncDisposable
         }
     }
 
+    /// <summary>Writes the store-and-forward queues and the remote-transaction index (State/CoreStateSnapshot).</summary>
+    internal void WriteSnapshot(BinaryWriter w)
+    {
+        StoreAndForward.WriteSnapshot(w);
+        _index.WriteTo(w);
+    }
+
+    /// <summary>Reads what <see cref="WriteSnapshot"/> wrote (at start, before <see cref="Apply"/> of what follows and <see cref="Start"/>).</summary>
+    internal void ReadSnapshot(BinaryReader r)
+    {
+        StoreAndForward.ReadSnapshot(r);
+        _index.ReadFrom(r);
+    }
+
+    /// <summary>The remote index, for tests comparing rebuilds.</summary>
+    internal IEnumerable<string> DescribeIndex() => _index.Describe();
+
     /// <summary>What a decision will do at commit (or undo at abort).</summary>
     private sealed class Pending
     {

@@ -77,4 +77,37 @@ internal sealed class RemoteIndex(int entriesMax)
         else _entries[entry.Key] = entry;
         while (_entries.Count > entriesMax && _order.TryDequeue(out string? oldest)) _entries.TryRemove(oldest, out _);
     }
+
+    /// <summary>Writes the entries and the eviction order as they are (State/CoreStateSnapshot).</summary>
+    public void WriteTo(BinaryWriter w)
+    {
+        var entries = _entries.Values.ToList();
+        w.Write(entries.Count);
+        foreach (var e in entries)
+        {
+            w.Write(e.Key);
+            w.Write(e.Endpoint);
+            w.Write(e.LegOriginalData);
+            w.Write((int)e.State);
+        }
+        var order = _order.ToArray();
+        w.Write(order.Length);
+        foreach (string key in order) w.Write(key);
+    }
+
+    /// <summary>Replaces the index by one <see cref="WriteTo"/> wrote (at start).</summary>
+    public void ReadFrom(BinaryReader r)
+    {
+        _entries.Clear();
+        _order.Clear();
+        for (int i = r.ReadInt32(); i > 0; i--)
+        {
+            var e = new RemoteEntry(r.ReadString(), r.ReadString(), r.ReadString(), (RemoteState)r.ReadInt32());
+            _entries[e.Key] = e;
+        }
+        for (int i = r.ReadInt32(); i > 0; i--) _order.Enqueue(r.ReadString());
+    }
+
+    /// <summary>The entries, for tests comparing rebuilds.</summary>
+    internal IEnumerable<string> Describe() => _entries.Values.Select(e => $"{e.Key} {e.Endpoint} {e.LegOriginalData} {e.State}");
 }

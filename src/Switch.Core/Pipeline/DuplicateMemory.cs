@@ -154,6 +154,57 @@ public sealed class DuplicateMemory
         Trim(now);
     }
 
+    /// <summary>
+    /// Writes the entries rebuilt from the journal (State/CoreStateSnapshot) still inside the window, in arrival order,
+    /// each with when it leaves the window (UTC) and whether it is the current entry of its key (a replaced one still
+    /// counts against the bound until trimmed, as in a replay). Entries of live requests are not written: the
+    /// snapshot is taken from a memory fed only by <see cref="Apply"/>.
+    /// </summary>
+    internal void WriteSnapshot(BinaryWriter w)
+    {
+        long now = _clock.MonotonicTicks;
+        DateTime nowUtc = _clock.UtcNow;
+        var kept = _order.Where(e => e.Rebuilt is not null && e.ExpiresTicks > now).ToList();
+        w.Write(kept.Count);
+        foreach (var e in kept)
+        {
+            w.Write(e.Key);
+            w.Write(e.TerminalId);
+            w.Write((nowUtc + TimeSpan.FromSeconds((e.ExpiresTicks - now) / (double)Stopwatch.Frequency)).Ticks);
+            w.Write(e.Rebuilt!.ResponseCode);
+            w.Write(e.Rebuilt.ApprovalCode);
+            w.Write(e.Rebuilt.AdditionalAmounts ?? "");
+            w.Write(_entries.TryGetValue(e.Key, out var current) && ReferenceEquals(current, e));
+        }
+    }
+
+    /// <summary>Adds the entries a snapshot holds (at start, before <see cref="Apply"/> of what follows it); those already past the window are skipped.</summary>
+    internal void ReadSnapshot(BinaryReader r)
+    {
+        long now = _clock.MonotonicTicks;
+        DateTime nowUtc = _clock.UtcNow;
+        for (int i = r.ReadInt32(); i > 0; i--)
+        {
+            string key = r.ReadString(), terminal = r.ReadString();
+            var expiresUtc = new DateTime(r.ReadInt64(), DateTimeKind.Utc);
+            string code = r.ReadString(), approval = r.ReadString(), de54 = r.ReadString();
+            bool current = r.ReadBoolean();
+            TimeSpan left = expiresUtc - nowUtc;
+            if (left <= TimeSpan.Zero) continue;
+            var entry = new DuplicateEntry(key, terminal, now + (long)(left.TotalSeconds * Stopwatch.Frequency))
+            {
+                Rebuilt = new RebuiltAnswer(code, approval, de54.Length == 0 ? null : de54),
+            };
+            if (current) _entries[key] = entry;
+            Enqueue(entry);
+        }
+        Trim(now);
+    }
+
+    /// <summary>The remembered entries (key → DE39/DE38/DE54 of rebuilt ones, "live" otherwise), for tests comparing rebuilds.</summary>
+    internal IEnumerable<string> Describe() =>
+        _entries.Select(kv => $"{kv.Key} {kv.Value.TerminalId} {kv.Value.Rebuilt?.ResponseCode ?? "live"}/{kv.Value.Rebuilt?.ApprovalCode}/{kv.Value.Rebuilt?.AdditionalAmounts}");
+
     private void Enqueue(DuplicateEntry entry)
     {
         _order.Enqueue(entry);
