@@ -6,14 +6,14 @@ namespace Switch.Core.Tests.EndToEnd;
 /// A `switch run` whose issuer simulator misbehaves on chosen amounts of the demo remote card (each rule once):
 /// <see cref="DropAmount"/> is never answered and neither is its first 0420; <see cref="DisconnectAmount"/> makes the
 /// issuer close the connection after reading it; <see cref="LateAmount"/> is approved after <see cref="LateByMs"/>, past
-/// the connector's timeout.
+/// the connector's timeout and inside its late window (twice the timeout), so the MUX knows it for a late reply.
 /// </summary>
 public class IssuerFaultSwitch : FastSwitchProcess
 {
     public const long DropAmount = 4_200;
     public const long DisconnectAmount = 4_300;
     public const long LateAmount = 1_500;
-    public const int LateByMs = 3_500;
+    public const int LateByMs = 2_500;
 
     protected override IssuerSimulatorOptions IssuerOptions() => new()
     {
