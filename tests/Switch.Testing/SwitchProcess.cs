@@ -22,6 +22,7 @@ public class SwitchProcess : IAsyncLifetime
     private readonly StringBuilder _output = new();
     private TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
+    private int? _issuerPort;
 
     /// <summary>The terminals listener's port.</summary>
     public int TerminalPort { get; } = FreePort();
@@ -164,6 +165,28 @@ public class SwitchProcess : IAsyncLifetime
             int cut = all.LastIndexOf("---- restart ----", StringComparison.Ordinal);
             return cut < 0 ? all : all[cut..];
         }
+    }
+
+    /// <summary>Stops the issuer simulator: its connections close and the connector cannot reconnect (the issuer is down).</summary>
+    public Task StopIssuerAsync()
+    {
+        _issuerPort = Issuer.Port;
+        return Issuer.StopAsync();
+    }
+
+    /// <summary>
+    /// Starts a fresh issuer simulator on the same port after <see cref="StopIssuerAsync"/> (with <paramref name="rules"/>,
+    /// else the options' rules); <see cref="Issuer"/> is then the new one, its log empty. The connector reconnects and signs on.
+    /// </summary>
+    public async Task StartIssuerAgainAsync(IssuerRules? rules = null)
+    {
+        int port = _issuerPort ?? Issuer.Port;
+        await Issuer.DisposeAsync();
+        var options = IssuerOptions();
+        options.Port = port;
+        if (rules is not null) options.Rules = rules;
+        Issuer = new IssuerSimulator(options);
+        await Issuer.StartAsync(CancellationToken.None);
     }
 
     /// <summary>A POS terminal connected to the switch.</summary>

@@ -38,6 +38,26 @@ internal sealed class TestTerminal : IDisposable
         return _spec.Decode(body.AsMemory());
     }
 
+    /// <summary>The next frame if one starts arriving within <paramref name="within"/>; null when nothing came (the connection is then done with).</summary>
+    public async Task<IsoMessage?> TryReceiveAsync(TimeSpan within)
+    {
+        var first = new byte[1];
+        using var wait = new CancellationTokenSource(within);
+        int n;
+        try
+        {
+            n = await _socket.ReceiveAsync(first, SocketFlags.None, wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        if (n == 0) throw new IOException("connection closed");
+        var second = await ReadExactlyAsync(1);
+        var body = await ReadExactlyAsync((first[0] << 8) | second[0]);
+        return _spec.Decode(body.AsMemory());
+    }
+
     public async Task<IsoMessage> ExchangeAsync(IsoMessage request)
     {
         await SendAsync(request);
