@@ -407,9 +407,13 @@ public sealed class PosTerminal : IAsyncDisposable
     public Task<PosExchange> ReverseLastAsync(long? partialAmountMinor, CancellationToken ct) => ReverseLastAsync(partialAmountMinor, "0400", ct);
 
     /// <summary>Reverses <see cref="LastTransaction"/> with the given reversal MTI (0400, 0401, 0420, 0421).</summary>
-    public async Task<PosExchange> ReverseLastAsync(long? partialAmountMinor, string mti, CancellationToken ct)
+    public Task<PosExchange> ReverseLastAsync(long? partialAmountMinor, string mti, CancellationToken ct) =>
+        ReverseAsync(LastTransaction ?? throw new InvalidOperationException("no transaction to reverse"), partialAmountMinor, mti, ct);
+
+    /// <summary>Reverses any earlier exchange of this terminal (a certification case refers to its original by name).</summary>
+    public async Task<PosExchange> ReverseAsync(PosExchange originalExchange, long? partialAmountMinor, string mti, CancellationToken ct)
     {
-        var original = (LastTransaction ?? throw new InvalidOperationException("no transaction to reverse")).Request;
+        var original = originalExchange.Request;
         if (partialAmountMinor is < 0 or > 999_999_999_999) throw new ArgumentException("partial amount must be 0 to 999999999999");
         var now = DateTime.UtcNow;
         var m = Spec.NewMessage(mti);
