@@ -20,6 +20,7 @@ public static class SimCommands
         group.Subcommands.Add(AtmSimCommand.Create());
         group.Subcommands.Add(AcquirerSimCommand.Create());
         group.Subcommands.Add(EchoSimCommand.Create());
+        group.Subcommands.Add(LoadSimCommand.Create());
         return group;
     }
 }
