@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.DbCommands.Create());
         root.Subcommands.Add(Commands.ServiceCommands.Create());
         root.Subcommands.Add(Commands.Iso20022Commands.Create());
+        root.Subcommands.Add(Demo.DemoCommand.Create());
         return root;
     }
 
