@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.ServiceCommands.Create());
         root.Subcommands.Add(Commands.Iso20022Commands.Create());
         root.Subcommands.Add(Commands.CertCommands.Create());
+        root.Subcommands.Add(Demo.DemoCommand.Create());
         return root;
     }
 

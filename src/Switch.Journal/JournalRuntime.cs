@@ -68,6 +68,7 @@ public sealed class JournalRuntime : IJournal, IJournalReader, IAsyncDisposable
             throw new ArgumentException($"projector.topic \"{projector.Topic}\" differs from journal.kafka.topic \"{journal.Kafka.Topic}\"", nameof(projector));
         NpgsqlDataSource dataSource = postgres.CreateDataSource();
         Journal? opened = null;
+        JournalRuntime? runtime = null;
         try
         {
             var migrated = await ProjectionHost.Schema.MigrateAsync(dataSource, cancellationToken).ConfigureAwait(false);
@@ -81,7 +82,9 @@ public sealed class JournalRuntime : IJournal, IJournalReader, IAsyncDisposable
                 if (forgotten > 0) log.Information("Journal: new mock Kafka cluster; the projection's {Count} stored offsets of the previous one forgotten", forgotten);
                 Journal j = opened;
                 long ahead = (long)MockAheadPerPartitionMax * journal.Kafka.Partitions;
-                opened.Forwarder.SendLimit = () => j.ProjectedThrough + ahead;
+                // Counted from the next record to project, not from the position: after a restart the sequences jump
+                // (the fence), and a limit of position + ahead would stay below every new record, forever.
+                opened.Forwarder.SendLimit = () => (runtime?.NextToProject() ?? j.ProjectedThrough) + ahead;
             }
             TranlogProjector? running = null;
             if (projector.InProcess)
@@ -90,7 +93,8 @@ public sealed class JournalRuntime : IJournal, IJournalReader, IAsyncDisposable
                 running.Start(CancellationToken.None);
                 log.Information("Journal: projector in process, consuming {Topic} as group {Group}", projector.Topic, projector.ConsumerGroup);
             }
-            return new JournalRuntime(opened, dataSource, store, running, log);
+            runtime = new JournalRuntime(opened, dataSource, store, running, log);
+            return runtime;
         }
         catch
         {
@@ -99,6 +103,9 @@ public sealed class JournalRuntime : IJournal, IJournalReader, IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The sequence before the next record the projection waits for (the position, or just below the first record above a fence jump).</summary>
+    private long NextToProject() => Math.Max(Journal.ProjectedThrough, _position.FirstPending - 1);
 
     /// <summary>The journal (metrics, the mock cluster for fault tests, <see cref="Journal.HealthReason"/>).</summary>
     public Journal Journal { get; }

@@ -59,17 +59,30 @@ internal static class DbSeedCommand
 
     private static int Run(string? configPath, bool reset, int generated)
     {
-        var journal = JournalSettings.Load(configPath);
-        var (security, routing, admin) = LoadSections(journal.ConfigPath);
-        if (reset) RefuseWhenSwitchRuns(admin);
         using var timeout = new CancellationTokenSource(VerbTimeout);
         try
         {
-            return RunAsync(journal, security, routing, reset, generated, timeout.Token).GetAwaiter().GetResult();
+            foreach (string line in SeedAsync(configPath, reset, generated, timeout.Token).GetAwaiter().GetResult()) Console.Out.WriteLine(line);
+            return 0;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             throw new CliException($"db seed demo: gave up after {VerbTimeout.TotalMinutes:0} minutes");
+        }
+    }
+
+    /// <summary>
+    /// `db seed demo [--reset] [--cards N]` as a library call (`switch demo` resets through it): writes the data set and
+    /// returns the lines the verb prints; bad input, an unreachable database or a running switch is a <see cref="CliException"/>.
+    /// </summary>
+    internal static async Task<IReadOnlyList<string>> SeedAsync(string? configPath, bool reset, int generated, CancellationToken ct)
+    {
+        var journal = JournalSettings.Load(configPath);
+        var (security, routing, admin) = LoadSections(journal.ConfigPath);
+        if (reset) RefuseWhenSwitchRuns(admin);
+        try
+        {
+            return await RunAsync(journal, security, routing, reset, generated, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is MasterDataException or DemoSeedException or PanKeyException or SecurityInputException or KeyNotFoundException)
         {
@@ -77,7 +90,7 @@ internal static class DbSeedCommand
         }
     }
 
-    private static async Task<int> RunAsync(JournalSettings journal, SecurityOptions security, RoutingSettings routing, bool reset, int generated, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>> RunAsync(JournalSettings journal, SecurityOptions security, RoutingSettings routing, bool reset, int generated, CancellationToken ct)
     {
         await using var dataSource = journal.OpenPostgres();
         string where = journal.Postgres.Describe();
@@ -93,8 +106,7 @@ internal static class DbSeedCommand
         var (write, routes) = await seeder.WriteAsync(store, lmk, journal.Journal.Pan, routing.Destinations, generated, ct).ConfigureAwait(false);
         double seconds = started.Elapsed.TotalSeconds;
         int resets = reset ? await ResetAsync(journal, ct).ConfigureAwait(false) : 0;
-        Print(store, lmkCreated, keys, write, generated, seconds, routes, reset, resets, journal.SpoolDirectory);
-        return 0;
+        return Lines(store, lmkCreated, keys, write, generated, seconds, routes, reset, resets, journal.SpoolDirectory);
     }
 
     /// <summary>Appends the StateReset events to the configured journal and closes it cleanly (positions written, spool closed).</summary>
@@ -113,20 +125,23 @@ internal static class DbSeedCommand
         return true;
     }
 
-    private static void Print(FileKeyStore store, bool lmkCreated, DemoKeysResult keys, MasterDataWrite write, int generated, double seconds,
+    private static IReadOnlyList<string> Lines(FileKeyStore store, bool lmkCreated, DemoKeysResult keys, MasterDataWrite write, int generated, double seconds,
         IReadOnlyList<DemoRouteResult> routes, bool reset, int resets, string spool)
     {
         string created = keys.PanKeysCreated.Count == 0 ? "PAN keys present" : $"PAN keys created: {string.Join(", ", keys.PanKeysCreated)}";
-        Console.Out.WriteLine($"keys: {store.Directory}{(lmkCreated ? " (new LMK)" : "")}: imported {keys.Imported.Count}{List(keys.Imported)}, kept {keys.Kept.Count}{List(keys.Kept)}; {created}");
-        Console.Out.WriteLine($"terminals: {write.Terminals} upserted ({string.Join(", ", DemoDataSet.Terminals.Select(t => t.TerminalId))})");
-        Console.Out.WriteLine($"profiles: on-us BIN {DemoDataSet.OnUsProfile.Bin}, issuer {DemoDataSet.RemoteIssuer.Destination} upserted");
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"cards: {write.Cards} upserted (demo A-F{(generated > 0 ? $" and {generated} generated" : "")}) in {seconds:0.0} s; master data version {write.Version}"));
-        Console.Out.WriteLine($"accounts: {write.Accounts} upserted");
-        Console.Out.WriteLine($"routes: {string.Join(", ", routes.Select(r => $"{r.Name} {r.Action}"))}");
-        Console.Out.WriteLine(reset
-            ? $"resets: {resets} StateReset events journaled in {spool} ({DemoDataSet.Cards.Count} accounts, {DemoDataSet.Terminals.Count} terminals)"
-            : "resets: none (give --reset, with the switch stopped, to put balances, holds, daily totals and PIN tries back)");
+        return
+        [
+            $"keys: {store.Directory}{(lmkCreated ? " (new LMK)" : "")}: imported {keys.Imported.Count}{List(keys.Imported)}, kept {keys.Kept.Count}{List(keys.Kept)}; {created}",
+            $"terminals: {write.Terminals} upserted ({string.Join(", ", DemoDataSet.Terminals.Select(t => t.TerminalId))})",
+            $"profiles: on-us BIN {DemoDataSet.OnUsProfile.Bin}, issuer {DemoDataSet.RemoteIssuer.Destination} upserted",
+            string.Create(CultureInfo.InvariantCulture,
+                $"cards: {write.Cards} upserted (demo A-F{(generated > 0 ? $" and {generated} generated" : "")}) in {seconds:0.0} s; master data version {write.Version}"),
+            $"accounts: {write.Accounts} upserted",
+            $"routes: {string.Join(", ", routes.Select(r => $"{r.Name} {r.Action}"))}",
+            reset
+                ? $"resets: {resets} StateReset events journaled in {spool} ({DemoDataSet.Cards.Count} accounts, {DemoDataSet.Terminals.Count} terminals)"
+                : "resets: none (give --reset, with the switch stopped, to put balances, holds, daily totals and PIN tries back)",
+        ];
     }
 
     private static string List(IReadOnlyList<string> names) => names.Count == 0 ? "" : $" ({string.Join(", ", names)})";

@@ -87,7 +87,8 @@ public static class JournalCommands
         return cmd;
     }
 
-    private static string Disagreement(VerifyReport report)
+    /// <summary>Why the stores disagree, in one line (the verb's error, and the demo's).</summary>
+    internal static string Disagreement(VerifyReport report)
     {
         var unreachable = new[] { report.Spool, report.Kafka, report.Postgres }.Where(s => !s.Reachable).ToList();
         if (unreachable.Count > 0)

@@ -88,6 +88,9 @@ public sealed class HostConfiguration
         return new HostConfiguration(file, root, overridden);
     }
 
+    /// <summary>A copy of the whole configuration, overrides applied (the demo derives its own configuration from it).</summary>
+    public JsonObject ToJsonObject() => (JsonObject)_root.DeepClone();
+
     /// <summary>True when the file (or an override) holds the section <paramref name="name"/>.</summary>
     public bool Contains(string name) => _root.ContainsKey(name);
 

@@ -53,6 +53,14 @@ public sealed class SwitchHost : IAsyncDisposable
     /// <summary>The admin endpoint, when enabled.</summary>
     public AdminServer? Admin { get; private set; }
 
+    /// <summary>The journal runtime (its mock cluster's bootstrap address, the projected position); set once started.</summary>
+    public JournalRuntime? Journal { get; private set; }
+
+    /// <summary>The issuer connectors by name (their sign-on state: the demo waits on it); filled once started.</summary>
+    public IReadOnlyDictionary<string, IsoConnector> Connectors => _connectors;
+
+    private readonly Dictionary<string, IsoConnector> _connectors = new(StringComparer.Ordinal);
+
     /// <summary>Starts everything; on failure what started is closed and a <see cref="HostStartException"/> says why.</summary>
     public static async Task<SwitchHost> StartAsync(HostSettings settings, ILogger log, CancellationToken ct)
     {
@@ -118,10 +126,11 @@ public sealed class SwitchHost : IAsyncDisposable
 
         var journal = await JournalRuntime.StartAsync(settings.Journal, settings.Projector, settings.Postgres, _log, ct).ConfigureAwait(false);
         _owned.Add(journal);
+        Journal = journal;
         var metrics = new PrometheusCoreMetrics();
         metrics.SetJournal(journal.Journal);
 
-        var connectors = new Dictionary<string, IsoConnector>(StringComparer.Ordinal);
+        var connectors = _connectors;
         foreach (var options in settings.Network.Connectors)
         {
             var connector = new IsoConnector(options, settings.Specs, _log);
