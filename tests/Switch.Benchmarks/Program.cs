@@ -13,6 +13,7 @@ public static class Program
         if (args is ["iso20022", ..]) return Iso20022Bench.Run(args[1..]);
         if (args is ["codec-loop", ..]) return Iso8583Loop.Run(args[1..]);
         if (args is ["onus", ..]) return OnUsBench.Run(args[1..]);
+        if (args is ["tcp", ..]) return TcpBench.Run(args[1..]);
         if (args is ["pipeline", ..]) return PipelineBench.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
