@@ -63,6 +63,11 @@ public sealed class ProjectedPosition : IDisposable
                 Advance(_pending[confirmed - 1]);
                 _pending.RemoveRange(0, confirmed);
             }
+            // Every record below the first unconfirmed one was confirmed (the cursor reads them all, in order), so the
+            // sequences between the last confirmed and it do not exist: the position moves over that gap. Without this
+            // a restart's fence jump stays ahead of the position once records follow it, and the mock cluster's send
+            // cap (position + a window) never lets those records out: nothing after the restart is ever projected.
+            if (_pending.Count > 0) Advance(_pending[0] - 1);
         }
         // Every record up to the limit was read and found stored: the sequences between them and the limit do not exist.
         if (_pending.Count == 0 && readAll) Advance(limit);

@@ -61,17 +61,37 @@ internal static class E2e
 
     public static Task<double?> SafDepthAsync(SwitchProcess sw) => MetricAsync(sw, "switch_saf_depth", "endpoint=\"issuer-sim\"");
 
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? within = null)
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? within = null, Func<Task<string>>? explain = null)
     {
         var deadline = DateTime.UtcNow + (within ?? Patience);
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting for: {what}");
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting for: {what}{(explain is null ? "" : "\n" + await explain())}");
             await Task.Delay(100);
         }
     }
 
     public static Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? within = null) => WaitUntilAsync(() => Task.FromResult(condition()), what, within);
+
+    /// <summary>The journal's positions (admin metrics) and `journal verify`'s report (for a failure's message).</summary>
+    public static async Task<string> JournalStateAsync(SwitchProcess sw)
+    {
+        var parts = new List<string>();
+        foreach (string m in new[] { "switch_journal_spool_position", "switch_journal_forwarded_position", "switch_journal_projected_position", "switch_journal_health" })
+            parts.Add($"{m} {await MetricAsync(sw, m)}");
+        var verify = CliRunner.Run(["journal", "verify", "--config", sw.ConfigPath], timeoutMs: 120_000);
+        return string.Join("\n", parts) + "\n" + verify;
+    }
+
+    /// <summary>The projected legs of the store-and-forward and the terminals' answers, one line each (for a failure's message).</summary>
+    public static async Task<string> SafLegsAsync(SwitchProcess sw)
+    {
+        var rows = await QueryAsync(sw, """
+            select txn_id, leg, mti, stan, terminal_id, response_code, detail from journal_leg
+            where leg like 'reversal%' or leg like 'advice%' or leg = 'response_out' order by event_node, event_seq
+            """);
+        return string.Join("\n", rows.Select(r => string.Join(' ', r)));
+    }
 
     /// <summary>Rows of a query on the switch's database (the projection), each column as text (null for SQL NULL).</summary>
     public static async Task<List<string?[]>> QueryAsync(SwitchProcess sw, string sql, params (string Name, object Value)[] parameters)

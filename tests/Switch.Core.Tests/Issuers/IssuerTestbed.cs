@@ -85,6 +85,9 @@ internal sealed class IssuerTestbed : IAsyncDisposable
     public IsoListener? SecondListener { get; private set; }
     public IsoConnector? SecondConnectorInstance { get; private set; }
     public int IssuerPort { get; private set; }
+
+    /// <summary>The gateway's clock (the system's unless the test gives one, F19).</summary>
+    public IClock Clock { get; private set; } = SystemClock.Instance;
     public string JournalDirectory => Path.Combine(_dir, "journal");
 
     /// <summary>Options with a short store-and-forward backoff so repeats happen within a test.</summary>
@@ -98,9 +101,10 @@ internal sealed class IssuerTestbed : IAsyncDisposable
     };
 
     /// <summary>Starts the issuer (unless <paramref name="issuerUp"/> is false), the journal, the connector and the gateway.</summary>
-    public static async Task<IssuerTestbed> StartAsync(CoreOptions? options = null, bool issuerUp = true, int timeoutMs = 2_500, bool failoverIssuer = false)
+    public static async Task<IssuerTestbed> StartAsync(CoreOptions? options = null, bool issuerUp = true, int timeoutMs = 2_500, bool failoverIssuer = false, IClock? clock = null)
     {
         var bed = new IssuerTestbed(options ?? FastOptions(), timeoutMs);
+        if (clock is not null) bed.Clock = clock;
         bed.IssuerPort = FreePort();
         if (issuerUp) await bed.StartIssuerAsync();
         bed.OpenJournal();
@@ -190,7 +194,7 @@ internal sealed class IssuerTestbed : IAsyncDisposable
     {
         var connectors = new Dictionary<string, IsoConnector>(StringComparer.Ordinal) { [Connector] = ConnectorInstance };
         if (SecondConnectorInstance is not null) connectors[FailoverConnector] = SecondConnectorInstance;
-        return new(Options, connectors, Security, Keys, Journal, Pans, SystemClock.Instance, Metrics, Log);
+        return new(Options, connectors, Security, Keys, Journal, Pans, Clock, Metrics, Log);
     }
 
     /// <summary>A restart of the switch: gateway, connector and journal closed, reopened, the journal replayed into a new gateway, started.</summary>
