@@ -58,4 +58,47 @@ public sealed partial class CertRunEndToEndTests(CertSwitch sw) : IClassFixture<
         Assert.True(second.ExitCode == 0, $"{second}\n--- switch ---\n{sw.Output}");
         Assert.Equal(0, (int)XDocument.Load(junit2).Root!.Element("testsuite")!.Attribute("failures")!);
     }
+
+    [Fact]
+    public void A_failing_case_exits_1_with_the_failure_in_junit_and_cases_needing_the_issuer_are_skipped_without_it()
+    {
+        string suite = Path.Combine(_dir, "failing");
+        Directory.CreateDirectory(suite);
+        File.WriteAllText(Path.Combine(suite, "suite.json"), """{ "name": "failing", "description": "a suite that must fail" }""");
+        File.WriteAllText(Path.Combine(suite, "10-cases.json"), """
+            { "cases": [
+              { "id": "inquiry-ok", "send": { "card": "A", "processingCode": "31" }, "expect": { "de39": "00" } },
+              { "id": "wrong-code", "title": "expects 51 from an approved inquiry", "send": { "card": "A", "processingCode": "31" }, "expect": { "de39": "51" } },
+              { "id": "after-wrong", "dependsOn": ["wrong-code"], "send": { "card": "A", "processingCode": "31" }, "expect": { "de39": "00" } },
+              { "id": "remote", "send": { "card": "R", "amount": 100 }, "expect": { "de39": "00" } }
+            ] }
+            """);
+        var r = Run(suite, hostIssuer: false, out string junit, out string html);
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains("FAIL  wrong-code", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("failing: 4 cases, 1 passed, 1 failed, 2 skipped (skips do not fail the run)", r.Stdout, StringComparison.Ordinal);
+        var ts = XDocument.Load(junit).Root!.Element("testsuite")!;
+        Assert.Equal(4, (int)ts.Attribute("tests")!);
+        Assert.Equal(1, (int)ts.Attribute("failures")!);
+        Assert.Equal(2, (int)ts.Attribute("skipped")!);
+        var failure = ts.Elements("testcase").Single(c => (string)c.Attribute("name")! == "wrong-code").Element("failure")!;
+        Assert.Contains("DE39 51: DE39 00 (approved)", (string)failure.Attribute("message")!, StringComparison.Ordinal);
+        var skipped = ts.Elements("testcase").Single(c => (string)c.Attribute("name")! == "remote").Element("skipped")!;
+        Assert.Contains("--issuer-port", (string)skipped.Attribute("message")!, StringComparison.Ordinal);
+        Assert.Contains("depends on 'wrong-code', which failed", (string)ts.Elements("testcase").Single(c => (string)c.Attribute("name")! == "after-wrong").Element("skipped")!.Attribute("message")!, StringComparison.Ordinal);
+        Assert.Contains("class=\"fail\">FAIL", File.ReadAllText(html), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Switch_basic_without_the_hosted_issuer_skips_the_issuer_cases_and_passes()
+    {
+        var r = Run("switch-basic", hostIssuer: false, out string junit, out _);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var ts = XDocument.Load(junit).Root!.Element("testsuite")!;
+        Assert.Equal(0, (int)ts.Attribute("failures")!);
+        int skipped = (int)ts.Attribute("skipped")!;
+        Assert.True(skipped >= 7, $"{skipped} skipped");
+        Assert.Contains(ts.Elements("testcase"), c => (string)c.Attribute("name")! == "de39-91-issuer-timeout" && c.Element("skipped") is not null);
+        Assert.Contains("(skips do not fail the run)", r.Stdout, StringComparison.Ordinal);
+    }
 }

@@ -16,5 +16,7 @@ public sealed class CertSwitch : SwitchProcess
         var core = config["core"]!.AsObject();
         core["safFirstRetryMs"] = 1000;
         core["safRetryMaxMs"] = 4000;
+        // Eight helpers share the machine's Postgres: a busy moment must not fail the seed.
+        config["postgres"]!.AsObject()["connectTimeoutMs"] = 15000;
     }
 }
