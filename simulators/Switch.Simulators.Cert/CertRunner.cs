@@ -79,6 +79,8 @@ public sealed class CertRunner : IAsyncDisposable
             await ApplyIssuerAsync(c, ct).ConfigureAwait(false);
             exchange = await SendAsync(c, ct).ConfigureAwait(false);
             result.Exchange = ExchangeView.Of(exchange);
+            // The case's own fields may be referred to by its expectations (the echoed DE11 equals the request's).
+            _states[c.Id] = new CaseState(result, exchange, IssuerLeg(mark));
             var checker = new Expectations(_states, _issuer, mark);
             checker.CheckAnswer(c, exchange, result.Checks);
             if (exchange.Answered) await checker.CheckIssuerAsync(c, result.Checks, ct).ConfigureAwait(false);
@@ -98,12 +100,14 @@ public sealed class CertRunner : IAsyncDisposable
                 await _issuer.RestoreAsync(ct).ConfigureAwait(false);
                 foreach (var e in _issuer.Since(mark)) result.IssuerLog.Add(e.ToJsonLine());
             }
-            var leg = _issuer?.Since(mark).FirstOrDefault(e => e.Mti is not null && Expectations.IsAuthorizationOrFinancial(e.Mti));
-            _states[c.Id] = new CaseState(result, exchange, leg);
+            _states[c.Id] = new CaseState(result, exchange, IssuerLeg(mark));
             result.DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
         return result;
     }
+
+    /// <summary>The first 0100/0200 the hosted issuer received since the mark: the case's issuer leg.</summary>
+    private IssuerLogEntry? IssuerLeg(int mark) => _issuer?.Since(mark).FirstOrDefault(e => e.Mti is not null && Expectations.IsAuthorizationOrFinancial(e.Mti));
 
     private string? SkipReason(CertCase c)
     {

@@ -392,7 +392,8 @@ public static partial class SuiteLoader
             return field;
         }
 
-        private void CheckReferences(string property, string text)
+        /// <summary>Checks ${…} references: to earlier cases (implied dependencies), or in expectations to the case itself.</summary>
+        private void CheckReferences(string property, string text, bool allowSelf = false)
         {
             IReadOnlyList<Variables.Reference> refs;
             try
@@ -405,7 +406,7 @@ public static partial class SuiteLoader
             }
             foreach (var r in refs)
             {
-                Refer(property, r.Case);
+                if (!(allowSelf && r.Case == d.Id)) Refer(property, r.Case);
                 if (!KnownField(r.Field)) throw Error(property, $"{r.Text}: {r.Field} is not a field of {SimWire.DefaultSpec}");
                 if (Sensitive(r.Field)) throw Error(property, $"{r.Text}: field {r.Field} is card data or a secret and cannot be referred to");
                 if (r.Source == "issuer") _needsIssuer = true;
@@ -456,7 +457,7 @@ public static partial class SuiteLoader
         {
             if (value.ValueKind == JsonValueKind.String)
             {
-                CheckReferences(where, value.GetString()!);
+                CheckReferences(where, value.GetString()!, allowSelf: true);
                 return new FieldCheck(field, CheckKind.Equals, value.GetString());
             }
             if (value.ValueKind != JsonValueKind.Object || value.EnumerateObject().Count() != 1)
@@ -466,7 +467,7 @@ public static partial class SuiteLoader
             {
                 case "equals" or "regex" when p.Value.ValueKind == JsonValueKind.String:
                     string text = p.Value.GetString()!;
-                    CheckReferences($"{where}.{p.Name}", text);
+                    CheckReferences($"{where}.{p.Name}", text, allowSelf: true);
                     if (p.Name == "regex") CheckRegex($"{where}.regex", text);
                     return new FieldCheck(field, p.Name == "equals" ? CheckKind.Equals : CheckKind.Regex, text);
                 case "present" or "absent" when p.Value.ValueKind == JsonValueKind.True:

@@ -36,8 +36,17 @@ public class SwitchProcess : IAsyncLifetime
     /// <summary>The ISO 20022 TCP listener's port (4-byte length framing).</summary>
     public int Iso20022TcpPort { get; } = FreePort();
 
-    /// <summary>The issuer simulator behind the issuer-sim connector.</summary>
+    /// <summary>The issuer simulator behind the issuer-sim connector (null when <see cref="StartsIssuer"/> is false).</summary>
     public IssuerSimulator Issuer { get; private set; } = null!;
+
+    /// <summary>
+    /// False when something else hosts the issuer (the certification runner's --issuer-port): no simulator is started
+    /// here, the connector points at <see cref="IssuerPort"/>, and the start does not wait for a sign-on.
+    /// </summary>
+    protected virtual bool StartsIssuer => true;
+
+    /// <summary>The port the issuer-sim connector points at.</summary>
+    public int IssuerPort { get; private set; }
 
     /// <summary>The configuration file.</summary>
     public string ConfigPath => Path.Combine(_dir, "switch.json");
@@ -69,8 +78,16 @@ public class SwitchProcess : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         await _database.InitializeAsync();
-        Issuer = new IssuerSimulator(IssuerOptions());
-        await Issuer.StartAsync(CancellationToken.None);
+        if (StartsIssuer)
+        {
+            Issuer = new IssuerSimulator(IssuerOptions());
+            await Issuer.StartAsync(CancellationToken.None);
+            IssuerPort = Issuer.Port;
+        }
+        else
+        {
+            IssuerPort = FreePort();
+        }
         WriteConfig();
         var seed = CliRunner.Run(["db", "seed", "demo", "--config", ConfigPath], timeoutMs: 180_000);
         Assert.True(seed.ExitCode == 0, $"db seed demo failed: {seed}");
@@ -80,7 +97,7 @@ public class SwitchProcess : IAsyncLifetime
     /// <summary>Writes the configuration file again (after changing what <see cref="Customize"/> reads).</summary>
     public void WriteConfig()
     {
-        var config = JsonNode.Parse(Config(_database.ConnectionString, Issuer.Port))!.AsObject();
+        var config = JsonNode.Parse(Config(_database.ConnectionString, IssuerPort))!.AsObject();
         Customize(config);
         File.WriteAllText(ConfigPath, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
@@ -153,6 +170,7 @@ public class SwitchProcess : IAsyncLifetime
         var first = await Task.WhenAny(_running.Task, exited, Task.Delay(TimeSpan.FromSeconds(90)));
         Assert.True(first == _running.Task, $"switch run did not start: {Output}");
         // The connector signs on to the issuer simulator shortly after the start.
+        if (!StartsIssuer) return;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (!AfterLastRestart.Contains("signed on", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(100);
     }
@@ -224,7 +242,7 @@ public class SwitchProcess : IAsyncLifetime
         finally
         {
             _process?.Dispose();
-            await Issuer.DisposeAsync();
+            if (Issuer is not null) await Issuer.DisposeAsync();
             await _database.DisposeAsync();
             try { System.IO.Directory.Delete(_dir, recursive: true); } catch (IOException) { }
         }
