@@ -31,10 +31,25 @@ public sealed class LoadCards
     /// <summary>How many cards there are to draw from.</summary>
     public int Count { get; }
 
-    /// <summary>Card <paramref name="index"/> (0 to <see cref="Count"/> − 1).</summary>
-    public CardProfile Get(int index) => _demo is not null
-        ? _demo[index]
-        : new CardProfile(GeneratedCards.Pan(index), GeneratedCards.Expiry, DemoDataSet.All.ServiceCode, Pin: GeneratedCards.Pin);
+    /// <summary>True for the demo cards (their track 2 is in the data set), false for generated ones.</summary>
+    public bool Demo => _demo is not null;
+
+    /// <summary>Demo card <paramref name="index"/> (0 to <see cref="Count"/> − 1).</summary>
+    public CardProfile DemoCard(int index) => _demo![index];
+
+    /// <summary>
+    /// Generated card <paramref name="index"/> with its track 2 as the switch checks it: PAN, expiry, service code, PVKI,
+    /// PVV (discretionary here: the switch verifies the PIN against the stored PVV) and the CVV under the on-us CVK.
+    /// </summary>
+    public static CardProfile Generated(int index, SimCrypto crypto, KeyHandle cvk)
+    {
+        var all = DemoDataSet.All;
+        string pan = GeneratedCards.Pan(index);
+        Span<char> cvv = stackalloc char[3];
+        crypto.CardVerificationValue(cvk, pan, GeneratedCards.Expiry, all.ServiceCode, cvv);
+        string track2 = string.Concat(pan, "=", GeneratedCards.Expiry, all.ServiceCode, all.Pvki.ToString(System.Globalization.CultureInfo.InvariantCulture), "0000", cvv.ToString(), "00000");
+        return new CardProfile(pan, GeneratedCards.Expiry, all.ServiceCode, track2, GeneratedCards.Pin);
+    }
 }
 
 /// <summary>
@@ -48,6 +63,7 @@ internal sealed class LoadRequests : IDisposable
     private readonly PosTerminalKeys _terminal;
     private readonly KeyHandle? _tpk;
     private readonly KeyHandle? _tak;
+    private readonly KeyHandle _cvk;
     private readonly LoadCards _cards;
     private readonly string _currency = DemoDataSet.Currency.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
     private readonly ScratchWriter _scratch = new();
@@ -62,6 +78,7 @@ internal sealed class LoadRequests : IDisposable
         if (terminal.PinKeyHex is null) throw new ArgumentException($"terminal {terminal.TerminalId} has no PIN key: the load generator sends PINs");
         _tpk = _crypto.ImportTdes(terminal.PinKeyHex);
         if (terminal.MacRequired) _tak = _crypto.ImportTdes(terminal.MacKeyHex!);
+        _cvk = _crypto.ImportTdes(DemoKeys.ClearHex(DemoDataSet.All.OnUsProfile.CvkRef, "cvk"));
     }
 
     public MessageSpec Spec { get; }
@@ -72,7 +89,8 @@ internal sealed class LoadRequests : IDisposable
     /// <summary>A purchase, withdrawal or inquiry on a random card, with the PIN under the TPK.</summary>
     public IsoMessage Financial(LoadKind kind, DateTime now, string stan)
     {
-        var card = _cards.Get(_random.Next(_cards.Count));
+        int index = _random.Next(_cards.Count);
+        var card = _cards.Demo ? _cards.DemoCard(index) : LoadCards.Generated(index, _crypto, _cvk);
         (string pc, long amount) = kind switch
         {
             LoadKind.Withdrawal => ("01", 2_000L * _random.Next(1, 11)),
@@ -109,6 +127,7 @@ internal sealed class LoadRequests : IDisposable
     {
         _tpk?.Dispose();
         _tak?.Dispose();
+        _cvk.Dispose();
         _crypto.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 }
