@@ -135,7 +135,7 @@ internal sealed partial class DemoScenario(DemoEnvironment environment, TextWrit
     private async Task StandInAsync(PosTerminal pos, CancellationToken ct)
     {
         Step(7, "A stand-in approval and its advice: the issuer goes away, the remote card buys 30.00 at TERM0002 without PIN",
-            "Route demo-issuer has failover stand-in, limit 50.00: with the connector down the switch decides itself (no PIN, at",
+            "Route demo-issuer falls back to stand-in, limit 50.00: with the connector down the switch decides itself (no PIN, at",
             "most 50.00), and owes the issuer an advice, which store-and-forward delivers once the issuer is back.");
         await environment.StopIssuerAsync().ConfigureAwait(false);
         bool down = await WaitAsync(() => !environment.IssuerConnector.IsUsable, DownTimeout, ct).ConfigureAwait(false);
