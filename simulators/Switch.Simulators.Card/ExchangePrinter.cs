@@ -13,8 +13,11 @@ namespace Switch.Simulators.Card;
 /// </summary>
 public static class ExchangePrinter
 {
-    /// <summary>The exchange as two decoded tables (request, answer) and a result line.</summary>
-    public static string Table(PosExchange exchange)
+    /// <summary>
+    /// The exchange as two decoded tables (request, answer) and a result line; with <paramref name="decodeBalances"/>
+    /// (the ATM) also one line per amount of the answer's DE 54.
+    /// </summary>
+    public static string Table(PosExchange exchange, bool decodeBalances = false)
     {
         var sb = new StringBuilder();
         sb.Append("-> ").Append(exchange.Kind).Append(": ").Append(exchange.Request.Mti).AppendLine(" request");
@@ -23,6 +26,7 @@ public static class ExchangePrinter
         {
             sb.Append("<- ").Append(exchange.Answer.Mti).Append(" answer in ").Append(exchange.ElapsedMs.ToString("F1")).AppendLine(" ms");
             AppendFields(sb, exchange.Answer);
+            if (decodeBalances) AppendBalances(sb, exchange);
         }
         sb.AppendLine(Summary(exchange));
         return sb.ToString();
@@ -40,6 +44,18 @@ public static class ExchangePrinter
             null => "no MAC checked",
         };
         return $"== {exchange.Kind}: DE39 {code} {ResponseCode.Describe(exchange.ResponseCode)}, {mac}, {exchange.ElapsedMs:F1} ms";
+    }
+
+    private static void AppendBalances(StringBuilder sb, PosExchange exchange)
+    {
+        try
+        {
+            foreach (var amount in AtmTerminal.Balances(exchange)) sb.Append("   DE 54: ").AppendLine(amount.ToString());
+        }
+        catch (FormatException ex)
+        {
+            sb.Append("   DE 54: unreadable: ").AppendLine(ex.Message);
+        }
     }
 
     private static void AppendFields(StringBuilder sb, IsoMessage message)
@@ -72,8 +88,8 @@ public static class ExchangePrinter
         return field == 39 ? $"{value} ({ResponseCode.Describe(value)})" : value;
     }
 
-    /// <summary>The exchange as one JSON line (masked).</summary>
-    public static string Json(PosExchange exchange)
+    /// <summary>The exchange as one JSON line (masked); with <paramref name="decodeBalances"/> (the ATM) also <c>balances</c>, DE 54 decoded.</summary>
+    public static string Json(PosExchange exchange, bool decodeBalances = false)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream))
@@ -97,10 +113,38 @@ public static class ExchangePrinter
                 w.WriteString("meaning", ResponseCode.Describe(code));
             }
             if (exchange.AnswerMacValid is bool valid) w.WriteBoolean("macValid", valid);
+            if (decodeBalances) WriteBalances(w, exchange);
             w.WriteNumber("elapsedMs", Math.Round(exchange.ElapsedMs, 3));
             if (exchange.Error is not null) w.WriteString("error", exchange.Error);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteBalances(Utf8JsonWriter w, PosExchange exchange)
+    {
+        IReadOnlyList<AdditionalAmount> amounts;
+        try
+        {
+            amounts = AtmTerminal.Balances(exchange);
+        }
+        catch (FormatException ex)
+        {
+            w.WriteString("balancesError", ex.Message);
+            return;
+        }
+        if (amounts.Count == 0) return;
+        w.WriteStartArray("balances");
+        foreach (var a in amounts)
+        {
+            w.WriteStartObject();
+            w.WriteString("accountType", a.AccountType);
+            w.WriteString("amountType", a.AmountType);
+            w.WriteString("currency", a.Currency);
+            w.WriteString("sign", a.Sign.ToString());
+            w.WriteNumber("amountMinor", a.AmountMinor);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 }

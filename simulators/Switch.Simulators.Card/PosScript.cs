@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Switch.Common.IO;
 
 namespace Switch.Simulators.Card;
 
@@ -52,40 +50,10 @@ public sealed class PosScript
     /// <summary>The steps, in order.</summary>
     public List<PosScriptStep> Steps { get; set; } = [];
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        ReadCommentHandling = JsonCommentHandling.Disallow,
-        AllowTrailingCommas = false,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        RespectNullableAnnotations = true,
-        AllowDuplicateProperties = false,
-    };
-
     /// <summary>Reads and checks a script; throws <see cref="ArgumentException"/> naming the file and the line and column or the step.</summary>
     public static PosScript Load(string path)
     {
-        string text;
-        try
-        {
-            text = BoundedFile.ReadAllText(path, FileBytesMax);
-        }
-        catch (BoundedFileException ex)
-        {
-            throw new ArgumentException($"script {ex.Message}");
-        }
-        PosScript? script;
-        try
-        {
-            script = JsonSerializer.Deserialize<PosScript>(text, JsonOptions);
-        }
-        catch (JsonException ex)
-        {
-            string where = ex.LineNumber is long line ? $"line {line + 1}, column {(ex.BytePositionInLine ?? 0) + 1}" : "position unknown";
-            int tail = ex.Message.IndexOf(" Path: ", StringComparison.Ordinal);
-            throw new ArgumentException($"script {path}: {where}: {(tail > 0 ? ex.Message[..tail] : ex.Message)}");
-        }
-        if (script is null) throw new ArgumentException($"script {path}: must be a JSON object");
+        var script = SimJson.Load<PosScript>(path, "script", FileBytesMax);
         script.Validate(path);
         return script;
     }

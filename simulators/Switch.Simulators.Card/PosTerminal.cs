@@ -416,9 +416,16 @@ public sealed class PosTerminal : IAsyncDisposable
     public Task<PosExchange> ReverseLastAsync(long? partialAmountMinor, CancellationToken ct) => ReverseLastAsync(partialAmountMinor, "0400", ct);
 
     /// <summary>Reverses <see cref="LastTransaction"/> with the given reversal MTI (0400, 0401, 0420, 0421).</summary>
-    public async Task<PosExchange> ReverseLastAsync(long? partialAmountMinor, string mti, CancellationToken ct)
+    public Task<PosExchange> ReverseLastAsync(long? partialAmountMinor, string mti, CancellationToken ct) =>
+        ReverseAsync(LastTransaction ?? throw new InvalidOperationException("no transaction to reverse"), partialAmountMinor, mti, ct);
+
+    /// <summary>
+    /// Reverses an earlier exchange of this terminal (an ATM reverses its last withdrawal, not the balance inquiry after
+    /// it) with the given reversal MTI; <paramref name="partialAmountMinor"/> is DE 95's actual amount.
+    /// </summary>
+    public async Task<PosExchange> ReverseAsync(PosExchange exchange, long? partialAmountMinor, string mti, CancellationToken ct)
     {
-        var original = (LastTransaction ?? throw new InvalidOperationException("no transaction to reverse")).Request;
+        var original = exchange.Request;
         if (partialAmountMinor is < 0 or > 999_999_999_999) throw new ArgumentException("partial amount must be 0 to 999999999999");
         var now = DateTime.UtcNow;
         var m = Spec.NewMessage(mti);

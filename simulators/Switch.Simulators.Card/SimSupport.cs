@@ -50,3 +50,46 @@ public static class DemoKeys
         return nameOrHex.ToUpperInvariant();
     }
 }
+
+/// <summary>The simulators' strict JSON files (scripts): bounded read, no comments, trailing commas, unknown or duplicate keys.</summary>
+public static class SimJson
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,
+        AllowTrailingCommas = false,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true,
+        AllowDuplicateProperties = false,
+    };
+
+    /// <summary>
+    /// Reads <paramref name="path"/> (at most <paramref name="bytesMax"/> bytes, regular files only) as a <typeparamref name="T"/>;
+    /// throws <see cref="ArgumentException"/> starting with <paramref name="what"/> and naming the file and the line and column.
+    /// </summary>
+    public static T Load<T>(string path, string what, int bytesMax) where T : class
+    {
+        string text;
+        try
+        {
+            text = Switch.Common.IO.BoundedFile.ReadAllText(path, bytesMax);
+        }
+        catch (Switch.Common.IO.BoundedFileException ex)
+        {
+            throw new ArgumentException($"{what} {ex.Message}");
+        }
+        T? value;
+        try
+        {
+            value = System.Text.Json.JsonSerializer.Deserialize<T>(text, Options);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            string where = ex.LineNumber is long line ? $"line {line + 1}, column {(ex.BytePositionInLine ?? 0) + 1}" : "position unknown";
+            int tail = ex.Message.IndexOf(" Path: ", StringComparison.Ordinal);
+            throw new ArgumentException($"{what} {path}: {where}: {(tail > 0 ? ex.Message[..tail] : ex.Message)}");
+        }
+        return value ?? throw new ArgumentException($"{what} {path}: must be a JSON object");
+    }
+}

@@ -55,6 +55,9 @@ public sealed class CoreOptions
     /// <summary>Most recent remote transactions remembered for matching terminals' reversals (oldest forgotten first; a reversal of a forgotten one gets 25).</summary>
     public int RemoteTransactionsMax { get; init; } = 200_000;
 
+    /// <summary>Peer acquirer networks, each on its own listener (docs/core.md, "Acquirer peers"); none by default.</summary>
+    public List<Pipeline.AcquirerPeerOptions> Acquirers { get; init; } = [];
+
     /// <summary>Binds and validates the section.</summary>
     public static CoreOptions FromSection(ConfigSection section)
     {
@@ -83,6 +86,8 @@ public sealed class CoreOptions
         Require(section, "issuerBreakerFailuresMax", IssuerBreakerFailuresMax, 1, 1_000);
         Require(section, "issuerBreakerOpenMs", IssuerBreakerOpenMs, 100, 3_600_000);
         Require(section, "remoteTransactionsMax", RemoteTransactionsMax, 1_000, 10_000_000);
+        if (Acquirers is null) throw section.Error("acquirers", "is null; expected a list");
+        Pipeline.AcquirerPeers.Validate(section, Acquirers, InstitutionId);
     }
 
     private static void Require(ConfigSection section, string key, int value, int min, int max)

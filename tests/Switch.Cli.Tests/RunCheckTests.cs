@@ -13,7 +13,7 @@ public sealed class RunCheckTests : IDisposable
     public void The_default_configuration_is_valid()
     {
         string stdout = CliRunner.AssertSuccess(CliRunner.Run("run", "--check"));
-        Assert.Equal("config/switch.json: OK (network: 1 listeners, 1 connectors; security: software; core: institution 998877; admin: 127.0.0.1:9102)", stdout);
+        Assert.Equal("config/switch.json: OK (network: 2 listeners, 1 connectors; security: software; core: institution 998877; admin: 127.0.0.1:9102)", stdout);
     }
 
     [Fact]

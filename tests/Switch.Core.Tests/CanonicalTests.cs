@@ -47,7 +47,7 @@ public sealed class DemoDataSetTests
         Assert.Equal(a.Pan + "=3012101" + "1" + "0046" + "718" + "00000", a.Track2);
         Assert.Equal(CardStatus.Lost, DemoDataSet.Card('C').Status);
         Assert.Equal(CardStatus.Stolen, DemoDataSet.Card('D').Status);
-        Assert.Equal(5, DemoDataSet.All.Keys.Count);
+        Assert.Equal(6, DemoDataSet.All.Keys.Count);
         Assert.True(DemoDataSet.Terminals.Single(t => t.TerminalId == "TERM0001").MacRequired);
         Assert.Equal(5_000, DemoDataSet.RemoteIssuer.StandInLimitMinor);
         Assert.Throws<ArgumentException>(() => DemoDataSet.Card('G'));

@@ -16,6 +16,8 @@ public sealed class CliSimVerbTests : IDisposable
     [InlineData("issuer", "--rules")]
     [InlineData("pos", "--reverse-last")]
     [InlineData("echo", "--framing")]
+    [InlineData("atm", "--dispensed")]
+    [InlineData("acquirer", "--institution")]
     public void Each_verb_has_help(string verb, string option)
     {
         var r = CliRunner.Run("sim", verb, "--help");
@@ -43,6 +45,56 @@ public sealed class CliSimVerbTests : IDisposable
         string expected = argsAndExpected[^1];
         string line = CliRunner.AssertOneLineError(CliRunner.Run(["sim", "pos", .. argsAndExpected[..^1]]));
         Assert.Contains(expected, line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--amount", "100", "--card")]
+    [InlineData("--card", "A", "give --amount MINOR (a withdrawal) or --balance")]
+    [InlineData("--card", "Z", "--amount", "100", "--card")]
+    [InlineData("--card", "A", "--amount", "0", "--amount")]
+    [InlineData("--card", "A", "--amount", "100", "--dispensed", "100", "--dispensed: must be 0 to 99")]
+    [InlineData("--card", "A", "--amount", "100", "--dispensed", "10", "--dispense-failure", "exclude each other")]
+    [InlineData("--card", "A", "--balance", "--amount", "100", "--balance excludes")]
+    [InlineData("--card", "A", "--amount", "100", "--pin", "12", "--pin")]
+    [InlineData("--card", "A", "--amount", "100", "--terminal", "ATM1", "terminal id")]
+    [InlineData("--card", "A", "--amount", "100", "--target", "nohost", "--target")]
+    [InlineData("--card", "A", "--amount", "100", "--framing", "x", "--framing")]
+    [InlineData("--script", "/nonexistent/atm.json", "/nonexistent/atm.json")]
+    [InlineData("--script", "/nonexistent/atm.json", "--card", "A", "--script excludes")]
+    public void Bad_atm_options_are_one_error_line(params string[] argsAndExpected)
+    {
+        string expected = argsAndExpected[^1];
+        string line = CliRunner.AssertOneLineError(CliRunner.Run(["sim", "atm", .. argsAndExpected[..^1]]));
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{ "steps": [ { "action": "reverse" } ] }""", "steps[0].action: reverse needs a withdraw step before it")]
+    [InlineData("""{ "steps": [ { "action": "dance", "card": "A" } ] }""", "steps[0].action: 'dance' is not one of withdraw, balance, reverse")]
+    [InlineData("""{ "steps": [ { "action": "withdraw", "card": "A" } ] }""", "steps[0].amountMinor")]
+    [InlineData("""{ "steps": [ { "action": "balance", "card": "A", "dispensedMinor": 5 } ] }""", "steps[0].dispensedMinor")]
+    [InlineData("""{ "steps": [ { "action": "balance", "card": "A", "colour": 5 } ] }""", "line 1")]
+    [InlineData("""{ "steps": [] }""", "steps: 1 to")]
+    public void A_bad_atm_script_is_one_error_line_naming_the_step(string script, string expected)
+    {
+        string path = Path.Combine(_dir, "atm.json");
+        File.WriteAllText(path, script);
+        string line = CliRunner.AssertOneLineError(CliRunner.Run("sim", "atm", "--script", path));
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.Contains(path, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sim_acquirer_without_a_listener_is_one_error_line()
+    {
+        int port = SwitchProcess.FreePort();
+        var r = CliRunner.Run("sim", "acquirer", "--card", "A", "--amount", "100", "--target", $"127.0.0.1:{port}");
+        Assert.Equal(1, r.ExitCode);
+        string[] lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([$"error: purchase: cannot connect to 127.0.0.1:{port}"], lines.Select(l => l[..Math.Min(l.Length, $"error: purchase: cannot connect to 127.0.0.1:{port}".Length)]));
+        Assert.Contains("32     ", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains(DemoDataSet.All.Acquirer.InstitutionId, r.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(DemoDataSet.Card('A').Pan, r.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]

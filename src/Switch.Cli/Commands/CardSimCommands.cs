@@ -146,17 +146,33 @@ public static class IssuerSimCommand
     }
 }
 
+/// <summary>
+/// What differs between <c>sim pos</c> and <c>sim acquirer</c> (an acquirer host sends the same pos-like traffic, with its
+/// own DE 32, terminals and zone PIN key, to the switch's acquirer listener).
+/// </summary>
+internal sealed record PosVerbShape(string Name, string Description, string Target, string Terminal, string TerminalHelp,
+    string? Merchant, string? PinKey, string AcquirerOption, string AcquirerHelp, string? AcquirerDefault)
+{
+    /// <summary><c>sim pos</c>.</summary>
+    public static PosVerbShape Pos { get; } = new("pos", "Send a POS transaction to the switch and print each exchange as a masked, decoded table (exit 0 when every "
+        + "request was answered, 1 on a timeout, a closed connection or a malformed answer).", "127.0.0.1:8583", "TERM0001",
+        "Terminal id (DE 41): TERM0001 (MAC required) or TERM0002 (no MAC), or another with --merchant and keys.", null, null, "--acquirer", "DE 32 (none by default).", null);
+}
+
 /// <summary><c>switch sim pos</c>: a POS terminal that sends one transaction (and optionally its duplicate and its reversal).</summary>
 public static class PosSimCommand
 {
     /// <summary>Builds the <c>pos</c> sub-command.</summary>
-    public static Command Create()
+    public static Command Create() => Create(PosVerbShape.Pos);
+
+    /// <summary>Builds the <c>pos</c> sub-command or one of the same shape (<c>acquirer</c>).</summary>
+    internal static Command Create(PosVerbShape shape)
     {
         var card = new Option<string>("--card") { Description = "A demo card letter (A-F on-us, R the remote issuer's) or a card profile JSON file (required without --script)." };
         var script = new Option<string>("--script") { Description = "A JSON script of steps (send, duplicate, reverse-last, each with an optional expected DE 39) instead of --card." };
         var amount = new Option<long>("--amount") { Description = "Amount in minor units (DE 4).", DefaultValueFactory = _ => 0 };
-        var target = new Option<string>("--target") { Description = "The switch, HOST:PORT.", DefaultValueFactory = _ => "127.0.0.1:8583" };
-        var terminal = new Option<string>("--terminal") { Description = "Terminal id (DE 41): TERM0001 (MAC required) or TERM0002 (no MAC), or another with --merchant and keys.", DefaultValueFactory = _ => "TERM0001" };
+        var target = new Option<string>("--target") { Description = "The switch, HOST:PORT.", DefaultValueFactory = _ => shape.Target };
+        var terminal = new Option<string>("--terminal") { Description = shape.TerminalHelp, DefaultValueFactory = _ => shape.Terminal };
         var merchant = new Option<string>("--merchant") { Description = "Merchant id (DE 42; default the demo terminal's)." };
         var pin = new Option<string>("--pin") { Description = "The PIN entered (default the card's PIN)." };
         var noPin = new Option<bool>("--no-pin") { Description = "Send no PIN block." };
@@ -177,7 +193,8 @@ public static class PosSimCommand
         var framing = new Option<string>("--framing") { Description = "Length framing: binary2, binary2-inclusive, bcd2, ascii4, none.", DefaultValueFactory = _ => "binary2" };
         var header = new Option<string>("--header") { Description = "Frame header: none or tpdu.", DefaultValueFactory = _ => "none" };
         var tpdu = new Option<string>("--tpdu") { Description = "TPDU sent with --header tpdu (10 hex digits).", DefaultValueFactory = _ => "6000010000" };
-        var acquirer = new Option<string>("--acquirer") { Description = "DE 32 (none by default)." };
+        var acquirer = new Option<string>(shape.AcquirerOption) { Description = shape.AcquirerHelp };
+        if (shape.AcquirerDefault is { } institution) acquirer.DefaultValueFactory = _ => institution;
         var stan = new Option<int?>("--stan") { Description = "First STAN (default random)." };
         var bdk = new Option<string>("--bdk") { Description = "TDES DUKPT instead of a TPK: the BDK (a demo key name or 32 hex digits); needs --ksn and --ksn-field." };
         var ksn = new Option<string>("--ksn") { Description = "With --bdk: the KSN of the first PIN block (20 hex digits); it advances per PIN block." };
@@ -185,8 +202,7 @@ public static class PosSimCommand
         var emvImk = new Option<string>("--emv-imk") { Description = "Chip: DE 55 with a real ARQC under this IMK-AC (demo key name or clear hex; a profile's imkAc wins)." };
         var emvScheme = new Option<string>("--emv-scheme") { Description = "ARQC method: emv-csk, visa-cvn10, visa-cvn18.", DefaultValueFactory = _ => "emv-csk" };
         var atc = new Option<int>("--atc") { Description = "First application transaction counter.", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("pos", "Send a POS transaction to the switch and print each exchange as a masked, decoded table (exit 0 when every "
-            + "request was answered, 1 on a timeout, a closed connection or a malformed answer).")
+        var cmd = new Command(shape.Name, shape.Description)
         {
             card, script, amount, target, terminal, merchant, pin, noPin, pinKey, macKey, mti, pc, reverse, partial, reversalMti, duplicate, badMac, noMac,
             wrongPin, json, timeout, spec, framing, header, tpdu, acquirer, stan, bdk, ksn, ksnField, emvImk, emvScheme, atc,
@@ -218,7 +234,7 @@ public static class PosSimCommand
             var options = new PosTerminalOptions
             {
                 Host = host, Port = port, Spec = r.GetValue(spec)!, Framing = r.GetValue(framing)!, Header = r.GetValue(header)!, TpduHex = r.GetValue(tpdu)!,
-                TerminalId = r.GetValue(terminal)!, MerchantId = r.GetValue(merchant), PinKey = r.GetValue(pinKey), MacKey = r.GetValue(macKey),
+                TerminalId = r.GetValue(terminal)!, MerchantId = r.GetValue(merchant) ?? shape.Merchant, PinKey = r.GetValue(pinKey) ?? shape.PinKey, MacKey = r.GetValue(macKey),
                 AcquirerId = r.GetValue(acquirer), AnswerTimeoutMs = r.GetValue(timeout), StanStart = r.GetValue(stan),
                 Bdk = r.GetValue(bdk), Ksn = r.GetValue(ksn), KsnField = r.GetValue(ksnField),
                 EmvImk = r.GetValue(emvImk), EmvScheme = r.GetValue(emvScheme)!, AtcStart = r.GetValue(atc),

@@ -17,6 +17,8 @@ public static class SimCommands
         group.Subcommands.Add(HsmSimCommand.Create());
         group.Subcommands.Add(IssuerSimCommand.Create());
         group.Subcommands.Add(PosSimCommand.Create());
+        group.Subcommands.Add(AtmSimCommand.Create());
+        group.Subcommands.Add(AcquirerSimCommand.Create());
         group.Subcommands.Add(EchoSimCommand.Create());
         group.Subcommands.Add(LoadSimCommand.Create());
         return group;

@@ -72,9 +72,12 @@ public sealed class HostSettings
             var specs = new SpecRegistry();
             var network = NetworkConfig.FromSection(configuration.Section("network"), specs, name => environment[name] as string);
             var security = SecurityOptions.From(configuration.Section("security"));
+            CoreOptions? core = configuration.Contains("core") ? CoreOptions.FromSection(configuration.Section("core")) : null;
+            if (core is not null)
+                Switch.Core.Pipeline.AcquirerPeers.RequireListeners(configuration.Section("core"), core.Acquirers, network.Listeners.Select(l => l.Name));
             return new HostSettings(configuration, specs, network, security)
             {
-                Core = configuration.Contains("core") ? CoreOptions.FromSection(configuration.Section("core")) : null,
+                Core = core,
                 Admin = configuration.Contains("admin") ? AdminOptions.FromSection(configuration.Section("admin")) : AdminOptions.Default,
                 Postgres = configuration.Contains("postgres") ? PostgresOptions.FromSection(configuration.Section("postgres")) : PostgresOptions.Development,
                 Journal = configuration.Contains("journal") ? JournalOptions.Bind(configuration.Section("journal")) : new JournalOptions(),

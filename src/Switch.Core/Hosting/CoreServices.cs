@@ -72,7 +72,7 @@ public static class CorePipeline
         var sign = new MacSignParticipant(s.Security, s.Keys);
         IParticipant[] participants =
         [
-            new ParseParticipant(s.Pan, s.Log),
+            new ParseParticipant(s.Pan, s.Log, new AcquirerPeers(s.Options.Acquirers)),
             new TerminalParticipant(s.Log),
             new MacVerifyParticipant(s.Security, s.Keys, s.Log),
             new DuplicateParticipant(s.Duplicates, s.Clock, s.Metrics, s.Log),

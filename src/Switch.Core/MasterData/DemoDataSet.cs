@@ -65,13 +65,24 @@ public sealed record DemoData(
     DemoOnUsProfile OnUsProfile,
     DemoRemoteIssuer RemoteIssuer,
     IReadOnlyList<DemoCard> Cards,
-    DemoRemoteCard RemoteCard);
+    DemoRemoteCard RemoteCard,
+    DemoAcquirer Acquirer)
+{
+    /// <summary>The demo ATM (the terminal of kind "atm").</summary>
+    public DemoTerminal Atm => Terminals.First(t => t.Kind == "atm");
+}
+
+/// <summary>
+/// The demo acquirer network (TEST DATA): its institution id (DE32), the zone PIN key its PIN blocks come under, one of
+/// its own terminals (not in the switch's master data) and the listener the default configuration gives it.
+/// </summary>
+public sealed record DemoAcquirer(string InstitutionId, string ZpkRef, string TerminalId, string MerchantId, string Listener);
 
 /// <summary>A demo key (TEST DATA): key store name, type as the keys verb spells it, clear hex, KCV.</summary>
 public sealed record DemoKey(string Name, string Type, string ClearHex, string Kcv);
 
 /// <summary>A demo terminal.</summary>
-public sealed record DemoTerminal(string TerminalId, string MerchantId, string TpkRef, string? TakRef, bool MacRequired);
+public sealed record DemoTerminal(string TerminalId, string MerchantId, string TpkRef, string? TakRef, bool MacRequired, string? Kind = null);
 
 /// <summary>The on-us BIN's key references.</summary>
 public sealed record DemoOnUsProfile(string Bin, string PvkRef, string CvkRef, ushort Currency);

@@ -13,8 +13,10 @@ namespace Switch.Core.Pipeline;
 /// on a purchase, withdrawal, pre-authorization, advice or reversal), 14 (Luhn). It also finds the terminal of DE41
 /// (the next participant declines an unknown one) and protects the PAN for the journal (hash, encryption).
 /// </summary>
-public sealed class ParseParticipant(PanProtector protector, ILogger log) : IParticipant
+public sealed class ParseParticipant(PanProtector protector, ILogger log, AcquirerPeers? acquirers = null) : IParticipant
 {
+    private readonly AcquirerPeers _acquirers = acquirers ?? AcquirerPeers.None;
+
     private const int PanDigitsMin = 12;
     private const int PanDigitsMax = 19;
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789ABCDEFabcdef");
@@ -49,7 +51,8 @@ public sealed class ParseParticipant(PanProtector protector, ILogger log) : IPar
         IsoMessage m = context.Request;
         string mti = m.Mti!;
         string? terminalId = m.GetString(41);
-        if (terminalId is not null) context.Terminal = context.MasterData.Terminal(terminalId.TrimEnd());
+        context.Acquirer = _acquirers.For(context.Session.Listener);
+        if (terminalId is not null) context.Terminal = TerminalOf(context, terminalId.TrimEnd());
         TransactionKind kind = KindOf(mti, m.GetString(3));
         if (kind == TransactionKind.Unknown && !ServedMti(mti)) return Decline(context, ResponseCode.InvalidTransaction, $"MTI {mti} is not served");
         string? pan = m.GetString(2);
@@ -107,6 +110,11 @@ public sealed class ParseParticipant(PanProtector protector, ILogger log) : IPar
         if (!RouteRules.LuhnValid(pan!)) return Decline(context, ResponseCode.InvalidCardNumber, "the PAN fails the Luhn check");
         return null;
     }
+
+    /// <summary>A master data terminal, or on an acquirer peer's listener the profile of the acquirer's own terminal.</summary>
+    private static Switch.Core.MasterData.TerminalProfile? TerminalOf(TransactionContext context, string terminalId) => context.Acquirer is { } peer
+        ? AcquirerPeers.Profile(peer, terminalId, context.Request.GetString(42)?.TrimEnd() ?? "")
+        : context.MasterData.Terminal(terminalId);
 
     private static string Decline(TransactionContext context, string responseCode, string problem)
     {
@@ -203,7 +211,10 @@ public sealed class ParseParticipant(PanProtector protector, ILogger log) : IPar
     }
 }
 
-/// <summary>Declines a request from a terminal the master data does not know (58, not permitted to terminal).</summary>
+/// <summary>
+/// Declines a request from a terminal the master data does not know, or on an acquirer peer's listener a request whose
+/// DE32 is not that acquirer's institution id (58, not permitted to terminal).
+/// </summary>
 public sealed class TerminalParticipant(ILogger log) : IParticipant
 {
     private readonly ILogger _log = log.ForContext<TerminalParticipant>();
@@ -217,6 +228,14 @@ public sealed class TerminalParticipant(ILogger log) : IParticipant
     /// <inheritdoc/>
     public ValueTask PrepareAsync(TransactionContext context, CancellationToken ct)
     {
+        if (context.Acquirer is { } peer && context.Transaction is { } txn && txn.AcquirerId != peer.InstitutionId)
+        {
+            // A peer network speaks for one institution: a request naming another (or none) is not this connection's to send.
+            context.Decide(ResponseCode.NotPermittedToTerminal, Name);
+            _log.Warning("Acquirer listener {Listener} (institution {Institution}) sent DE32 '{De32}' on session {SessionId}: {Transaction} declined 58",
+                context.Session.Listener, peer.InstitutionId, txn.AcquirerId, context.Session.SessionId, txn);
+            return ValueTask.CompletedTask;
+        }
         if (context.Terminal is null)
         {
             // 58 rather than 96: nothing is broken, this terminal is simply not one the operator configured.

@@ -52,6 +52,9 @@ public sealed class TransactionContext
     /// <summary>The terminal's profile (null when DE41 names no known terminal).</summary>
     public TerminalProfile? Terminal { get; set; }
 
+    /// <summary>The acquirer peer whose listener the request came on (null: one of the master data's terminals).</summary>
+    public AcquirerPeerOptions? Acquirer { get; set; }
+
     /// <summary>The loaded TAK when the terminal uses a MAC (its profile requires one, or it sent one).</summary>
     public SecureKey? MacKey { get; set; }
 

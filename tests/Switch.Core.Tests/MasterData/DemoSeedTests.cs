@@ -44,10 +44,10 @@ public sealed class DemoSeedTests(PostgresDatabase db) : IClassFixture<PostgresD
         string second = CliRunner.AssertSuccess(SeedEnvironment.Seed(config));
         MasterDataSnapshot two = await db.SnapshotAsync();
 
-        Assert.Contains("imported 5 (demo-tpk, demo-tak, demo-pvk, demo-cvk, demo-zpk-issuer-sim)", first, StringComparison.Ordinal);
+        Assert.Contains("imported 6 (demo-tpk, demo-tak, demo-pvk, demo-cvk, demo-zpk-issuer-sim, demo-zpk-acquirer)", first, StringComparison.Ordinal);
         Assert.Contains("PAN keys created: journal-pan-hash, journal-pan-data", first, StringComparison.Ordinal);
         Assert.Contains("routes: demo-on-us added, demo-issuer added", first, StringComparison.Ordinal);
-        Assert.Contains("imported 0, kept 5", second, StringComparison.Ordinal);
+        Assert.Contains("imported 0, kept 6", second, StringComparison.Ordinal);
         Assert.Contains("PAN keys present", second, StringComparison.Ordinal);
         Assert.Contains("routes: demo-on-us kept, demo-issuer kept", second, StringComparison.Ordinal);
         foreach (string area in new[] { "keys:", "terminals:", "cards:", "accounts:", "routes:", "resets:" })
@@ -56,7 +56,7 @@ public sealed class DemoSeedTests(PostgresDatabase db) : IClassFixture<PostgresD
         Assert.True(two.Version > one.Version);
         Assert.Equal(6, two.Cards.Count());
         Assert.Equal(6, two.Accounts.Count());
-        Assert.Equal(2, two.Terminals.Count());
+        Assert.Equal(3, two.Terminals.Count());
         Assert.Equal(one.Cards.Select(c => c.PanHashHex).Order(), two.Cards.Select(c => c.PanHashHex).Order());
         Assert.Equal(6L, await db.ScalarAsync<long>("SELECT count(*) FROM md_card"));
         Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM route_audit WHERE operator = 'db seed demo'"));
