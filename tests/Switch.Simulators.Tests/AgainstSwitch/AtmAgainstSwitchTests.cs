@@ -79,6 +79,21 @@ public sealed class AtmAgainstSwitchTests(SimSwitch sw) : IClassFixture<SimSwitc
     }
 
     [Fact]
+    public async Task A_partial_dispense_of_a_remote_card_reaches_the_issuer_with_DE95()
+    {
+        await using var atm = await sw.AtmAsync();
+        var withdrawal = await atm.WithdrawAsync(CardProfile.Demo('R'), 3_001, null);
+        Assert.Equal("00", withdrawal.ResponseCode);
+        var leg = Assert.Single(sw.Issuer.Log.OfMti("0200"), e => e.AmountMinor == 3_001);
+        Assert.Equal(("010000", "verified"), (leg.ProcessingCode, leg.PinCheck));
+        var reversal = await atm.ReverseLastAsync(1_000);
+        Assert.Equal(("0430", "00"), (reversal.Answer!.Mti, reversal.ResponseCode));
+        string de90 = SimSwitch.LegOriginalData(leg, withdrawal.Request.GetString(7)!);
+        var atIssuer = (await sw.Issuer.Log.WaitForAsync(e => e.Mti is "0420" or "0421" && e.OriginalData == de90, 1, TimeSpan.FromSeconds(30), CancellationToken.None))[0];
+        Assert.Contains("\"95\":\"000000001000", atIssuer.MaskedJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_reversal_needs_a_withdrawal_and_a_dispensed_amount_below_it()
     {
         await using var atm = await sw.AtmAsync();
