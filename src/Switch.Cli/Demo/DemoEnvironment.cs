@@ -91,6 +91,7 @@ internal sealed class DemoEnvironment : IAsyncDisposable
         var (baseSettings, root) = LoadBase(basePath);
         if (baseSettings.Core is null) throw new CliException($"{basePath}: the demo needs the payment switch: the configuration has no \"core\" section");
         var ports = options.AutoPorts ? AutoPorts() : DefaultPorts(root, basePath);
+        OtherListeners(root, options.AutoPorts);
         string state = Path.GetDirectoryName(Path.GetFullPath(baseSettings.Journal.Spool.Directory)) ?? Directory.GetCurrentDirectory();
         Directory.CreateDirectory(state);
         var environment = new DemoEnvironment(options, ports, state);
@@ -276,6 +277,23 @@ internal sealed class DemoEnvironment : IAsyncDisposable
         RequireFree(ports.Iso20022Tcp, "ISO 20022 TCP listener");
         RequireFree(ports.Iso20022Http, "ISO 20022 HTTP endpoint");
         return ports;
+    }
+
+    /// <summary>
+    /// Listeners beyond the five the demo names (the acquirers' peer listener, more ISO 20022 listeners): on free ports
+    /// with --ports auto, otherwise checked free like the others.
+    /// </summary>
+    private static void OtherListeners(JsonObject root, bool auto)
+    {
+        var terminals = TerminalsListener(root, "configuration");
+        var others = ((root["network"]?["listeners"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            .Concat(((root["iso20022"]?["listeners"] as JsonArray)?.OfType<JsonObject>() ?? []).Skip(1))
+            .Where(l => !ReferenceEquals(l, terminals));
+        foreach (var listener in others)
+        {
+            if (auto) listener["port"] = FreePort();
+            else RequireFree(IntAt(listener, "port", 0), $"listener {listener["name"]?.GetValue<string>() ?? "without a name"}");
+        }
     }
 
     /// <summary>The demo's shape of the configuration: its ports, a quickly reconnecting issuer connector, fast store-and-forward retries.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Switch.Core.MasterData;
 using Switch.Iso8583.Vocabulary;
 using Switch.Simulators.Card;
@@ -30,7 +29,7 @@ internal sealed class DemoTally
 /// matters (PIN and ARQC checks, the reversal after a timeout, the stand-in advice) its log says what it received.
 /// A step answered otherwise than the scenario expects stops the demo with one error line.
 /// </summary>
-internal sealed partial class DemoScenario(DemoEnvironment environment, TextWriter output, DemoTally tally)
+internal sealed class DemoScenario(DemoEnvironment environment, TextWriter output, DemoTally tally)
 {
     /// <summary>Steps in the scenario.</summary>
     public const int Steps = 8;
@@ -44,13 +43,13 @@ internal sealed partial class DemoScenario(DemoEnvironment environment, TextWrit
     /// <summary>Runs the steps in order.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        await using var atm = NewTerminal("TERM0001");
+        await using var shop = NewTerminal("TERM0001");
         await using var pos = NewTerminal("TERM0002");
-        await WithdrawalAsync(atm, ct).ConfigureAwait(false);
+        await WithdrawalAsync(ct).ConfigureAwait(false);
         await ChipPurchaseAsync(pos, ct).ConfigureAwait(false);
-        await InsufficientFundsAsync(atm, ct).ConfigureAwait(false);
-        await WrongPinAsync(atm, ct).ConfigureAwait(false);
-        await ReversalAsync(atm, ct).ConfigureAwait(false);
+        await InsufficientFundsAsync(shop, ct).ConfigureAwait(false);
+        await WrongPinAsync(shop, ct).ConfigureAwait(false);
+        await ReversalAsync(shop, ct).ConfigureAwait(false);
         await IssuerTimeoutAsync(pos, ct).ConfigureAwait(false);
         await StandInAsync(pos, ct).ConfigureAwait(false);
         await Iso20022TransferAsync(ct).ConfigureAwait(false);
@@ -59,15 +58,19 @@ internal sealed partial class DemoScenario(DemoEnvironment environment, TextWrit
     private PosTerminal NewTerminal(string terminalId) =>
         new(new PosTerminalOptions { Port = environment.Ports.Terminals, TerminalId = terminalId, AnswerTimeoutMs = 15_000 });
 
-    private async Task WithdrawalAsync(PosTerminal atm, CancellationToken ct)
+    private async Task WithdrawalAsync(CancellationToken ct)
     {
-        Step(1, "ATM cash withdrawal with PIN: card A, 100.00 at TERM0001",
-            "An on-us card (BIN 476173). The switch checks the terminal's MAC, verifies the PIN block (ISO 9564 format 0 under",
-            "the terminal's TPK) by Visa PVV under demo-pvk, debits the account and answers with its own MAC.");
-        var x = await SendAsync(atm, new PosTransaction { Card = CardProfile.Demo('A'), ProcessingCode = "01", AmountMinor = 10_000 }, "00", ct).ConfigureAwait(false);
+        Step(1, $"ATM cash withdrawal with PIN: card A, 100.00 at {AtmTerminal.DemoTerminalId}",
+            "An on-us card (BIN 476173). The switch checks the ATM's MAC, verifies the PIN block (ISO 9564 format 0 under the",
+            "ATM's TPK) by Visa PVV under demo-pvk, debits the account and answers with its own MAC.");
+        await using var atm = new AtmTerminal(new PosTerminalOptions { Port = environment.Ports.Terminals, TerminalId = AtmTerminal.DemoTerminalId, AnswerTimeoutMs = 15_000 });
+        var x = await atm.WithdrawAsync(CardProfile.Demo('A'), 10_000, null, ct).ConfigureAwait(false);
+        Record(x, "00");
+        Show(x);
         Why(x, "approved: right PIN, 100.00 within the card's 500.00 per-transaction and 800.00 daily limits; DE 38 is the approval code.");
-        var balance = await SendAsync(atm, new PosTransaction { Card = CardProfile.Demo('A'), ProcessingCode = "31" }, "00", ct, show: false).ConfigureAwait(false);
-        Why(balance, $"a balance inquiry right after: DE 54 {balance.Answer?.GetString(54)} (available balance {Balance(balance.Answer?.GetString(54))}): 1,000.00 less the withdrawal.");
+        var balance = await atm.BalanceAsync(CardProfile.Demo('A'), null, ct).ConfigureAwait(false);
+        Record(balance, "00");
+        Why(balance, $"a balance inquiry right after: DE 54 {balance.Answer?.GetString(54)} (available balance {Available(balance)}): 1,000.00 less the withdrawal.");
     }
 
     private async Task ChipPurchaseAsync(PosTerminal pos, CancellationToken ct)
@@ -82,29 +85,29 @@ internal sealed partial class DemoScenario(DemoEnvironment environment, TextWrit
         ShowIssuer(seen);
     }
 
-    private async Task InsufficientFundsAsync(PosTerminal atm, CancellationToken ct)
+    private async Task InsufficientFundsAsync(PosTerminal shop, CancellationToken ct)
     {
         Step(3, "A decline for insufficient funds: card B, 50.00 at TERM0001",
             "Card B's account holds 10.00.");
-        var x = await SendAsync(atm, new PosTransaction { Card = CardProfile.Demo('B'), AmountMinor = 5_000 }, "51", ct).ConfigureAwait(false);
+        var x = await SendAsync(shop, new PosTransaction { Card = CardProfile.Demo('B'), AmountMinor = 5_000 }, "51", ct).ConfigureAwait(false);
         Why(x, "declined 51 by the on-us authorizer: 50.00 is more than the 10.00 available; nothing is debited.");
     }
 
-    private async Task WrongPinAsync(PosTerminal atm, CancellationToken ct)
+    private async Task WrongPinAsync(PosTerminal shop, CancellationToken ct)
     {
         Step(4, "A wrong PIN: card A, 10.00 at TERM0001 with the PIN one digit off",
             "The PVV computed from the PIN entered does not match the card's.");
-        var x = await SendAsync(atm, new PosTransaction { Card = CardProfile.Demo('A'), AmountMinor = 1_000, Fault = PosFault.WrongPin }, "55", ct).ConfigureAwait(false);
+        var x = await SendAsync(shop, new PosTransaction { Card = CardProfile.Demo('A'), AmountMinor = 1_000, Fault = PosFault.WrongPin }, "55", ct).ConfigureAwait(false);
         Why(x, "declined 55; a right PIN next resets the count, a third wrong one in a row would answer 75 and lock the PIN.");
     }
 
-    private async Task ReversalAsync(PosTerminal atm, CancellationToken ct)
+    private async Task ReversalAsync(PosTerminal shop, CancellationToken ct)
     {
         Step(5, "A reversal: card A buys 20.00 at TERM0001, then the terminal reverses it (0400)",
             "The 0400 carries DE 90, the original's MTI, STAN and DE 7: the switch finds the approval by it and credits it back.");
-        await SendAsync(atm, new PosTransaction { Card = CardProfile.Demo('A'), AmountMinor = 2_000 }, "00", ct, show: false).ConfigureAwait(false);
+        await SendAsync(shop, new PosTransaction { Card = CardProfile.Demo('A'), AmountMinor = 2_000 }, "00", ct, show: false).ConfigureAwait(false);
         output.WriteLine("  the purchase was approved (00); now its reversal:");
-        var x = await atm.ReverseLastAsync(null, ct).ConfigureAwait(false);
+        var x = await shop.ReverseLastAsync(null, ct).ConfigureAwait(false);
         Record(x, "00");
         Show(x);
         Why(x, "reversed: the 20.00 is back on the account; a repeat of this 0400 would be answered 00 again and credit once.");
@@ -135,7 +138,7 @@ internal sealed partial class DemoScenario(DemoEnvironment environment, TextWrit
     private async Task StandInAsync(PosTerminal pos, CancellationToken ct)
     {
         Step(7, "A stand-in approval and its advice: the issuer goes away, the remote card buys 30.00 at TERM0002 without PIN",
-            "Route demo-issuer has failover stand-in, limit 50.00: with the connector down the switch decides itself (no PIN, at",
+            "Route demo-issuer falls back to stand-in, limit 50.00: with the connector down the switch decides itself (no PIN, at",
             "most 50.00), and owes the issuer an advice, which store-and-forward delivers once the issuer is back.");
         await environment.StopIssuerAsync().ConfigureAwait(false);
         bool down = await WaitAsync(() => !environment.IssuerConnector.IsUsable, DownTimeout, ct).ConfigureAwait(false);
@@ -254,14 +257,17 @@ internal sealed partial class DemoScenario(DemoEnvironment environment, TextWrit
 
     private static string Money(long minor) => (minor / 100m).ToString("#,0.00", CultureInfo.InvariantCulture);
 
-    /// <summary>DE 54's amount (account type 2, amount type 2, currency 3, sign, 12 digits) as money.</summary>
-    private static string Balance(string? de54)
+    /// <summary>The available balance (amount type 02) of an answer's DE 54, as money.</summary>
+    private static string Available(PosExchange x)
     {
-        if (de54 is null || !BalanceField().IsMatch(de54)) return "not given";
-        long minor = long.Parse(de54.AsSpan(8, 12), CultureInfo.InvariantCulture);
-        return (de54[7] == 'D' ? "-" : "") + Money(minor);
+        try
+        {
+            var available = AtmTerminal.Balances(x).FirstOrDefault(a => a.AmountType == "02");
+            return available is null ? "not given" : (available.SignedMinor < 0 ? "-" : "") + Money(Math.Abs(available.SignedMinor));
+        }
+        catch (FormatException)
+        {
+            return "unreadable";
+        }
     }
-
-    [GeneratedRegex("^[0-9]{7}[CD][0-9]{12}")]
-    private static partial Regex BalanceField();
 }

@@ -27,7 +27,7 @@ internal static class DemoSummary
         output.WriteLine("summary");
         output.WriteLine(string.Create(i, $"  transactions: {all.Count}"));
         output.WriteLine($"  by DE39: {string.Join(", ", all.Codes.Select(kv => string.Create(i, $"{kv.Key}={kv.Value}")))}");
-        output.WriteLine(string.Create(i, $"  scenario: {tally.Count} exchanges in {DemoScenario.Steps} steps; load: {load?.Answered ?? 0} transactions in {load?.Seconds ?? 0:0.0} s"));
+        output.WriteLine(string.Create(i, $"  scenario: {tally.Count} exchanges in {DemoScenario.Steps} steps; load: {load?.Sent ?? 0} transactions in {load?.Seconds ?? 0:0.0} s"));
         if (load is not null)
         {
             output.WriteLine(string.Create(i, $"  throughput: {load.ThroughputPerSecond:0.0} /s"));
