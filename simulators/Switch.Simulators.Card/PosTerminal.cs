@@ -79,6 +79,31 @@ public sealed class PosTerminalOptions
     public int? KsnField { get; set; }
 }
 
+/// <summary>
+/// What a terminal's options resolve to: its merchant (DE 42), the clear PIN and MAC keys (hex; demo key names are looked
+/// up) and whether it MACs. A demo terminal's values are the defaults. Shared by the POS terminal and the load generator.
+/// </summary>
+public sealed record PosTerminalKeys(string TerminalId, string MerchantId, string? PinKeyHex, string? MacKeyHex, bool MacRequired)
+{
+    /// <summary>Resolves the options; throws <see cref="ArgumentException"/> for an unknown terminal without a merchant, a bad key or a missing MAC key.</summary>
+    public static PosTerminalKeys Resolve(PosTerminalOptions options)
+    {
+        if (options.TerminalId.Length != 8) throw new ArgumentException($"terminal id '{options.TerminalId}' must be 8 characters (DE 41)");
+        var demo = DemoDataSet.All.Terminals.FirstOrDefault(t => t.TerminalId == options.TerminalId);
+        string merchantId = options.MerchantId ?? demo?.MerchantId ?? throw new ArgumentException($"terminal {options.TerminalId} is not a demo terminal: give its merchant id");
+        if (merchantId.Length != 15) throw new ArgumentException($"merchant id must be 15 characters (DE 42)");
+        string? pinKeyHex = options.PinKey is not null ? DemoKeys.ClearHex(options.PinKey, "pin key") : demo is null ? null : DemoKeys.ClearHex(demo.TpkRef, "pin key");
+        bool macRequired = options.MacRequired ?? demo?.MacRequired ?? false;
+        string? macKey = options.MacKey ?? demo?.TakRef;
+        string? macKeyHex = macKey is null ? null : DemoKeys.ClearHex(macKey, "mac key");
+        if (macRequired && macKeyHex is null) throw new ArgumentException($"terminal {options.TerminalId} sends a MAC but has no MAC key: give one");
+        return new PosTerminalKeys(options.TerminalId, merchantId, pinKeyHex, macKeyHex, macRequired);
+    }
+
+    /// <summary>Masked: the keys are clear test keys, still never printed.</summary>
+    public override string ToString() => $"terminal {TerminalId} merchant {MerchantId} mac {(MacRequired ? "required" : "not required")}";
+}
+
 /// <summary>A deliberate fault in a request, for negative tests.</summary>
 public enum PosFault
 {
@@ -148,6 +173,8 @@ public sealed class PosTerminal : IAsyncDisposable
     private readonly string? _pinKeyHex;
     private readonly string? _macKeyHex;
     private SecureKey? _tak;
+    private Switch.Security.Backends.KeyHandle? _tpk;
+    private Switch.Security.Backends.KeyHandle? _takHandle;
     private SecureKey? _bdk;
     private readonly string? _bdkHex;
     private byte[]? _ksn;
@@ -161,19 +188,15 @@ public sealed class PosTerminal : IAsyncDisposable
     {
         _options = options;
         if (options.Port is < 1 or > 65535) throw new ArgumentException($"port {options.Port} is outside 1-65535");
-        if (options.TerminalId.Length != 8) throw new ArgumentException($"terminal id '{options.TerminalId}' must be 8 characters (DE 41)");
         if (options.AnswerTimeoutMs is < 1 or > 600_000) throw new ArgumentException("answer timeout must be 1 to 600000 ms");
         Spec = SimWire.Spec(options.Spec);
         _format = SimWire.Framing(options.Framing, options.Header, Spec);
         _tpdu = options.Header == "tpdu" ? ParseTpdu(options.TpduHex) : [];
-        var demo = DemoDataSet.All.Terminals.FirstOrDefault(t => t.TerminalId == options.TerminalId);
-        _merchantId = options.MerchantId ?? demo?.MerchantId ?? throw new ArgumentException($"terminal {options.TerminalId} is not a demo terminal: give its merchant id");
-        if (_merchantId.Length != 15) throw new ArgumentException($"merchant id must be 15 characters (DE 42)");
-        _pinKeyHex = options.PinKey is not null ? DemoKeys.ClearHex(options.PinKey, "pin key") : demo is null ? null : DemoKeys.ClearHex(demo.TpkRef, "pin key");
-        MacRequired = options.MacRequired ?? demo?.MacRequired ?? false;
-        string? macKey = options.MacKey ?? demo?.TakRef;
-        _macKeyHex = macKey is null ? null : DemoKeys.ClearHex(macKey, "mac key");
-        if (MacRequired && _macKeyHex is null) throw new ArgumentException($"terminal {options.TerminalId} sends a MAC but has no MAC key: give one");
+        var setup = PosTerminalKeys.Resolve(options);
+        _merchantId = setup.MerchantId;
+        _pinKeyHex = setup.PinKeyHex;
+        _macKeyHex = setup.MacKeyHex;
+        MacRequired = setup.MacRequired;
         if (options.Bdk is not null) (_bdkHex, _ksn) = DukptOptions(options);
         if (options.EmvImk is not null) DemoKeys.ClearHex(options.EmvImk, "emv imk");
         _emvScheme = ParseScheme(options.EmvScheme);
@@ -300,7 +323,7 @@ public sealed class PosTerminal : IAsyncDisposable
     private string NextStan()
     {
         _stan = _stan >= 999_999 ? 1 : _stan + 1;
-        return _stan.ToString("D6");
+        return PosMessages.Stan(_stan);
     }
 
     /// <summary>Builds the request of a transaction (PIN block and MAC included as the terminal and the fault say).</summary>
@@ -310,21 +333,7 @@ public sealed class PosTerminal : IAsyncDisposable
         var now = DateTime.UtcNow;
         string stan = NextStan();
         var m = Spec.NewMessage(tx.Mti);
-        m.Set(2, tx.Card.Pan);
-        m.Set(3, tx.ProcessingCode.Length == 2 ? tx.ProcessingCode + "0000" : tx.ProcessingCode);
-        m.Set(4, tx.AmountMinor.ToString("D12"));
-        m.Set(7, now.ToString("MMddHHmmss"));
-        m.Set(11, stan);
-        m.Set(12, now.ToString("HHmmss"));
-        m.Set(13, now.ToString("MMdd"));
-        m.Set(14, tx.Card.Expiry);
-        m.Set(22, "021");
-        if (_options.AcquirerId is not null) m.Set(32, _options.AcquirerId);
-        m.Set(35, tx.Card.Track2Data);
-        m.Set(37, Rrn(now, stan));
-        m.Set(41, _options.TerminalId);
-        m.Set(42, _merchantId);
-        m.Set(49, _options.Currency);
+        PosMessages.SetRequest(m, tx.ProcessingCode, tx.AmountMinor, tx.Card, now, stan, _options.TerminalId, _merchantId, _options.Currency, _options.AcquirerId);
         string? pin = tx.NoPin ? null : tx.Pin ?? tx.Card.Pin;
         if (pin is not null && _bdkHex is not null)
         {
@@ -334,10 +343,13 @@ public sealed class PosTerminal : IAsyncDisposable
         {
             if (_pinKeyHex is null) throw new ArgumentException($"terminal {_options.TerminalId} has no PIN key: give one (or send no PIN)");
             if (tx.Fault == PosFault.WrongPin) pin = WrongPin(pin);
-            m.SetBinary(52, _crypto.EncipherPinBlock0(_pinKeyHex, pin, tx.Card.Pan));
+            _tpk ??= _crypto.ImportTdes(_pinKeyHex);
+            Span<byte> block = stackalloc byte[8];
+            _crypto.EncipherPinBlock0(_tpk, pin, tx.Card.Pan, block);
+            m.SetBinary(52, block);
         }
         if ((tx.Card.ImkAc ?? _options.EmvImk) is { } imkHex) await SetChipDataAsync(m, tx, imkHex, now, ct).ConfigureAwait(false);
-        await SealAsync(m, tx.Fault, ct).ConfigureAwait(false);
+        Seal(m, tx.Fault);
         return m;
     }
 
@@ -353,17 +365,14 @@ public sealed class PosTerminal : IAsyncDisposable
         if (pin is not null && (pin.Length is < 4 or > 12 || !RequestMatch.IsDigits(pin))) throw new ArgumentException("PIN must be 4 to 12 digits");
     }
 
-    /// <summary>RRN: last digit of the year, day of the year, hour, STAN (12 characters).</summary>
-    private static string Rrn(DateTime now, string stan) => $"{now.Year % 10}{now.DayOfYear:D3}{now.Hour:D2}{stan}";
-
     private static string WrongPin(string pin) => pin[..^1] + (char)('0' + ((pin[^1] - '0' + 1) % 10));
 
     /// <summary>Adds the MAC when the terminal requires it (or a bad one, or none, as the fault says).</summary>
-    private async Task SealAsync(IsoMessage m, PosFault fault, CancellationToken ct)
+    private void Seal(IsoMessage m, PosFault fault)
     {
         if (!MacRequired || fault == PosFault.NoMac) return;
-        var tak = await TakAsync(ct).ConfigureAwait(false);
-        int field = await _crypto.ApplyMacAsync(m, tak, ct).ConfigureAwait(false);
+        _takHandle ??= _crypto.ImportTdes(_macKeyHex!);
+        int field = _crypto.ApplyMac(m, _takHandle);
         if (fault == PosFault.BadMac)
         {
             byte[] mac = m.GetBinary(field).ToArray();
@@ -413,21 +422,11 @@ public sealed class PosTerminal : IAsyncDisposable
         if (partialAmountMinor is < 0 or > 999_999_999_999) throw new ArgumentException("partial amount must be 0 to 999999999999");
         var now = DateTime.UtcNow;
         var m = Spec.NewMessage(mti);
-        foreach (int f in (int[])[2, 3, 4, 12, 13, 14, 22, 32, 37, 41, 42, 49])
-        {
-            if (original.GetString(f) is { } value) m.Set(f, value);
-        }
-        m.Set(7, now.ToString("MMddHHmmss"));
-        m.Set(11, NextStan());
-        m.Set(90, OriginalData(original));
+        PosMessages.SetReversal(m, original, now, NextStan());
         if (partialAmountMinor is long actual) m.Set(95, $"{actual:D12}{actual:D12}C00000000C00000000");
-        await SealAsync(m, PosFault.None, ct).ConfigureAwait(false);
+        Seal(m, PosFault.None);
         return await ExchangeAsync(partialAmountMinor is null ? "reversal" : "partial reversal", m, ct).ConfigureAwait(false);
     }
-
-    /// <summary>DE 90 of a request: MTI 4, STAN 6, DE 7 10, DE 32 and DE 33 each 11 digits zero-filled on the left.</summary>
-    public static string OriginalData(IsoMessage original) =>
-        $"{original.Mti}{original.GetString(11)}{original.GetString(7)}{(original.GetString(32) ?? "").PadLeft(11, '0')}{(original.GetString(33) ?? "").PadLeft(11, '0')}";
 
     /// <summary>Sends a request as it is and waits for the answer with the same DE 11 and DE 41; checks its MAC when it has one.</summary>
     public Task<PosExchange> ExchangeAsync(string kind, IsoMessage request, CancellationToken ct) => ExchangeCoreAsync(kind, request, null, ct);
@@ -509,6 +508,8 @@ public sealed class PosTerminal : IAsyncDisposable
     {
         if (_conn is not null) await _conn.DisposeAsync().ConfigureAwait(false);
         _tak?.Dispose();
+        _tpk?.Dispose();
+        _takHandle?.Dispose();
         _bdk?.Dispose();
         await _crypto.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();

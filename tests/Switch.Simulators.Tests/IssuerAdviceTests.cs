@@ -17,7 +17,7 @@ public sealed class IssuerAdviceTests
         var x = await pos.ReverseLastAsync(null, mti, Timeouts.Token());
         Assert.Equal(answerMti, x.Answer!.Mti);
         Assert.Equal("00", x.ResponseCode);
-        string de90 = PosTerminal.OriginalData(original.Request);
+        string de90 = PosMessages.OriginalData(original.Request);
         Assert.Equal(42, de90.Length);
         Assert.StartsWith("0200" + original.Request.GetString(11) + original.Request.GetString(7), de90, StringComparison.Ordinal);
         var reversals = await pair.Issuer.Log.WaitForAsync(e => e.Mti == mti && e.OriginalData == de90, 1, TimeSpan.FromSeconds(5), Timeouts.Token());

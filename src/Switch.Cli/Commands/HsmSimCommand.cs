@@ -18,6 +18,7 @@ public static class SimCommands
         group.Subcommands.Add(IssuerSimCommand.Create());
         group.Subcommands.Add(PosSimCommand.Create());
         group.Subcommands.Add(EchoSimCommand.Create());
+        group.Subcommands.Add(LoadSimCommand.Create());
         return group;
     }
 }
