@@ -67,6 +67,8 @@ public sealed class TranlogProjector : IAsyncDisposable
     // The batch being written while the next one fills (writes are strictly one after the other; only reading overlaps).
     private Task<BatchOutcome>? _writing;
     private Batch? _writingBatch;
+    // The last written batch, emptied and filled again (its encode buffer is kept).
+    private Batch? _spare;
     // Next offset this instance will read per assigned partition (the stored one after a seek); -1 while unknown.
     private readonly Dictionary<TopicPartition, long> _positions = [];
     private bool _resyncNeeded;
@@ -243,7 +245,9 @@ public sealed class TranlogProjector : IAsyncDisposable
     {
         if (!CompleteWrite()) return;
         var batch = _batch;
-        _batch = new Batch();
+        _batch = _spare ?? new Batch();
+        _spare = null;
+        _batch.Clear();
         var ranges = batch.Next.Select(n => new PartitionRange(n.Key.Topic, n.Key.Partition.Value, _positions[n.Key], n.Value)).ToList();
         // The next batch starts where this one ends; a failure of this one resets the positions from the database.
         foreach (var range in ranges) _positions[new TopicPartition(range.Topic, range.Partition)] = range.NextOffset;
@@ -271,6 +275,7 @@ public sealed class TranlogProjector : IAsyncDisposable
         try
         {
             var outcome = writing.GetAwaiter().GetResult();
+            _spare = batch;
             if (outcome.Fenced)
             {
                 Counters.FencedOut();
@@ -284,9 +289,10 @@ public sealed class TranlogProjector : IAsyncDisposable
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException or IOException
             or System.Net.Sockets.SocketException)
         {
+            _spare = batch;
             Counters.Failed();
             _log.Warning("Projector batch of {Legs} legs not written ({Error}); retrying in {BackoffMs} ms from the stored offsets",
-                batch.Legs.Count, ex.Message, _backoffMs);
+                batch.Legs.Added, ex.Message, _backoffMs);
             BeginResync(immediately: false);
             return false;
         }
@@ -380,10 +386,10 @@ public sealed class TranlogProjector : IAsyncDisposable
 
     private sealed class Batch
     {
-        public List<ProjectedLeg> Legs { get; } = [];
+        public LegCopyBatch Legs { get; } = new();
         public List<ProjectedReject> Rejects { get; } = [];
         public Dictionary<TopicPartition, long> Next { get; } = [];
-        public int Count => Legs.Count + Rejects.Count;
+        public int Count => Legs.Added + Rejects.Count;
 
         public void Clear()
         {
