@@ -13,7 +13,7 @@ using Switch.Postgres;
 namespace Switch.Journal.Postgres.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Switch.Journal.Postgres.Bench -- store|store-staging|projector|projector-serial|consume|copy|copy-indexed [legs] [batch]</c>:
+/// <c>dotnet run -c Release --project tests/Switch.Journal.Postgres.Bench -- store|store-staging|projector|projector-2w|projector-serial|consume|copy|copy-indexed [legs] [batch]</c>:
 /// legs per second into a throwaway database on the development cluster. "store" times ProjectionStore batches alone
 /// (binary COPY, dedup insert, tranlog upsert, offsets); "projector" times the projector draining the journal topic of
 /// librdkafka's mock cluster (consume, decode, write).
@@ -39,8 +39,9 @@ public static class Program
             {
                 "store" => await StoreAsync(dataSource, legs, batch, directCopy: true),
                 "store-staging" => await StoreAsync(dataSource, legs, batch, directCopy: false),
-                "projector" => await ProjectorAsync(dataSource, legs, batch, pipelined: true),
-                "projector-serial" => await ProjectorAsync(dataSource, legs, batch, pipelined: false),
+                "projector" => await ProjectorAsync(dataSource, legs, batch, pipelined: true, writers: 1),
+                "projector-2w" => await ProjectorAsync(dataSource, legs, batch, pipelined: true, writers: 2),
+                "projector-serial" => await ProjectorAsync(dataSource, legs, batch, pipelined: false, writers: 1),
                 "consume" => Consume(legs),
                 "copy" => await RawCopyAsync(dataSource, legs, batch, indexed: false),
                 "copy-indexed" => await RawCopyAsync(dataSource, legs, batch, indexed: true),
@@ -164,10 +165,10 @@ public static class Program
         return seen / clock!.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> ProjectorAsync(NpgsqlDataSource dataSource, int legs, int batch, bool pipelined)
+    private static async Task<double> ProjectorAsync(NpgsqlDataSource dataSource, int legs, int batch, bool pipelined, int writers)
     {
         using var cluster = Produced(legs);
-        var options = new ProjectorOptions { BatchLegsMax = batch, BatchLingerMs = 50 };
+        var options = new ProjectorOptions { BatchLegsMax = batch, BatchLingerMs = 50, Writers = writers };
         var clock = Stopwatch.StartNew();
         await ProjectionHost.Schema.MigrateAsync(dataSource, CancellationToken.None);
         await using var projector = new TranlogProjector(options, cluster.BootstrapServers, new ProjectionStore(dataSource, options.ConsumerGroup), LegRows.TryDecode, Serilog.Core.Logger.None)
