@@ -13,7 +13,7 @@ using Switch.Postgres;
 namespace Switch.Journal.Postgres.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Switch.Journal.Postgres.Bench -- store|store-staging|projector|projector-serial|consume|copy|copy-indexed [legs] [batch]</c>:
+/// <c>dotnet run -c Release --project tests/Switch.Journal.Postgres.Bench -- store|store-staging|projector|projector-2w|projector-serial|consume|copy|copy-indexed [legs] [batch]</c>:
 /// legs per second into a throwaway database on the development cluster. "store" times ProjectionStore batches alone
 /// (binary COPY, dedup insert, tranlog upsert, offsets); "projector" times the projector draining the journal topic of
 /// librdkafka's mock cluster (consume, decode, write).
@@ -39,8 +39,9 @@ public static class Program
             {
                 "store" => await StoreAsync(dataSource, legs, batch, directCopy: true),
                 "store-staging" => await StoreAsync(dataSource, legs, batch, directCopy: false),
-                "projector" => await ProjectorAsync(dataSource, legs, batch, pipelined: true),
-                "projector-serial" => await ProjectorAsync(dataSource, legs, batch, pipelined: false),
+                "projector" => await ProjectorAsync(dataSource, legs, batch, pipelined: true, writers: 1),
+                "projector-2w" => await ProjectorAsync(dataSource, legs, batch, pipelined: true, writers: 2),
+                "projector-serial" => await ProjectorAsync(dataSource, legs, batch, pipelined: false, writers: 1),
                 "consume" => Consume(legs),
                 "copy" => await RawCopyAsync(dataSource, legs, batch, indexed: false),
                 "copy-indexed" => await RawCopyAsync(dataSource, legs, batch, indexed: true),
@@ -60,6 +61,8 @@ public static class Program
     {
         var rows = Rows(legs).ToList();
         var store = new ProjectionStore(dataSource, "bench") { DirectCopy = directCopy };
+        await using (var warm = await dataSource.OpenConnectionAsync()) { } // the backend exists before the first sample
+        var cpuAtStart = await CpuSample.TakeAsync(dataSource);
         var clock = Stopwatch.StartNew();
         for (int first = 0; first < rows.Count; first += batch)
         {
@@ -68,7 +71,11 @@ public static class Program
             var outcome = await store.WriteAsync(slice, [], [new PartitionRange(Topic, 0, first, first + n)], CancellationToken.None);
             if (outcome.LegsInserted != n) throw new InvalidOperationException($"batch at {first}: {outcome}");
         }
-        return legs / clock.Elapsed.TotalSeconds;
+        double rate = legs / clock.Elapsed.TotalSeconds;
+        var cpu = (await CpuSample.TakeAsync(dataSource)).Since(cpuAtStart);
+        Console.Error.WriteLine($"  {clock.Elapsed.TotalSeconds:0.00} s wall, bench process CPU {cpu.Process.TotalMicroseconds / legs:0.0} µs/leg,"
+            + $" Postgres backends CPU {cpu.Backends.TotalMicroseconds / legs:0.0} µs/leg; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        return rate;
     }
 
     // The reference: the same rows by binary COPY into a table without indexes, constraints or tranlog (the ceiling).
@@ -158,10 +165,10 @@ public static class Program
         return seen / clock!.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> ProjectorAsync(NpgsqlDataSource dataSource, int legs, int batch, bool pipelined)
+    private static async Task<double> ProjectorAsync(NpgsqlDataSource dataSource, int legs, int batch, bool pipelined, int writers)
     {
         using var cluster = Produced(legs);
-        var options = new ProjectorOptions { BatchLegsMax = batch, BatchLingerMs = 50 };
+        var options = new ProjectorOptions { BatchLegsMax = batch, BatchLingerMs = 50, Writers = writers };
         var clock = Stopwatch.StartNew();
         await ProjectionHost.Schema.MigrateAsync(dataSource, CancellationToken.None);
         await using var projector = new TranlogProjector(options, cluster.BootstrapServers, new ProjectionStore(dataSource, options.ConsumerGroup), LegRows.TryDecode, Serilog.Core.Logger.None)
@@ -172,12 +179,14 @@ public static class Program
         var progress = Stopwatch.StartNew();
         Stopwatch? steady = null;
         long atFirstBatch = 0;
+        CpuSample? cpuAtFirstBatch = null;
         while (projector.Counters.LegsInserted < legs)
         {
             if (steady is null && projector.Counters.Batches > 0)
             {
                 steady = Stopwatch.StartNew();
                 atFirstBatch = projector.Counters.LegsInserted;
+                cpuAtFirstBatch = await CpuSample.TakeAsync(dataSource);
             }
             if (clock.Elapsed > TimeSpan.FromMinutes(5)) throw new TimeoutException($"{projector.Counters.LegsInserted} of {legs} legs after 5 minutes");
             await Task.Delay(20);
@@ -189,8 +198,41 @@ public static class Program
             }
         }
         double afterJoin = (legs - atFirstBatch) / steady!.Elapsed.TotalSeconds;
+        var cpu = (await CpuSample.TakeAsync(dataSource)).Since(cpuAtFirstBatch!.Value);
         Console.Error.WriteLine($"  {legs / clock.Elapsed.TotalSeconds:N0} legs/s including the group join; {afterJoin:N0} legs/s after the first batch");
+        Console.Error.WriteLine($"  after the first batch: {steady.Elapsed.TotalSeconds:0.00} s wall, bench process CPU {cpu.Process.TotalSeconds:0.00} s"
+            + $" ({cpu.Process.TotalMicroseconds / (legs - atFirstBatch):0.0} µs/leg), Postgres backends CPU {cpu.Backends.TotalSeconds:0.00} s"
+            + $" ({cpu.Backends.TotalMicroseconds / (legs - atFirstBatch):0.0} µs/leg); load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         return afterJoin;
+    }
+
+    // CPU time of this process and of the Postgres backends serving the bench database (from /proc: same machine).
+    private readonly record struct CpuSample(TimeSpan Process, TimeSpan Backends)
+    {
+        public CpuSample Since(CpuSample earlier) => new(Process - earlier.Process, Backends - earlier.Backends);
+
+        public static async Task<CpuSample> TakeAsync(NpgsqlDataSource dataSource)
+        {
+            var pids = new List<int>();
+            await using (var command = dataSource.CreateCommand("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))
+            await using (var reader = await command.ExecuteReaderAsync())
+                while (await reader.ReadAsync()) pids.Add(reader.GetInt32(0));
+            long ticks = 0;
+            foreach (int pid in pids)
+            {
+                try
+                {
+                    string stat = File.ReadAllText($"/proc/{pid}/stat");
+                    string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                }
+                catch (IOException)
+                {
+                    // The backend ended between the query and the read.
+                }
+            }
+            return new CpuSample(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime, TimeSpan.FromSeconds(ticks / 100.0));
+        }
     }
 
     // Four legs per approved authorization, with masked PAN, hash and ciphertext sizes as the journal writes them.

@@ -53,17 +53,18 @@ public sealed class JournalCliTests : IAsyncLifetime
         Assert.EndsWith(": migrating journal (schema_migrations), then routing (routing_schema_migrations), then masterdata (masterdata_schema_migrations), then corestate (corestate_schema_migrations)", lines[0]);
         Assert.Equal("journal: applied 0001_journal", lines[1]);
         Assert.Equal("journal: applied 0002_leg_event_fields", lines[2]);
-        Assert.EndsWith(": journal now at schema version 2", lines[3]);
-        Assert.Equal("routing: applied 0001_routes", lines[4]);
-        Assert.Equal("routing: applied 0002_agent_routes", lines[5]);
-        Assert.EndsWith(": routing now at schema version 2", lines[6]);
-        Assert.Equal("masterdata: applied 0001_masterdata", lines[7]);
-        Assert.EndsWith(": masterdata now at schema version 1", lines[8]);
+        Assert.Equal("journal: applied 0003_cheaper_masked_pan_check", lines[3]);
+        Assert.EndsWith(": journal now at schema version 3", lines[4]);
+        Assert.Equal("routing: applied 0001_routes", lines[5]);
+        Assert.Equal("routing: applied 0002_agent_routes", lines[6]);
+        Assert.EndsWith(": routing now at schema version 2", lines[7]);
+        Assert.Equal("masterdata: applied 0001_masterdata", lines[8]);
+        Assert.EndsWith(": masterdata now at schema version 1", lines[9]);
         Assert.Equal(0, second.ExitCode);
-        Assert.Contains("journal up to date at schema version 2", second.Stdout);
+        Assert.Contains("journal up to date at schema version 3", second.Stdout);
         Assert.Contains("routing up to date at schema version 2", second.Stdout);
         Assert.Contains("masterdata up to date at schema version 1", second.Stdout);
-        Assert.Equal(2L, await _db.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
+        Assert.Equal(3L, await _db.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
         Assert.Equal(2L, await _db.ScalarAsync<long>("SELECT count(*) FROM routing_schema_migrations"));
         Assert.Equal(1L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename = 'route'"));
     }
@@ -78,7 +79,7 @@ public sealed class JournalCliTests : IAsyncLifetime
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("routing migration 1 (routes) was changed after it was applied", result.Stderr);
-        Assert.Contains("journal up to date at schema version 2", result.Stdout);
+        Assert.Contains("journal up to date at schema version 3", result.Stdout);
     }
 
     [Fact]

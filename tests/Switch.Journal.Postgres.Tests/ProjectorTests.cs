@@ -24,15 +24,17 @@ public sealed class ProjectorTests : IAsyncLifetime
         await _db.DisposeAsync();
     }
 
-    private TranlogProjector Projector(ProjectionStore? store = null, int batchLegsMax = 500) =>
-        new(new ProjectorOptions { BatchLegsMax = batchLegsMax, BatchLingerMs = 20, RetryBackoffMs = 100, RetryBackoffMaxMs = 500 },
+    private TranlogProjector Projector(ProjectionStore? store = null, int batchLegsMax = 500, int writers = 1) =>
+        new(new ProjectorOptions { BatchLegsMax = batchLegsMax, BatchLingerMs = 20, RetryBackoffMs = 100, RetryBackoffMaxMs = 500, Writers = writers },
             _feed.Cluster.BootstrapServers, store ?? new ProjectionStore(_db.DataSource, "switch-projector"), LegRows.TryDecode, Serilog.Core.Logger.None);
 
-    [Fact]
-    public async Task Every_leg_is_projected_once_with_one_tranlog_row_per_transaction()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Every_leg_is_projected_once_with_one_tranlog_row_per_transaction(int writers)
     {
         _feed.ProduceApproved(300);
-        await using var projector = Projector();
+        await using var projector = Projector(batchLegsMax: 100, writers: writers);
         projector.Start(CancellationToken.None);
 
         await ExactlyOnce.WaitForLegsAsync(_db.ConnectionString, 1200, Patience);
@@ -89,11 +91,13 @@ public sealed class ProjectorTests : IAsyncLifetime
         Assert.Contains("truncated", await _db.ScalarAsync<string>("SELECT reason FROM projection_reject"));
     }
 
-    [Fact]
-    public async Task Two_projectors_in_one_group_split_the_partitions_and_project_everything_once()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Two_projectors_in_one_group_split_the_partitions_and_project_everything_once(int writers)
     {
-        await using var a = Projector(batchLegsMax: 100);
-        await using var b = Projector(batchLegsMax: 100);
+        await using var a = Projector(batchLegsMax: 100, writers: writers);
+        await using var b = Projector(batchLegsMax: 100, writers: writers);
         a.Start(CancellationToken.None);
         b.Start(CancellationToken.None);
         await WaitUntilAsync(() => a.Assignment.Count > 0 && b.Assignment.Count > 0 && a.Assignment.Count + b.Assignment.Count == 4);

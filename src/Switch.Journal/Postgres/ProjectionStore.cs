@@ -116,9 +116,13 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
     }
 
     /// <summary>Writes the batch in one transaction; returns <see cref="BatchOutcome.FencedOut"/> (nothing written) when a range was already passed.</summary>
-    public async Task<BatchOutcome> WriteAsync(
+    public Task<BatchOutcome> WriteAsync(
         IReadOnlyList<ProjectedLeg> legs, IReadOnlyList<ProjectedReject> rejects, IReadOnlyList<PartitionRange> ranges,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) => WriteAsync(LegCopyBatch.Of(legs), rejects, ranges, cancellationToken);
+
+    /// <summary>Writes the encoded batch in one transaction; returns <see cref="BatchOutcome.FencedOut"/> (nothing written) when a range was already passed.</summary>
+    public async Task<BatchOutcome> WriteAsync(
+        LegCopyBatch legs, IReadOnlyList<ProjectedReject> rejects, IReadOnlyList<PartitionRange> ranges, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(ranges.Count);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -130,30 +134,12 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
             await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
             return BatchOutcome.FencedOut;
         }
-        var distinct = DistinctById(legs);
-        (int inserted, int touched) = distinct.Count == 0 ? (0, 0)
-            : await WriteLegsAsync(connection, transaction, distinct, cancellationToken).ConfigureAwait(false);
+        (int inserted, int touched) = legs.Count == 0 ? (0, 0)
+            : await WriteLegsAsync(connection, transaction, legs, cancellationToken).ConfigureAwait(false);
         if (rejects.Count > 0) await WriteRejectsAsync(connection, transaction, rejects, cancellationToken).ConfigureAwait(false);
         if (BeforeCommitAsync is { } beforeCommit) await beforeCommit(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new BatchOutcome(false, inserted, legs.Count - inserted, touched);
-    }
-
-    // The same event twice in one batch (a resend that landed close behind the original) is copied once.
-    private static IReadOnlyList<ProjectedLeg> DistinctById(IReadOnlyList<ProjectedLeg> legs)
-    {
-        var seen = new HashSet<Events.EventId>(legs.Count);
-        List<ProjectedLeg>? distinct = null;
-        for (int i = 0; i < legs.Count; i++)
-        {
-            if (seen.Add(legs[i].Row.EventId))
-            {
-                distinct?.Add(legs[i]);
-                continue;
-            }
-            distinct ??= [.. legs.Take(i)];
-        }
-        return distinct ?? legs;
+        return new BatchOutcome(false, inserted, legs.Added - inserted, touched);
     }
 
     private async Task<bool> AdvanceOffsetsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PartitionRange> ranges, CancellationToken cancellationToken)
@@ -196,7 +182,7 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
     internal bool DirectCopy { get; set; } = true;
 
     private async Task<(int Inserted, int Touched)> WriteLegsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ProjectedLeg> legs, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, LegCopyBatch legs, CancellationToken cancellationToken)
     {
         if (DirectCopy)
         {
@@ -220,14 +206,13 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
     // transaction, copied into a per-session staging table and upserted in one statement, with the same rules as the
     // staging path's SQL aggregate.
     private static async Task<int> UpsertTranlogAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ProjectedLeg> legs, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, LegCopyBatch legs, CancellationToken cancellationToken)
     {
-        var rows = TranlogRows(legs);
         await using (var create = new NpgsqlCommand(TranlogStageSql, connection, transaction))
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using (var copy = await connection.BeginBinaryImportAsync(TranlogCopySql, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var t in rows.Values)
+            foreach (var t in legs.TranlogRows)
             {
                 copy.StartRow();
                 copy.Write(t.TxnId, NpgsqlDbType.Text);
@@ -254,54 +239,8 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
         return await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private sealed class TranlogRow(string txnId)
-    {
-        public string TxnId { get; } = txnId;
-        public DateTimeOffset First, Last;
-        public (DateTimeOffset, int, long) LatestKey = (DateTimeOffset.MinValue, int.MinValue, long.MinValue);
-        public (DateTimeOffset, int, long) EarliestKey = (DateTimeOffset.MaxValue, int.MaxValue, long.MaxValue);
-        public (DateTimeOffset, int, long) FinalKey = (DateTimeOffset.MinValue, int.MinValue, long.MinValue);
-        public string State = "", Mti = "";
-        public string? PanMasked, Currency, Stan, Rrn, TerminalId, FinalResponse;
-        public long? AmountMinor;
-        public DateTimeOffset? FinalAt;
-        public int ReversalRank, LegCount;
-    }
-
-    private static Dictionary<string, TranlogRow> TranlogRows(IReadOnlyList<ProjectedLeg> legs)
-    {
-        var rows = new Dictionary<string, TranlogRow>(StringComparer.Ordinal);
-        foreach (var leg in legs)
-        {
-            var r = leg.Row;
-            if (!rows.TryGetValue(r.TxnId, out var t))
-            {
-                rows[r.TxnId] = t = new TranlogRow(r.TxnId) { First = r.Time, Last = r.Time };
-            }
-            t.LegCount++;
-            if (r.Time < t.First) t.First = r.Time;
-            if (r.Time > t.Last) t.Last = r.Time;
-            var key = (r.Time, leg.Partition, leg.Offset);
-            if (key.CompareTo(t.LatestKey) > 0) (t.LatestKey, t.State) = (key, r.Leg);
-            if (key.CompareTo(t.EarliestKey) < 0) (t.EarliestKey, t.Mti) = (key, r.Mti);
-            // The descriptive fields are equal on every leg of a transaction; like max() in SQL, a value beats NULL.
-            t.PanMasked = Max(t.PanMasked, r.PanMasked);
-            t.Currency = Max(t.Currency, r.Currency);
-            t.Stan = Max(t.Stan, r.Stan);
-            t.Rrn = Max(t.Rrn, r.Rrn);
-            t.TerminalId = Max(t.TerminalId, r.TerminalId);
-            if (r.AmountMinor is long a && (t.AmountMinor is null || a > t.AmountMinor)) t.AmountMinor = a;
-            if (r.FinalResponse && key.CompareTo(t.FinalKey) > 0) (t.FinalKey, t.FinalResponse, t.FinalAt) = (key, r.ResponseCode, r.Time);
-            t.ReversalRank = Math.Max(t.ReversalRank, (int)r.Reversal);
-        }
-        return rows;
-    }
-
-    private static string? Max(string? a, string? b) => a is null ? b : b is null ? a : string.CompareOrdinal(a, b) >= 0 ? a : b;
-
     private static async Task<(int Inserted, int Touched)> StageAndMergeAsync(
-
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ProjectedLeg> legs, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, LegCopyBatch legs, CancellationToken cancellationToken)
     {
         await using (var create = new NpgsqlCommand(StagingTableSql, connection, transaction))
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -312,50 +251,12 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
         return ((int)reader.GetInt64(0), (int)reader.GetInt64(1));
     }
 
-    // Synchronous writes into the importer's buffer: one awaited call per field costs more than the row itself; the
-    // importer only touches the socket when its buffer fills (the projector runs on its own thread).
-    private static async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<ProjectedLeg> legs, string copySql, CancellationToken cancellationToken)
+    // The tuples were encoded as the legs were read: the COPY is one stream of bytes.
+    private static async Task CopyAsync(NpgsqlConnection connection, LegCopyBatch legs, string copySql, CancellationToken cancellationToken)
     {
-        await using var copy = await connection.BeginBinaryImportAsync(copySql, cancellationToken).ConfigureAwait(false);
-        foreach (var leg in legs)
-        {
-            var row = leg.Row;
-            copy.StartRow();
-            copy.Write((long)row.EventId.NodeId, NpgsqlDbType.Bigint);
-            copy.Write(row.EventId.Sequence, NpgsqlDbType.Bigint);
-            copy.Write(row.TxnId, NpgsqlDbType.Text);
-            copy.Write(row.Leg, NpgsqlDbType.Text);
-            copy.Write(row.Time.UtcDateTime, NpgsqlDbType.TimestampTz);
-            copy.Write(row.Mti, NpgsqlDbType.Text);
-            WriteNullable(copy, row.PanMasked, NpgsqlDbType.Text);
-            WriteNullable(copy, Last4(row.PanMasked), NpgsqlDbType.Text);
-            WriteNullable(copy, row.PanHash, NpgsqlDbType.Bytea);
-            WriteNullable(copy, row.PanEncrypted, NpgsqlDbType.Bytea);
-            if (row.AmountMinor is long amount) copy.Write(amount, NpgsqlDbType.Bigint);
-            else copy.WriteNull();
-            WriteNullable(copy, row.Currency, NpgsqlDbType.Text);
-            WriteNullable(copy, row.Stan, NpgsqlDbType.Text);
-            WriteNullable(copy, row.Rrn, NpgsqlDbType.Text);
-            WriteNullable(copy, row.TerminalId, NpgsqlDbType.Text);
-            WriteNullable(copy, row.AcquirerId, NpgsqlDbType.Text);
-            WriteNullable(copy, row.ResponseCode, NpgsqlDbType.Text);
-            copy.Write(leg.Topic, NpgsqlDbType.Text);
-            copy.Write(leg.Partition, NpgsqlDbType.Integer);
-            copy.Write(leg.Offset, NpgsqlDbType.Bigint);
-            copy.Write(row.FinalResponse, NpgsqlDbType.Boolean);
-            copy.Write((short)row.Reversal, NpgsqlDbType.Smallint);
-            WriteNullable(copy, row.ProcessingCode, NpgsqlDbType.Text);
-            WriteNullable(copy, row.MerchantId, NpgsqlDbType.Text);
-            WriteNullable(copy, row.Route, NpgsqlDbType.Text);
-            WriteNullable(copy, row.Destination, NpgsqlDbType.Text);
-            WriteNullable(copy, row.ApprovalCode, NpgsqlDbType.Text);
-            WriteNullable(copy, row.AccountId, NpgsqlDbType.Text);
-            WriteNullable(copy, row.Detail, NpgsqlDbType.Text);
-            copy.Write(row.LatencyUs, NpgsqlDbType.Bigint);
-            copy.Write(row.CurrencyNumeric, NpgsqlDbType.Integer);
-            copy.Write(row.TimeTicks, NpgsqlDbType.Smallint);
-        }
-        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        var copy = await connection.BeginRawBinaryCopyAsync(copySql, cancellationToken).ConfigureAwait(false);
+        await using (copy.ConfigureAwait(false))
+            await copy.WriteAsync(legs.CopyStream(), cancellationToken).ConfigureAwait(false);
     }
 
     private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type) where T : class
@@ -363,8 +264,6 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
         if (value is null) copy.WriteNull();
         else copy.Write(value, type);
     }
-
-    private static string? Last4(string? panMasked) => panMasked is { Length: >= 4 } ? panMasked[^4..] : null;
 
     private async Task WriteRejectsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ProjectedReject> rejects, CancellationToken cancellationToken)
     {
@@ -392,19 +291,9 @@ public sealed class ProjectionStore(NpgsqlDataSource dataSource, string consumer
             ON COMMIT DELETE ROWS
         """;
 
-    private const string CopySql = """
-        COPY journal_leg_stage (event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
-            amount_minor, currency, stan, rrn, terminal_id, acquirer_id, response_code, source_topic, source_partition,
-            source_offset, final_response, reversal_rank, processing_code, merchant_id, route, destination, approval_code, account_id,
-            detail, latency_us, currency_numeric, event_time_ticks) FROM STDIN (FORMAT BINARY)
-        """;
+    private const string CopySql = $"COPY journal_leg_stage ({LegCopyBatch.Columns}) FROM STDIN (FORMAT BINARY)";
 
-    private const string DirectCopySql = """
-        COPY journal_leg (event_node, event_seq, txn_id, leg, event_time, mti, pan_masked, pan_last4, pan_hash, pan_encrypted,
-            amount_minor, currency, stan, rrn, terminal_id, acquirer_id, response_code, source_topic, source_partition,
-            source_offset, final_response, reversal_rank, processing_code, merchant_id, route, destination, approval_code, account_id,
-            detail, latency_us, currency_numeric, event_time_ticks) FROM STDIN (FORMAT BINARY)
-        """;
+    private const string DirectCopySql = $"COPY journal_leg ({LegCopyBatch.Columns}) FROM STDIN (FORMAT BINARY)";
 
     private const string TranlogStageSql = """
         CREATE TEMP TABLE IF NOT EXISTS tranlog_stage (

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Switch.Journal.Codec;
 using Switch.Journal.Events;
@@ -57,7 +58,7 @@ public static class LegRows
         var time = new DateTimeOffset(new DateTime(ticks - ticks % 10, DateTimeKind.Utc));
         return new JournalLegRow(
             record.Id, e.TransactionId, NameOf(e.Kind), time, e.Mti,
-            NullIfEmpty(e.PanMasked), e.PanHash.IsEmpty ? null : e.PanHash.ToArray(), e.PanEncrypted.IsEmpty ? null : e.PanEncrypted.ToArray(),
+            NullIfEmpty(e.PanMasked), ArrayOf(e.PanHash), ArrayOf(e.PanEncrypted),
             noAmount ? null : e.AmountMinor, e.CurrencyNumeric is 0 or > 999 ? null : e.CurrencyNumeric.ToString("D3"),
             NullIfEmpty(e.Stan), NullIfEmpty(e.Rrn), NullIfEmpty(e.TerminalId), NullIfEmpty(e.AcquirerId), NullIfEmpty(e.ResponseCode),
             final, ReversalOf(e.Kind, reversalMessage),
@@ -140,4 +141,12 @@ public static class LegRows
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    // The decoder already gave each byte field an array of its own: the row takes it rather than a second copy.
+    private static byte[]? ArrayOf(ReadOnlyMemory<byte> bytes)
+    {
+        if (bytes.IsEmpty) return null;
+        return MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array : bytes.ToArray();
+    }
 }

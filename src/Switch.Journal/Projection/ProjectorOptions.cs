@@ -14,6 +14,12 @@ public sealed class ProjectorOptions
     /// <summary>Most legs written in one Postgres transaction.</summary>
     public int BatchLegsMax { get; init; } = 50_000;
 
+    /// <summary>
+    /// Postgres connections writing at once, each for its own share of the partitions (partition p goes to writer
+    /// p % writers), each with its own batches; a partition's batches are still written one after the other.
+    /// </summary>
+    public int Writers { get; init; } = 1;
+
     /// <summary>Longest a leg waits in a batch that is not full.</summary>
     public int BatchLingerMs { get; init; } = 50;
 
@@ -46,6 +52,7 @@ public sealed class ProjectorOptions
         if (string.IsNullOrWhiteSpace(Topic)) throw section.Error("topic", "is empty");
         if (string.IsNullOrWhiteSpace(ConsumerGroup)) throw section.Error("consumerGroup", "is empty");
         Require(section, "batchLegsMax", BatchLegsMax, 1, 1_000_000);
+        Require(section, "writers", Writers, 1, 8);
         Require(section, "batchLingerMs", BatchLingerMs, 0, 60_000);
         Require(section, "pollMs", PollMs, 1, 10_000);
         Require(section, "retryBackoffMs", RetryBackoffMs, 1, 60_000);

@@ -63,10 +63,9 @@ public sealed class TranlogProjector : IAsyncDisposable
     private readonly LegDecoder _decoder;
     private readonly ILogger _log;
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
-    private Batch _batch = new();
-    // The batch being written while the next one fills (writes are strictly one after the other; only reading overlaps).
-    private Task<BatchOutcome>? _writing;
-    private Batch? _writingBatch;
+    // One lane per writer: partition p is written by lane p % writers, each lane on its own connection, so the lanes'
+    // transactions touch disjoint partitions (and, since a transaction's legs share a partition, disjoint tranlog rows).
+    private readonly Lane[] _lanes;
     // Next offset this instance will read per assigned partition (the stored one after a seek); -1 while unknown.
     private readonly Dictionary<TopicPartition, long> _positions = [];
     private bool _resyncNeeded;
@@ -83,6 +82,7 @@ public sealed class TranlogProjector : IAsyncDisposable
         _decoder = decoder;
         _log = log;
         _backoffMs = options.RetryBackoffMs;
+        _lanes = Enumerable.Range(0, options.Writers).Select(_ => new Lane()).ToArray();
         var config = ConsumerConfigFor(options, bootstrapServers);
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler(OnAssigned)
@@ -164,8 +164,10 @@ public sealed class TranlogProjector : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // A batch whose write failed in an unknown way is not trusted: closing the consumer must not write it.
+            // A batch whose write failed in an unknown way is not trusted: closing the consumer must not write it. The
+            // other lanes' writes are waited for (not judged), so nothing writes after the loop has ended.
             BeginResync(immediately: true);
+            foreach (var lane in _lanes) DrainQuietly(lane);
             throw;
         }
     }
@@ -173,10 +175,12 @@ public sealed class TranlogProjector : IAsyncDisposable
     private void ConsumeUntil(CancellationToken cancellationToken)
     {
         _consumer.Subscribe(_options.Topic);
-        var lingerClock = new Stopwatch();
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (_writing is { IsCompleted: true }) CompleteWrite();
+            foreach (var lane in _lanes)
+            {
+                if (lane.Writing is { IsCompleted: true }) CompleteWrite(lane);
+            }
             if (_resyncNeeded)
             {
                 Resync(cancellationToken);
@@ -185,25 +189,58 @@ public sealed class TranlogProjector : IAsyncDisposable
             var record = Consume(cancellationToken);
             if (record is not null && !_resyncNeeded)
             {
-                if (_batch.Count == 0) lingerClock.Restart();
-                Add(record);
+                var lane = LaneOf(record.TopicPartition);
+                if (lane.Batch.Count == 0) lane.Linger.Restart();
+                Add(lane.Batch, record);
             }
             // While a write is in flight the batch keeps filling past its linger (up to its bound): reading goes on
             // instead of waiting, and the batches grow as large as Postgres is slow.
-            bool writeDone = _writing is null || _writing.IsCompleted;
-            if (_batch.Count >= _options.BatchLegsMax || (_batch.Count > 0 && writeDone && lingerClock.ElapsedMilliseconds >= _options.BatchLingerMs))
-                Flush(cancellationToken);
+            foreach (var lane in _lanes)
+            {
+                bool writeDone = lane.Writing is null || lane.Writing.IsCompleted;
+                if (lane.Batch.Count >= _options.BatchLegsMax
+                    || (lane.Batch.Count > 0 && writeDone && lane.Linger.ElapsedMilliseconds >= _options.BatchLingerMs))
+                    Flush(lane, cancellationToken);
+            }
         }
         try
         {
-            CompleteWrite();
+            foreach (var lane in _lanes) CompleteWrite(lane);
         }
         catch (OperationCanceledException)
         {
             // The write in flight was cut short by the stop: it and what follows are read again at the next start.
+            foreach (var lane in _lanes) DrainQuietly(lane);
             return;
         }
-        if (_batch.Count > 0 && !_resyncNeeded) Flush(CancellationToken.None, wait: true);
+        FlushAllAndWait();
+    }
+
+    private Lane LaneOf(TopicPartition tp) => _lanes[tp.Partition.Value % _lanes.Length];
+
+    // Writes every lane's pending batch and waits for them (at a stop or a revocation), while Postgres takes them.
+    private void FlushAllAndWait()
+    {
+        foreach (var lane in _lanes)
+        {
+            if (lane.Batch.Count > 0 && !_resyncNeeded) Flush(lane, CancellationToken.None, wait: true);
+        }
+    }
+
+    // Waits for a lane's write without applying its outcome (the loop is ending on an error or a stop).
+    private static void DrainQuietly(Lane lane)
+    {
+        var writing = lane.Writing;
+        lane.Writing = null;
+        lane.WritingBatch = null;
+        try
+        {
+            writing?.GetAwaiter().GetResult();
+        }
+        catch (Exception)
+        {
+            // Judged by nobody: what it did not commit is read again from the stored offsets at the next start.
+        }
     }
 
     private ConsumeResult<byte[]?, byte[]?>? Consume(CancellationToken cancellationToken)
@@ -220,7 +257,7 @@ public sealed class TranlogProjector : IAsyncDisposable
         }
     }
 
-    private void Add(ConsumeResult<byte[]?, byte[]?> record)
+    private void Add(Batch batch, ConsumeResult<byte[]?, byte[]?> record)
     {
         var tp = record.TopicPartition;
         long offset = record.Offset.Value;
@@ -228,49 +265,54 @@ public sealed class TranlogProjector : IAsyncDisposable
         // No stored offset: the partition is read from its beginning, which is wherever its first record is.
         if (position < 0) _positions[tp] = offset;
         // Below what this batch expects next (a reset to the log start re-delivers): already stored or already batched.
-        else if (offset < (_batch.Next.TryGetValue(tp, out long expected) ? expected : position)) return;
+        else if (offset < (batch.Next.TryGetValue(tp, out long expected) ? expected : position)) return;
         if (_decoder(record, out var row, out string reason) && row is not null)
-            _batch.Legs.Add(new ProjectedLeg(row, tp.Topic, tp.Partition.Value, offset));
+            batch.Legs.Add(new ProjectedLeg(row, tp.Topic, tp.Partition.Value, offset));
         else
-            _batch.Rejects.Add(new ProjectedReject(tp.Topic, tp.Partition.Value, offset, reason));
-        _batch.Next[tp] = offset + 1;
+            batch.Rejects.Add(new ProjectedReject(tp.Topic, tp.Partition.Value, offset, reason));
+        batch.Next[tp] = offset + 1;
     }
 
-    // Hands the batch to a write of its own and lets the loop read on into a new batch, after the previous write has
-    // committed: a write starts only when every earlier one committed, so a failed batch is never followed by a later
-    // one (which would leave a gap); the batch read meanwhile is dropped and read again from the stored offsets.
-    private void Flush(CancellationToken cancellationToken, bool wait = false)
+    // Hands the lane's batch to a write of its own and lets the loop read on into a new batch, after the lane's previous
+    // write has committed: a write starts only when every earlier one of its partitions committed, so a failed batch is
+    // never followed by a later one of the same partitions (which would leave a gap); the batches read meanwhile are
+    // dropped and read again from the stored offsets.
+    private void Flush(Lane lane, CancellationToken cancellationToken, bool wait = false)
     {
-        if (!CompleteWrite()) return;
-        var batch = _batch;
-        _batch = new Batch();
+        if (!CompleteWrite(lane)) return;
+        var batch = lane.Batch;
+        lane.Batch = lane.Spare ?? new Batch();
+        lane.Spare = null;
+        lane.Batch.Clear();
         var ranges = batch.Next.Select(n => new PartitionRange(n.Key.Topic, n.Key.Partition.Value, _positions[n.Key], n.Value)).ToList();
         // The next batch starts where this one ends; a failure of this one resets the positions from the database.
         foreach (var range in ranges) _positions[new TopicPartition(range.Topic, range.Partition)] = range.NextOffset;
-        _writingBatch = batch;
-        _writing = Task.Run(async () =>
+        lane.WritingBatch = batch;
+        lane.Writing = Task.Run(async () =>
         {
             var outcome = await _store.WriteAsync(batch.Legs, batch.Rejects, ranges, cancellationToken).ConfigureAwait(false);
             // Counted as soon as it committed, not when the loop next looks.
             if (!outcome.Fenced) Counters.Committed(outcome, batch.Rejects.Count);
             return outcome;
         }, CancellationToken.None);
-        if (wait || !Pipelined) CompleteWrite();
+        if (wait || !Pipelined) CompleteWrite(lane);
     }
 
     /// <summary>Whether reading overlaps the previous batch's write (true); false waits for each write (the benchmark's A/B).</summary>
     internal bool Pipelined { get; set; } = true;
 
-    // Waits for the write in flight (if any) and applies its outcome; false when it did not commit (a resync is begun).
-    private bool CompleteWrite()
+    // Waits for the lane's write in flight (if any) and applies its outcome; false when it did not commit or any lane
+    // needs a resync (then begun).
+    private bool CompleteWrite(Lane lane)
     {
-        if (_writing is not { } writing) return !_resyncNeeded;
-        var batch = _writingBatch!;
-        _writing = null;
-        _writingBatch = null;
+        if (lane.Writing is not { } writing) return !_resyncNeeded;
+        var batch = lane.WritingBatch!;
+        lane.Writing = null;
+        lane.WritingBatch = null;
         try
         {
             var outcome = writing.GetAwaiter().GetResult();
+            lane.Spare = batch;
             if (outcome.Fenced)
             {
                 Counters.FencedOut();
@@ -284,9 +326,10 @@ public sealed class TranlogProjector : IAsyncDisposable
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException or IOException
             or System.Net.Sockets.SocketException)
         {
+            lane.Spare = batch;
             Counters.Failed();
             _log.Warning("Projector batch of {Legs} legs not written ({Error}); retrying in {BackoffMs} ms from the stored offsets",
-                batch.Legs.Count, ex.Message, _backoffMs);
+                batch.Legs.Added, ex.Message, _backoffMs);
             BeginResync(immediately: false);
             return false;
         }
@@ -294,7 +337,7 @@ public sealed class TranlogProjector : IAsyncDisposable
 
     private void BeginResync(bool immediately)
     {
-        _batch.Clear();
+        foreach (var lane in _lanes) lane.Batch.Clear();
         _resyncNeeded = true;
         _resyncAtMs = Environment.TickCount64 + (immediately ? 0 : _backoffMs);
     }
@@ -303,7 +346,8 @@ public sealed class TranlogProjector : IAsyncDisposable
     // in the group) and dropped, because they will be read again after the seek.
     private void Resync(CancellationToken cancellationToken)
     {
-        if (_writing is not null) CompleteWrite(); // never read the stored offsets under a write in flight
+        // Never read the stored offsets under a write in flight (of any lane).
+        foreach (var lane in _lanes) CompleteWrite(lane);
         if (Environment.TickCount64 < _resyncAtMs)
         {
             _ = Consume(cancellationToken);
@@ -364,8 +408,8 @@ public sealed class TranlogProjector : IAsyncDisposable
     {
         // Hand the partitions over with their work stored when Postgres can take it; if not, the new owner reads the
         // unstored records again from the stored offsets.
-        CompleteWrite();
-        if (_batch.Count > 0 && !_resyncNeeded) Flush(CancellationToken.None, wait: true);
+        foreach (var lane in _lanes) CompleteWrite(lane);
+        FlushAllAndWait();
         Forget(revoked.Select(r => r.TopicPartition));
     }
 
@@ -373,17 +417,28 @@ public sealed class TranlogProjector : IAsyncDisposable
     {
         var gone = partitions.ToHashSet();
         foreach (var tp in gone) _positions.Remove(tp);
-        if (!_batch.Next.Keys.Any(gone.Contains)) return;
+        if (!_lanes.Any(lane => lane.Batch.Next.Keys.Any(gone.Contains))) return;
         // The unwritten batch is dropped; its records of the partitions kept must be read again.
         BeginResync(immediately: true);
     }
 
+    // A writer: the batch filling, the one being written (writes of a lane are strictly one after the other; only
+    // reading overlaps them) and the last one written, emptied and filled again (its encode buffer is kept).
+    private sealed class Lane
+    {
+        public Batch Batch { get; set; } = new();
+        public Task<BatchOutcome>? Writing { get; set; }
+        public Batch? WritingBatch { get; set; }
+        public Batch? Spare { get; set; }
+        public Stopwatch Linger { get; } = new();
+    }
+
     private sealed class Batch
     {
-        public List<ProjectedLeg> Legs { get; } = [];
+        public LegCopyBatch Legs { get; } = new();
         public List<ProjectedReject> Rejects { get; } = [];
         public Dictionary<TopicPartition, long> Next { get; } = [];
-        public int Count => Legs.Count + Rejects.Count;
+        public int Count => Legs.Added + Rejects.Count;
 
         public void Clear()
         {
