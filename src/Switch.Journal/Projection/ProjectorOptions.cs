@@ -18,7 +18,7 @@ public sealed class ProjectorOptions
     /// Postgres connections writing at once, each for its own share of the partitions (partition p goes to writer
     /// p % writers), each with its own batches; a partition's batches are still written one after the other.
     /// </summary>
-    public int Writers { get; init; } = 1;
+    public int Writers { get; init; } = 2;
 
     /// <summary>Longest a leg waits in a batch that is not full.</summary>
     public int BatchLingerMs { get; init; } = 50;
