@@ -4,16 +4,17 @@
 # the benchmark harness's `tcp` mode driving its terminals listener (PIN + MAC on-us 0200, journal durable before
 # each answer, the Postgres projection in process). Prints the harness's table (CPU % of the switch and of this
 # database's Postgres backends in the "watched" column), then the projection's lag and whether it caught up.
-# Usage: tests/Switch.Benchmarks/tcp-e2e.sh [--switch-root DIR] [--spool-dir DIR] [--no-fsync] [--syscalls] [--nice N] -- TCP-ARGS...
+# Usage: tests/Switch.Benchmarks/tcp-e2e.sh [--switch-root DIR] [--spool-dir DIR] [--no-fsync] [--syscalls] [--nice N] [--load] -- ARGS...
 #   --switch-root: the tree whose built switch runs (default: this one); e.g. an older commit unpacked and built
 #   --spool-dir:   where the spool lives (default: the temp dir; /dev/shm puts the journal's fsync on tmpfs)
 #   --no-fsync:    journal.spool.fsync false (the benchmark-only comparison of the journal's cost)
 #   --syscalls:    also counts the switch process's send/receive/fsync syscalls during the rounds (perf stat)
 #   --nice:        runs the switch and the harness at this nice value (e.g. -10 on a machine shared with other jobs)
-#   TCP-ARGS:      passed to `Switch.Benchmarks.dll tcp` (e.g. --shapes 64x16 --seconds 10 --warmup 3)
+#   --load:        drives it with `./switch sim load --target ... ARGS` (the load generator) instead of the harness
+#   ARGS:          passed to `Switch.Benchmarks.dll tcp` (e.g. --shapes 64x16 --seconds 10 --warmup 3) or to `sim load`
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-root=$here spool_dir="" fsync=true syscalls=false nice=0
+root=$here spool_dir="" fsync=true syscalls=false nice=0 load=false
 while [ $# -gt 0 ]; do
   case $1 in
     --switch-root) root=$2; shift 2 ;;
@@ -21,12 +22,13 @@ while [ $# -gt 0 ]; do
     --no-fsync) fsync=false; shift ;;
     --syscalls) syscalls=true; shift ;;
     --nice) nice=$2; shift 2 ;;
+    --load) load=true; shift ;;
     --) shift; break ;;
-    *) sed -n '2,14p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
 done
 cards=1000
-for ((i = 1; i <= $#; i++)); do [ "${!i}" = "--accounts" ] && { j=$((i + 1)); cards=${!j}; }; done
+for ((i = 1; i <= $#; i++)); do [ "${!i}" = "--accounts" ] || [ "${!i}" = "--cards" ] && { j=$((i + 1)); cards=${!j}; }; done
 switch="$root/src/Switch.Cli/bin/Release/net10.0/switch"
 bench="$here/tests/Switch.Benchmarks/bin/Release/net10.0/Switch.Benchmarks.dll"
 export PGPASSWORD=switch-dev-only
@@ -80,7 +82,16 @@ if $syscalls; then
   perf_pid=$!
 fi
 start=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
-nice -n "$nice" dotnet "$bench" tcp --target "127.0.0.1:$terminal_port" --watch-pid "$switch_pid,$pg_pids" "$@"
+if $load; then
+  # CPU of the switch and of this database's backends over the load generator's run, from /proc (clock ticks of 10 ms).
+  cpu() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null || echo 0))); done; echo $t; }
+  s0=$(cpu $switch_pid) p0=$(cpu ${pg_pids//,/ }) t0=$(date +%s.%N)
+  nice -n "$nice" "$here/switch" sim load --target "127.0.0.1:$terminal_port" --quiet "$@"
+  t1=$(date +%s.%N)
+  echo "# CPU over the run: switch $(python3 -c "print(round(($(cpu $switch_pid) - $s0) / 100 / ($t1 - $t0) * 100))") %, postgres backends of $db $(python3 -c "print(round(($(cpu ${pg_pids//,/ }) - $p0) / 100 / ($t1 - $t0) * 100))") % (of one core)"
+else
+  nice -n "$nice" dotnet "$bench" tcp --target "127.0.0.1:$terminal_port" --watch-pid "$switch_pid,$pg_pids" "$@"
+fi
 if $syscalls; then kill -INT "$perf_pid"; wait "$perf_pid" || true; grep -E "syscalls|elapsed" "$dir/syscalls.txt"; fi
 # The projection: legs written since the start, the lag of each (projected_at - event_time), and the time it takes to catch up.
 q="SELECT count(*), round(extract(epoch from percentile_cont(0.5) WITHIN GROUP (ORDER BY projected_at - event_time))::numeric, 3),
