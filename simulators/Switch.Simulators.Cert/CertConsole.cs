@@ -18,7 +18,7 @@ public sealed class CertConsole : ICertProgress
         _plain = plain;
         if (!live) return;
         _table = new Table().Border(TableBorder.Rounded).Title("certification run");
-        foreach (string column in new[] { "case", "result", "DE39", "ms", "detail" }) _table.AddColumn(column);
+        foreach (string column in new[] { "case", "result", "DE39", "answer", "detail" }) _table.AddColumn(column);
     }
 
     /// <summary>A live table when stdout is a terminal, plain lines otherwise.</summary>
@@ -53,11 +53,11 @@ public sealed class CertConsole : ICertProgress
     {
         var r = result;
         string code = r.Exchange?.ResponseCode ?? "--";
-        string ms = r.Exchange is { } x ? x.ElapsedMs.ToString("F1") : "";
+        string ms = r.Exchange is { } x ? $"{x.ElapsedMs:F1} ms" : "";
         string detail = r.Reason ?? r.Case.Title;
         if (_table is null)
         {
-            _plain.WriteLine($"{Word(r.Status),-4}  {r.Case.Id,-32} {code,-2} {ms,9} ms  {detail}");
+            _plain.WriteLine($"{Word(r.Status),-4}  {r.Case.Id,-32} {code,-2} {ms,12}  {detail}");
             _plain.Flush();
             return;
         }

@@ -88,7 +88,7 @@ public sealed class CertRunner : IAsyncDisposable
             result.Status = failed is null ? CaseStatus.Passed : CaseStatus.Failed;
             result.Reason = failed is null ? null : $"{failed.What}: {failed.Detail}";
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or TimeoutException or IssuerRulesException or CaseException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or TimeoutException or IssuerRulesException or CaseException or System.Net.Sockets.SocketException)
         {
             result.Status = CaseStatus.Failed;
             result.Reason = ex.Message;

@@ -162,9 +162,9 @@ internal sealed class Expectations(IReadOnlyDictionary<string, CertRunner.CaseSt
         }
     }
 
-    private static string Describe(IssuerExpectation e)
+    private string Describe(IssuerExpectation e)
     {
-        var parts = e.Fields.Select(f => f.Kind switch
+        var parts = e.Fields.Select(Resolved).Select(f => f.Kind switch
         {
             CheckKind.Present => $"DE{f.Field} present",
             CheckKind.Absent => $"DE{f.Field} absent",

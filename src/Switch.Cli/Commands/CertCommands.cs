@@ -58,6 +58,10 @@ public static class CertCommands
                 {
                     throw new CliException(ex.Message);
                 }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    throw new CliException("interrupted: no report written");
+                }
                 catch (System.Net.Sockets.SocketException ex)
                 {
                     throw new CliException($"--issuer-port {issuer}: cannot listen: {ex.Message}");
