@@ -170,15 +170,15 @@ public static class LoadRunner
     private static async Task<Socket[]> ConnectAllAsync(LoadOptions options, CancellationToken ct)
     {
         var tasks = Enumerable.Range(0, options.Connections).Select(_ => ConnectAsync(options, ct)).ToArray();
-        try
-        {
-            return await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is SocketException or TimeoutException)
+        // Every attempt ends (each is bounded by the connect timeout) before a failure is reported, so none leaks a socket.
+        await ((Task)Task.WhenAll(tasks)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var failure = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is SocketException or TimeoutException);
+        if (failure is not null)
         {
             foreach (var t in tasks.Where(t => t.IsCompletedSuccessfully)) t.Result.Dispose();
-            throw new LoadTargetException($"cannot connect to {options.Target}: {ex.Message}", ex);
+            throw new LoadTargetException($"cannot connect to {options.Target}: {failure.Message}", failure);
         }
+        return await Task.WhenAll(tasks).ConfigureAwait(false); // all connected (a cancellation is rethrown as it is)
     }
 
     private static async Task<Socket> ConnectAsync(LoadOptions options, CancellationToken ct)
