@@ -28,6 +28,9 @@ public sealed class ParseParticipant(PanProtector protector, ILogger log) : IPar
     public bool Always => false;
 
     /// <inheritdoc/>
+    public bool RunsWhenFull => true;
+
+    /// <inheritdoc/>
     public ValueTask PrepareAsync(TransactionContext context, CancellationToken ct)
     {
         string? problem = Parse(context);
@@ -213,6 +216,9 @@ public sealed class TerminalParticipant(ILogger log) : IParticipant
 
     /// <inheritdoc/>
     public bool Always => false;
+
+    /// <inheritdoc/>
+    public bool RunsWhenFull => true;
 
     /// <inheritdoc/>
     public ValueTask PrepareAsync(TransactionContext context, CancellationToken ct)
