@@ -70,6 +70,8 @@ public static class CorePipeline
     {
         var respond = new ResponseParticipant();
         var sign = new MacSignParticipant(s.Security, s.Keys);
+        var journal = new JournalParticipant(s.Journal, s.Clock, s.Log);
+        var ids = new TransactionIds(s.NodeId, s.Clock.UtcNow);
         IParticipant[] participants =
         [
             new ParseParticipant(s.Pan, s.Log, new AcquirerPeers(s.Options.Acquirers)),
@@ -80,8 +82,11 @@ public static class CorePipeline
             new AuthorizeParticipant(s.OnUs, s.Issuers, s.Clock, s.Log),
             respond,
             sign,
-            new JournalParticipant(s.Journal, s.Clock, s.Log),
+            journal,
         ];
-        return new TransactionManager(participants, respond, sign, s.MasterData, new TransactionIds(s.NodeId, s.Clock.UtcNow), s.Options, s.Clock, s.Metrics, s.Log);
+        return new TransactionManager(participants, respond, sign, s.MasterData, ids, s.Options, s.Clock, s.Metrics, s.Log)
+        {
+            FormatErrors = new FormatErrorAnswers(s.Security, s.Keys, journal, ids, s.MasterData, s.Clock, s.Log),
+        };
     }
 }

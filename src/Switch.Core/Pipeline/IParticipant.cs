@@ -16,6 +16,13 @@ public interface IParticipant
     /// </summary>
     bool Always { get; }
 
+    /// <summary>
+    /// Whether the step still runs for a request answered 96 because the pipeline is full (core.inFlightMax): the
+    /// checks that find the terminal and verify its MAC, so that answer is signed only when the request's MAC verified.
+    /// The other deciding steps are skipped (nothing is authorized).
+    /// </summary>
+    bool RunsWhenFull => false;
+
     /// <summary>Does the step's work; may decide DE39 with <see cref="TransactionContext.Decide"/>.</summary>
     ValueTask PrepareAsync(TransactionContext context, CancellationToken ct);
 

@@ -66,9 +66,45 @@ public sealed class JournalParticipant(IJournal journal, IClock clock, ILogger l
         long latencyUs = ClockExtensions.MicrosecondsBetween(context.StartedTicks, clock.MonotonicTicks);
         string code = context.ResponseCode ?? ResponseCode.SystemMalfunction;
         string approval = code == ResponseCode.Approved ? context.ApprovalCode ?? "" : "";
-        events.Add(leg.Event(LegKind.ResponseOut, answerMti, now, latencyUs, code, approval, ResponseDetail.Format(leg.TransmissionDateTime, context.AdditionalAmounts)));
+        // A request past the in-flight limit was never remembered by duplicate detection: its record says why instead
+        // of carrying DE7 (so a rebuild does not remember it either).
+        string detail = context.Full ? NotRemembered("in-flight") : ResponseDetail.Format(leg.TransmissionDateTime, context.AdditionalAmounts);
+        events.Add(leg.Event(LegKind.ResponseOut, answerMti, now, latencyUs, code, approval, detail));
         if (events.Count > EventsMax) throw new InvalidOperationException($"{events.Count} events in one transaction; the journal takes at most {EventsMax}");
     }
+
+    /// <summary>
+    /// Journals an answer given outside the participants' run — the 96 of a failed step, a 30 the acceptor could not
+    /// decode — as RequestIn + ResponseOut with what the request's readable fields say (no decision events; the PAN
+    /// only when it was hashed). <paramref name="why"/> goes in the ResponseOut detail ("why=…", which duplicate
+    /// detection's rebuild does not remember). False, logged, when the journal refuses: nothing was decided.
+    /// </summary>
+    public async ValueTask<bool> AppendAnswerAsync(TransactionContext context, string why, CancellationToken ct)
+    {
+        try
+        {
+            DateTime now = clock.UtcNow;
+            var leg = Leg.Of(context);
+            string answerMti = context.Response?.Mti ?? Mti.ResponseOf(context.Request.Mti) ?? "";
+            long latencyUs = ClockExtensions.MicrosecondsBetween(context.StartedTicks, clock.MonotonicTicks);
+            JournalEvent[] events =
+            [
+                leg.Event(LegKind.RequestIn, context.Request.Mti ?? "", now, 0, "", "", ""),
+                leg.Event(LegKind.ResponseOut, answerMti, now, latencyUs, context.ResponseCode ?? ResponseCode.SystemMalfunction, "", NotRemembered(why)),
+            ];
+            await journal.AppendAsync(events, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            _log.Error("Journal append of the {Code} answer ({Why}) of {Transaction} failed: {Error}: {Message}", context.ResponseCode, why,
+                context.Transaction?.ToString() ?? context.TransactionId, ex.GetType().Name, LogMask.Mask(ex.Message));
+            return false;
+        }
+    }
+
+    /// <summary>A ResponseOut detail duplicate detection's rebuild skips (it reads only "de7=…").</summary>
+    internal static string NotRemembered(string why) => "why=" + why;
 
     private static void AddAll(List<JournalEvent> events, IReadOnlyList<JournalEvent> more)
     {

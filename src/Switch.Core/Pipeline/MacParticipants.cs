@@ -22,6 +22,9 @@ public sealed class MacVerifyParticipant(ISecurityModule module, IKeyRing keys, 
     /// <inheritdoc/>
     public bool Always => false;
 
+    /// <inheritdoc/>
+    public bool RunsWhenFull => true;
+
     /// <summary>True when the terminal uses a MAC on this request.</summary>
     internal static bool UsesMac(TerminalProfile? terminal, IsoMessage request) =>
         terminal is not null && (terminal.MacRequired || request.Has(64) || request.Has(128));

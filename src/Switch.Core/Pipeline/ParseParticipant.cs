@@ -30,6 +30,9 @@ public sealed class ParseParticipant(PanProtector protector, ILogger log, Acquir
     public bool Always => false;
 
     /// <inheritdoc/>
+    public bool RunsWhenFull => true;
+
+    /// <inheritdoc/>
     public ValueTask PrepareAsync(TransactionContext context, CancellationToken ct)
     {
         string? problem = Parse(context);
@@ -224,6 +227,9 @@ public sealed class TerminalParticipant(ILogger log) : IParticipant
 
     /// <inheritdoc/>
     public bool Always => false;
+
+    /// <inheritdoc/>
+    public bool RunsWhenFull => true;
 
     /// <inheritdoc/>
     public ValueTask PrepareAsync(TransactionContext context, CancellationToken ct)

@@ -115,6 +115,9 @@ public sealed class TransactionContext
     /// <summary>Set by the journal participant when the append failed: the manager builds and signs the answer again (96).</summary>
     public bool Reanswer { get; set; }
 
+    /// <summary>Set when the request came past core.inFlightMax: only the checks run (<see cref="IParticipant.RunsWhenFull"/>), then it is answered 96.</summary>
+    public bool Full { get; init; }
+
     /// <summary>True when DE39 is decided.</summary>
     public bool Decided => ResponseCode is not null;
 

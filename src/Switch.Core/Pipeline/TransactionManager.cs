@@ -19,12 +19,13 @@ namespace Switch.Core.Pipeline;
 /// transaction on the monotonic clock, and an exception in a participant answers that transaction 96 and is logged
 /// (masked), never the process. Network management (08xx) goes to <see cref="NetworkManagementHandler"/> as before.
 /// </summary>
-public sealed class TransactionManager : IMessageHandler
+public sealed class TransactionManager : IMessageHandler, IFormatErrorHandler
 {
     private readonly IParticipant[] _participants;
     private readonly ResponseParticipant _respond;
     private readonly MacSignParticipant _sign;
     private readonly NetworkManagementHandler _management;
+    private readonly JournalParticipant? _journal;
     private readonly MasterDataHolder _masterData;
     private readonly TransactionIds _ids;
     private readonly IClock _clock;
@@ -53,7 +54,15 @@ public sealed class TransactionManager : IMessageHandler
         _inFlightMax = options.InFlightMax;
         _timeout = TimeSpan.FromMilliseconds(options.TransactionTimeoutMs);
         _management = new NetworkManagementHandler(new CardRequests(this));
+        _journal = _participants.OfType<JournalParticipant>().FirstOrDefault();
     }
+
+    /// <summary>Journals and signs the acceptor's 30 answers (null: the acceptor's answer goes out as it is).</summary>
+    public FormatErrorAnswers? FormatErrors { get; init; }
+
+    /// <inheritdoc/>
+    public ValueTask<IsoMessage> AnswerFormatErrorAsync(FormatError error, SessionContext session, CancellationToken ct) =>
+        FormatErrors?.AnswerAsync(error, session, ct) ?? ValueTask.FromResult(error.Answer);
 
     /// <summary>Transactions in the pipeline now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -96,15 +105,13 @@ public sealed class TransactionManager : IMessageHandler
             return ValueTask.FromResult<IsoMessage?>(null);
         }
         long started = _clock.MonotonicTicks;
-        if (Interlocked.Increment(ref _inFlight) > _inFlightMax)
-        {
-            Leave();
-            _metrics.TransactionCompleted(mti!, ResponseCode.SystemMalfunction, 0);
-            _log.Warning("In-flight limit of {InFlightMax} reached: {Mti} STAN {Stan} answered 96", _inFlightMax, mti, request.GetString(11));
-            return ValueTask.FromResult<IsoMessage?>(MessageTypes.Respond(request, ResponseCode.SystemMalfunction));
-        }
+        // Past the limit the request is still a transaction — its checks, a 96, its MAC when it verified, its journal
+        // record — but nothing is authorized. Such requests stay bounded by every listener's per-connection in-flight
+        // limit and connection limit.
+        bool full = Interlocked.Increment(ref _inFlight) > _inFlightMax;
+        if (full) _log.Warning("In-flight limit of {InFlightMax} reached: {Mti} STAN {Stan} answered 96", _inFlightMax, mti, request.GetString(11));
         _metrics.InFlight(1);
-        var context = new TransactionContext(_ids.Next(), request, session, started, started + TicksOf(_timeout), _masterData.Current);
+        var context = new TransactionContext(_ids.Next(), request, session, started, started + TicksOf(_timeout), _masterData.Current) { Full = full };
         return RunAsync(context, ct);
     }
 
@@ -118,6 +125,11 @@ public sealed class TransactionManager : IMessageHandler
             {
                 var participant = _participants[prepared];
                 if (!participant.Always && context.Decided) continue;
+                if (context.Full && !participant.Always && !participant.RunsWhenFull)
+                {
+                    context.Decide(ResponseCode.SystemMalfunction, "in-flight");
+                    continue;
+                }
                 if (!participant.Always && _clock.HasPassed(context.DeadlineTicks))
                 {
                     context.Decide(ResponseCode.SystemMalfunction, "deadline");
@@ -130,11 +142,13 @@ public sealed class TransactionManager : IMessageHandler
         }
         catch (Exception ex)
         {
-            // A participant that always runs failed (answer, MAC, journal): nothing is durable, everything prepared aborts.
-            LogFailure(ex, context, _participants[Math.Min(prepared, _participants.Length - 1)].Name);
+            // A participant that always runs failed (answer, MAC, journal): nothing of the decision is durable,
+            // everything prepared aborts; the 96 is then signed (when the request's MAC verified) and journaled alone.
+            var failed = _participants[Math.Min(prepared, _participants.Length - 1)];
+            LogFailure(ex, context, failed.Name);
             context.Durable = false;
             Finish(context, prepared);
-            return MessageTypes.Respond(context.Request, ResponseCode.SystemMalfunction);
+            return await AnswerFailureAsync(context, failed, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -178,6 +192,28 @@ public sealed class TransactionManager : IMessageHandler
             LogFailure(ex, context, _sign.Name);
             context.Response = MessageTypes.Respond(context.Request, ResponseCode.SystemMalfunction);
         }
+    }
+
+    /// <summary>
+    /// The 96 of a transaction whose answer, MAC or journal step threw: the answer's echo fields, signed with the TAK the
+    /// request's MAC verified under (unless signing is what failed), and a RequestIn + ResponseOut pair journaled
+    /// without the aborted decision's events. Neither may fail the answer: it is the terminal's only news.
+    /// </summary>
+    private async ValueTask<IsoMessage> AnswerFailureAsync(TransactionContext context, IParticipant failed, CancellationToken ct)
+    {
+        context.Override(ResponseCode.SystemMalfunction, failed.Name);
+        try
+        {
+            context.Response = ResponseParticipant.Build(context.Request, ResponseCode.SystemMalfunction, null, null);
+            if (context.MacKey is not null && failed != _sign) await _sign.PrepareAsync(context, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFailure(ex, context, "answer of the failure");
+            context.Response = MessageTypes.Respond(context.Request, ResponseCode.SystemMalfunction);
+        }
+        if (_journal is not null) await _journal.AppendAnswerAsync(context, "failed", ct).ConfigureAwait(false);
+        return context.Response;
     }
 
     private void Finish(TransactionContext context, int prepared)

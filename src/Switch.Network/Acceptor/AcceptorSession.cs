@@ -249,7 +249,13 @@ internal sealed class AcceptorSession
         _log.Warning("Format error in {Mti} from {Remote} on session {SessionId}: field {Field} at offset {Offset}: {Reason}; answering {ResponseMti} DE39=30",
             mti, Context.RemoteEndPoint, Context.SessionId, ex.Field, ex.Offset, ex.Reason, responseMti);
         _metrics.Reject();
-        var reject = FormatErrorAnswer(bytes, responseMti);
+        var (reject, partial, raw) = FormatErrorAnswer(bytes, responseMti);
+        if (_handler is IFormatErrorHandler core)
+        {
+            // The handler journals (an fsync): the write gate is not held meanwhile, so other answers on this connection go out.
+            await ReleaseGateAsync(hardStop).ConfigureAwait(false);
+            reject = await AnswerThroughHandlerAsync(core, new FormatError(reject, partial, raw, ex.Field, ex.Offset), hardStop).ConfigureAwait(false);
+        }
         _conn.Format.Header.WriteReply(_header, _replyHeader);
         await WriteInBatchAsync(reject, _replyHeader, hardStop).ConfigureAwait(false);
         return true;
@@ -258,14 +264,27 @@ internal sealed class AcceptorSession
     /// <summary>Fields a format-error answer echoes when they could be read (jPOS QMUX matches on DE 41 + DE 11).</summary>
     private static readonly int[] FormatErrorEchoFields = [3, 4, 7, 11, 12, 13, 32, 37, 41, 42, 49];
 
-    /// <summary>MTI + 10 with DE 39 = 30 and every echo field read and checked before the error.</summary>
-    private IsoMessage FormatErrorAnswer(ReadOnlySequence<byte> bytes, string responseMti)
+    /// <summary>MTI + 10 with DE 39 = 30 and every echo field read and checked before the error; the partial request and a copy of its bytes.</summary>
+    private (IsoMessage Answer, IsoMessage Partial, ReadOnlyMemory<byte> Raw) FormatErrorAnswer(ReadOnlySequence<byte> bytes, string responseMti)
     {
-        ReadOnlyMemory<byte> memory = bytes.IsSingleSegment ? bytes.First : bytes.ToArray();
+        // A copy: the answer, the partial request and the bytes outlive the pipe's buffer (awaits follow).
+        ReadOnlyMemory<byte> memory = bytes.ToArray();
         _spec.TryDecode(memory, out var partial, out _);
-        // The answer is written after an await: it must not point into the pipe's buffer.
-        if (bytes.IsSingleSegment) partial.Detach();
-        return partial.CreateResponse(responseMti, FormatErrorEchoFields).Set(39, ResponseCode.FormatError);
+        return (partial.CreateResponse(responseMti, FormatErrorEchoFields).Set(39, ResponseCode.FormatError), partial, memory);
+    }
+
+    /// <summary>The handler's answer to a format error (journaled, perhaps signed); the acceptor's own when the handler fails.</summary>
+    private async ValueTask<IsoMessage> AnswerThroughHandlerAsync(IFormatErrorHandler handler, FormatError error, CancellationToken hardStop)
+    {
+        try
+        {
+            return await handler.AnswerFormatErrorAsync(error, Context, hardStop).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _log.Error("Handler failed on the format error answer {Mti} of session {SessionId}: {Error}; answered unsigned", error.Answer.Mti, Context.SessionId, ex.Message);
+            return error.Answer;
+        }
     }
 
     /// <summary>Writes a reply in the read loop's batch; the batch is flushed once when the read is processed.</summary>

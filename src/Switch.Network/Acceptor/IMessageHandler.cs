@@ -26,3 +26,20 @@ public sealed class SessionContext(string listener, long sessionId, EndPoint? re
     /// <summary>The peer's address.</summary>
     public EndPoint? RemoteEndPoint { get; } = remote;
 }
+
+/// <summary>
+/// What the acceptor read of a request it could not decode: the 30 answer it built (MTI + 10, the echo fields read
+/// before the error, DE39 30), the fields decoded before the error, the message's bytes (a copy, from the spec's header
+/// on) and where decoding stopped.
+/// </summary>
+public sealed record FormatError(IsoMessage Answer, IsoMessage Partial, ReadOnlyMemory<byte> Raw, int Field, int Offset);
+
+/// <summary>
+/// Implemented by a handler that also answers what the acceptor could not decode (the core journals the 30 and signs it
+/// when the terminal's MAC verifies). Without it — or when it fails — the acceptor sends <see cref="FormatError.Answer"/>.
+/// </summary>
+public interface IFormatErrorHandler
+{
+    /// <summary>The answer to send (usually <see cref="FormatError.Answer"/>, signed or not), once it may go out.</summary>
+    ValueTask<IsoMessage> AnswerFormatErrorAsync(FormatError error, SessionContext session, CancellationToken ct);
+}
