@@ -28,8 +28,6 @@ public class FastSwitchProcess : SwitchProcess
         var core = config["core"]!.AsObject();
         core["safFirstRetryMs"] = SafFirstRetryMs;
         core["safRetryMaxMs"] = SafFirstRetryMs * 2;
-        // The machine running the suite is shared: a 3 s connect to Postgres does time out there (CLI verbs included).
-        config["postgres"]!["connectTimeoutMs"] = 15_000;
     }
 }
 
