@@ -102,7 +102,10 @@ public class SwitchProcess : IAsyncLifetime
         File.WriteAllText(ConfigPath, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    /// <summary>The configuration: the default file's shape on this test's ports, database, key store and spool.</summary>
+    /// <summary>
+    /// The configuration: the default file's shape on this test's ports, database, key store and spool. Postgres
+    /// connects may take 15 s: on the shared, loaded test machine 3 s did time out (the switch's start and CLI verbs).
+    /// </summary>
     public string Config(string connectionString, int issuerPort) => $$"""
         {
           "network": {
@@ -119,7 +122,7 @@ public class SwitchProcess : IAsyncLifetime
           "admin": { "bind": "127.0.0.1", "port": {{AdminPort}} },
           "iso20022": { "listeners": [ { "name": "iso20022", "bind": "127.0.0.1", "port": {{Iso20022TcpPort}} } ],
                         "http": { "bind": "127.0.0.1", "port": {{Iso20022HttpPort}} } },
-          "postgres": { "connectionString": {{JsonSerializer.Serialize(connectionString)}}, "connectTimeoutMs": 3000 }
+          "postgres": { "connectionString": {{JsonSerializer.Serialize(connectionString)}}, "connectTimeoutMs": 15000 }
         }
         """;
 

@@ -85,6 +85,16 @@ public sealed class F11_KilledUnderLoadEndToEndTests(FastSwitchProcess sw, ITest
             Assert.True(journaled.GetValueOrDefault((a.TerminalId, a.Stan, "00")) == 1,
                 $"approval {a.TerminalId} STAN {a.Stan} is journaled {journaled.GetValueOrDefault((a.TerminalId, a.Stan, "00"))} times");
         }
+        // The operator's view agrees for one of them (journal find reads the projection).
+        var sample = approved.First();
+        var find = CliRunner.Run(["journal", "find", "--terminal", sample.TerminalId, "--stan", sample.Stan, "--json", "--config", sw.ConfigPath], timeoutMs: 120_000);
+        Assert.True(find.ExitCode == 0, find.ToString());
+        using (var legs = System.Text.Json.JsonDocument.Parse(find.Stdout))
+        {
+            var outs = legs.RootElement.EnumerateArray().Where(l => l.GetProperty("leg").GetString() == "response_out" && l.GetProperty("mti").GetString() == "0210").ToList();
+            Assert.Equal("00", Assert.Single(outs).GetProperty("responseCode").GetString());
+        }
+
         // I2: a journaled approval nobody received was in flight at the kill.
         var inFlight = unanswered.ToDictionary(u => (u.TerminalId, u.Stan));
         var receivedKeys = approved.Select(a => (a.TerminalId, a.Stan)).ToHashSet();
