@@ -15,6 +15,7 @@ namespace Switch.Simulators.Load;
 public sealed class LoadCards
 {
     private readonly CardProfile[]? _demo;
+    private ushort[]? _cvvs;
 
     /// <summary>0: the demo cards; N: generated cards 0 to N − 1.</summary>
     public LoadCards(int generated)
@@ -31,10 +32,33 @@ public sealed class LoadCards
     /// <summary>How many cards there are to draw from.</summary>
     public int Count { get; }
 
+    /// <summary>
+    /// Computes the generated cards' CVVs (under the demo BIN's CVK, over PAN, expiry and service code) once, before the
+    /// run: the switch checks the CVV of track 2, so a track without the right one is declined 05. Two bytes a card.
+    /// </summary>
+    public async Task PrepareAsync(CancellationToken ct)
+    {
+        if (_demo is not null || _cvvs is not null) return;
+        await using var crypto = new SimCrypto();
+        using var cvk = await crypto.ImportAsync(Security.Keys.KeyType.Cvk, DemoKeys.ClearHex(DemoDataSet.All.OnUsProfile.CvkRef, "cvk"), ct).ConfigureAwait(false);
+        var cvvs = new ushort[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            string cvv = await crypto.Module.GenerateCvvAsync(cvk, GeneratedCards.Pan(i), GeneratedCards.Expiry, DemoDataSet.All.ServiceCode, ct).ConfigureAwait(false);
+            cvvs[i] = ushort.Parse(cvv, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        _cvvs = cvvs;
+    }
+
     /// <summary>Card <paramref name="index"/> (0 to <see cref="Count"/> − 1).</summary>
-    public CardProfile Get(int index) => _demo is not null
-        ? _demo[index]
-        : new CardProfile(GeneratedCards.Pan(index), GeneratedCards.Expiry, DemoDataSet.All.ServiceCode, Pin: GeneratedCards.Pin);
+    public CardProfile Get(int index)
+    {
+        if (_demo is not null) return _demo[index];
+        string pan = GeneratedCards.Pan(index);
+        // Track 2 as the demo cards carry it: PAN = YYMM, service code, PVKI, PVV (the switch verifies the PIN by the stored one), CVV.
+        string? track2 = _cvvs is null ? null : $"{pan}={GeneratedCards.Expiry}{DemoDataSet.All.ServiceCode}{DemoDataSet.All.Pvki}0000{_cvvs[index]:D3}00000";
+        return new CardProfile(pan, GeneratedCards.Expiry, DemoDataSet.All.ServiceCode, track2, GeneratedCards.Pin);
+    }
 }
 
 /// <summary>

@@ -49,6 +49,7 @@ public static class LoadRunner
         var format = SimWire.Framing(options.Framing, options.Header, spec);
         var terminal = PosTerminalKeys.Resolve(new PosTerminalOptions { TerminalId = options.TerminalId });
         var cards = new LoadCards(options.Cards);
+        await cards.PrepareAsync(ct).ConfigureAwait(false);
         var sockets = await ConnectAllAsync(options, ct).ConfigureAwait(false);
         var run = new LoadRun(options, spec, format);
         var recorders = new LatencyRecorder[(options.Connections + ConnectionsPerRecorder - 1) / ConnectionsPerRecorder];

@@ -57,7 +57,7 @@ public sealed class AtmAgainstSwitchTests(SimSwitch sw) : IClassFixture<SimSwitc
         Assert.Equal("00", withdrawal.ResponseCode);
         var reversal = await atm.ReverseLastAsync(null);
         Assert.Equal(("0420", "0430", "00"), (reversal.Request.Mti, reversal.Answer!.Mti, reversal.ResponseCode));
-        Assert.Equal(PosTerminal.OriginalData(withdrawal.Request), reversal.Request.GetString(90));
+        Assert.Equal(PosMessages.OriginalData(withdrawal.Request), reversal.Request.GetString(90));
         Assert.False(reversal.Request.Has(95));
         Assert.True(reversal.AnswerMacValid);
         Assert.Equal(before, await sw.BalanceAsync('A'));
