@@ -160,7 +160,7 @@ internal sealed class DemoEnvironment : IAsyncDisposable
         string target = $"--target 127.0.0.1:{Ports.Terminals}";
         yield return $"./switch sim pos --card A --amount 1000 {target}              # on-us purchase: 00";
         yield return $"./switch sim pos --card R --amount 1000 {target}              # remote issuer (the issuer sim): 00";
-        yield return $"./switch sim pos --card A --processing-code 31 {target}       # balance inquiry: DE 54";
+        yield return $"./switch sim atm --card A --amount 2000 --balance-after {target}  # ATM00001: withdrawal, then DE 54";
         yield return $"./switch journal find --since 10m --config {ConfigPath}";
         yield return $"./switch journal verify --config {ConfigPath}";
         yield return $"curl -s http://127.0.0.1:{Ports.Admin}/health/ready";
