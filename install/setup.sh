@@ -34,4 +34,4 @@ dotnet build Switch.sln -c Release -nologo -v q -clp:ErrorsOnly
 # The demo data set (TEST DATA, docs/demo.md): keys, master data and routes that `./switch run` serves; idempotent.
 echo "setup: seeding the demo data set"
 "$here/switch" db seed demo
-echo "setup: done. Try: ./switch run, then ./switch sim pos --card A --amount 1000"
+echo "setup: done. Try: ./switch demo"

@@ -115,7 +115,7 @@ internal sealed class DemoEnvironment : IAsyncDisposable
         Shape(root, Ports);
         WriteConfig(root);
         await DemoPostgres.EnsureAsync(baseSettings.Postgres, output, ct).ConfigureAwait(false);
-        output.WriteLine($"  postgres:    {baseSettings.Postgres.Describe()}");
+        output.WriteLine($"  postgres:    {baseSettings.Postgres.Describe()} (answering)");
         var seeded = await DbSeedCommand.SeedAsync(ConfigPath, reset: true, DemoLoad.GeneratedCards, ct).ConfigureAwait(false);
         output.WriteLine($"  data set:    reset by `db seed demo --reset` ({seeded.Count} areas: keys, terminals, profiles, cards, accounts, routes, resets)");
         foreach (string line in seeded) output.WriteLine($"               {line}");
@@ -135,7 +135,6 @@ internal sealed class DemoEnvironment : IAsyncDisposable
             output.WriteLine($"  hsm:         software security module over the key store {baseSettings.Security.KeyStorePath}");
         }
         Issuer = await StartIssuerAsync(NormalRules(), ct).ConfigureAwait(false);
-        output.WriteLine($"  issuer sim:  127.0.0.1:{Issuer.Port} (in process; BIN {DemoDataSet.All.RemoteBin} routes to it)");
         output.Flush();
         Settings = LoadSettings(ConfigPath, new Hashtable());
         await StartSwitchAsync(ct).ConfigureAwait(false);
@@ -146,12 +145,11 @@ internal sealed class DemoEnvironment : IAsyncDisposable
     /// <summary>The address lines (stable, parseable: tests read the ports from them).</summary>
     public IEnumerable<string> Addresses()
     {
-        yield return $"terminals:   127.0.0.1:{Ports.Terminals} (ISO 8583:1987 binary, 2-byte length; terminals TERM0001 with MAC, TERM0002)";
+        yield return $"terminals:   127.0.0.1:{Ports.Terminals} (ISO 8583:1987 binary, 2-byte length; TERM0001 and ATM00001 with MAC, TERM0002 without)";
         yield return $"iso20022:    tcp 127.0.0.1:{Ports.Iso20022Tcp}, http http://127.0.0.1:{Ports.Iso20022Http}/iso20022";
         yield return $"admin:       http://127.0.0.1:{Ports.Admin}/health/ready and /metrics";
-        yield return $"issuer sim:  127.0.0.1:{Ports.Issuer}";
+        yield return $"issuer sim:  127.0.0.1:{Ports.Issuer} (in process; BIN {DemoDataSet.All.RemoteBin} and ISO 20022 member id {Iso20022MemberId} route to it)";
         yield return $"kafka:       {Host.Journal?.Journal.BootstrapServers} (librdkafka mock cluster, in process)";
-        yield return $"postgres:    {Settings.Postgres.Describe()}";
         yield return $"config:      {ConfigPath}";
         yield return $"switch log:  {LogPath}";
     }
@@ -162,7 +160,7 @@ internal sealed class DemoEnvironment : IAsyncDisposable
         string target = $"--target 127.0.0.1:{Ports.Terminals}";
         yield return $"./switch sim pos --card A --amount 1000 {target}              # on-us purchase: 00";
         yield return $"./switch sim pos --card R --amount 1000 {target}              # remote issuer (the issuer sim): 00";
-        yield return $"./switch sim pos --card A --processing-code 31 {target}       # balance inquiry: DE 54";
+        yield return $"./switch sim atm --card A --amount 2000 --balance-after {target}  # ATM00001: withdrawal, then DE 54";
         yield return $"./switch journal find --since 10m --config {ConfigPath}";
         yield return $"./switch journal verify --config {ConfigPath}";
         yield return $"curl -s http://127.0.0.1:{Ports.Admin}/health/ready";

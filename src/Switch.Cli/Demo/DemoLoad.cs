@@ -16,8 +16,8 @@ internal static class DemoLoad
     /// <summary>Generated load-test cards the demo seeds (`db seed demo --cards N`): enough that the load spreads over accounts.</summary>
     public const int GeneratedCards = 1_000;
 
-    private const int Connections = 8;
-    private const int InFlight = 32;
+    private const int Connections = 4;
+    private const int InFlight = 16;
 
     /// <summary>Runs <paramref name="seconds"/> of load; null when none was asked for.</summary>
     public static async Task<DemoLoadResult?> RunAsync(DemoEnvironment environment, int seconds, TextWriter output, CancellationToken ct)
