@@ -14,6 +14,7 @@ public static class Program
         if (args is ["codec-loop", ..]) return Iso8583Loop.Run(args[1..]);
         if (args is ["onus", ..]) return OnUsBench.Run(args[1..]);
         if (args is ["pipeline", ..]) return PipelineBench.Run(args[1..]);
+        if (args is ["rebuild", ..]) return RebuildBench.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
