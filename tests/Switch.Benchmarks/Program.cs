@@ -15,6 +15,7 @@ public static class Program
         if (args is ["onus", ..]) return OnUsBench.Run(args[1..]);
         if (args is ["tcp", ..]) return TcpBench.Run(args[1..]);
         if (args is ["pipeline", ..]) return PipelineBench.Run(args[1..]);
+        if (args is ["rebuild", ..]) return RebuildBench.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
