@@ -67,6 +67,10 @@ public sealed class SimCrypto : IAsyncDisposable
         }
     }
 
+    /// <summary>The card's CVV (3 digits into <paramref name="cvv"/>) under an imported CVK (<see cref="ImportTdes"/>): what a card's track 2 carries.</summary>
+    public void CardVerificationValue(KeyHandle cvk, string pan, string expiry, string serviceCode, Span<char> cvv) =>
+        Switch.Security.Cvv.CardVerification.Compute(_engine, cvk, pan, expiry, serviceCode, cvv);
+
     /// <summary>
     /// MACs an encoded message in place: its last 8 bytes are the MAC field's value (DE 64 or DE 128 is the last field, set
     /// to zeros before encoding); the MAC over the bytes from the MTI to the byte before it is written there. One encode

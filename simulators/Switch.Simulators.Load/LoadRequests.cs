@@ -15,7 +15,6 @@ namespace Switch.Simulators.Load;
 public sealed class LoadCards
 {
     private readonly CardProfile[]? _demo;
-    private ushort[]? _cvvs;
 
     /// <summary>0: the demo cards; N: generated cards 0 to N − 1.</summary>
     public LoadCards(int generated)
@@ -32,32 +31,24 @@ public sealed class LoadCards
     /// <summary>How many cards there are to draw from.</summary>
     public int Count { get; }
 
-    /// <summary>
-    /// Computes the generated cards' CVVs (under the demo BIN's CVK, over PAN, expiry and service code) once, before the
-    /// run: the switch checks the CVV of track 2, so a track without the right one is declined 05. Two bytes a card.
-    /// </summary>
-    public async Task PrepareAsync(CancellationToken ct)
-    {
-        if (_demo is not null || _cvvs is not null) return;
-        await using var crypto = new SimCrypto();
-        using var cvk = await crypto.ImportAsync(Security.Keys.KeyType.Cvk, DemoKeys.ClearHex(DemoDataSet.All.OnUsProfile.CvkRef, "cvk"), ct).ConfigureAwait(false);
-        var cvvs = new ushort[Count];
-        for (int i = 0; i < Count; i++)
-        {
-            string cvv = await crypto.Module.GenerateCvvAsync(cvk, GeneratedCards.Pan(i), GeneratedCards.Expiry, DemoDataSet.All.ServiceCode, ct).ConfigureAwait(false);
-            cvvs[i] = ushort.Parse(cvv, System.Globalization.CultureInfo.InvariantCulture);
-        }
-        _cvvs = cvvs;
-    }
+    /// <summary>True for the demo cards (their track 2 is in the data set), false for generated ones.</summary>
+    public bool Demo => _demo is not null;
 
-    /// <summary>Card <paramref name="index"/> (0 to <see cref="Count"/> − 1).</summary>
-    public CardProfile Get(int index)
+    /// <summary>Demo card <paramref name="index"/> (0 to <see cref="Count"/> − 1).</summary>
+    public CardProfile DemoCard(int index) => _demo![index];
+
+    /// <summary>
+    /// Generated card <paramref name="index"/> with its track 2 as the switch checks it: PAN, expiry, service code, PVKI,
+    /// PVV (discretionary here: the switch verifies the PIN against the stored PVV) and the CVV under the on-us CVK.
+    /// </summary>
+    public static CardProfile Generated(int index, SimCrypto crypto, KeyHandle cvk)
     {
-        if (_demo is not null) return _demo[index];
+        var all = DemoDataSet.All;
         string pan = GeneratedCards.Pan(index);
-        // Track 2 as the demo cards carry it: PAN = YYMM, service code, PVKI, PVV (the switch verifies the PIN by the stored one), CVV.
-        string? track2 = _cvvs is null ? null : $"{pan}={GeneratedCards.Expiry}{DemoDataSet.All.ServiceCode}{DemoDataSet.All.Pvki}0000{_cvvs[index]:D3}00000";
-        return new CardProfile(pan, GeneratedCards.Expiry, DemoDataSet.All.ServiceCode, track2, GeneratedCards.Pin);
+        Span<char> cvv = stackalloc char[3];
+        crypto.CardVerificationValue(cvk, pan, GeneratedCards.Expiry, all.ServiceCode, cvv);
+        string track2 = string.Concat(pan, "=", GeneratedCards.Expiry, all.ServiceCode, all.Pvki.ToString(System.Globalization.CultureInfo.InvariantCulture), "0000", cvv.ToString(), "00000");
+        return new CardProfile(pan, GeneratedCards.Expiry, all.ServiceCode, track2, GeneratedCards.Pin);
     }
 }
 
@@ -72,6 +63,7 @@ internal sealed class LoadRequests : IDisposable
     private readonly PosTerminalKeys _terminal;
     private readonly KeyHandle? _tpk;
     private readonly KeyHandle? _tak;
+    private readonly KeyHandle _cvk;
     private readonly LoadCards _cards;
     private readonly string _currency = DemoDataSet.Currency.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
     private readonly ScratchWriter _scratch = new();
@@ -86,6 +78,7 @@ internal sealed class LoadRequests : IDisposable
         if (terminal.PinKeyHex is null) throw new ArgumentException($"terminal {terminal.TerminalId} has no PIN key: the load generator sends PINs");
         _tpk = _crypto.ImportTdes(terminal.PinKeyHex);
         if (terminal.MacRequired) _tak = _crypto.ImportTdes(terminal.MacKeyHex!);
+        _cvk = _crypto.ImportTdes(DemoKeys.ClearHex(DemoDataSet.All.OnUsProfile.CvkRef, "cvk"));
     }
 
     public MessageSpec Spec { get; }
@@ -96,7 +89,8 @@ internal sealed class LoadRequests : IDisposable
     /// <summary>A purchase, withdrawal or inquiry on a random card, with the PIN under the TPK.</summary>
     public IsoMessage Financial(LoadKind kind, DateTime now, string stan)
     {
-        var card = _cards.Get(_random.Next(_cards.Count));
+        int index = _random.Next(_cards.Count);
+        var card = _cards.Demo ? _cards.DemoCard(index) : LoadCards.Generated(index, _crypto, _cvk);
         (string pc, long amount) = kind switch
         {
             LoadKind.Withdrawal => ("01", 2_000L * _random.Next(1, 11)),
@@ -133,6 +127,7 @@ internal sealed class LoadRequests : IDisposable
     {
         _tpk?.Dispose();
         _tak?.Dispose();
+        _cvk.Dispose();
         _crypto.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 }

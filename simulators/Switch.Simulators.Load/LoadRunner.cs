@@ -8,11 +8,11 @@ using Switch.Transport.Framing;
 
 namespace Switch.Simulators.Load;
 
-/// <summary>Once a second during a run: totals so far, and the last second's throughput and p99.</summary>
+/// <summary>Once a second during a run, and once more at its end: totals so far, and the last interval's throughput and p99.</summary>
 /// <param name="Phase">"target", or "echo" during <see cref="LoadOptions.CompareEcho"/>'s second run.</param>
 public sealed record LoadProgress(string Phase, double ElapsedSeconds, long Sent, long Answered, long Errors, long Timeouts, double CurrentTps, double P99Ms, long InFlight)
 {
-    /// <summary>The progress line: "target 3 s: 41233 tps, sent 120345, answered 120100, errors 0, timeouts 0, p99 2.31 ms, in flight 245".</summary>
+    /// <summary>The progress line (one a second, and one with the final totals): "target 3 s: 41233 tps, sent 120345, answered 120100, errors 0, timeouts 0, p99 2.31 ms, in flight 245".</summary>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"{Phase} {ElapsedSeconds:0} s: {CurrentTps:0} tps, sent {Sent}, answered {Answered}, errors {Errors}, timeouts {Timeouts}, p99 {P99Ms:0.00} ms, in flight {InFlight}");
 }
@@ -49,7 +49,6 @@ public static class LoadRunner
         var format = SimWire.Framing(options.Framing, options.Header, spec);
         var terminal = PosTerminalKeys.Resolve(new PosTerminalOptions { TerminalId = options.TerminalId });
         var cards = new LoadCards(options.Cards);
-        await cards.PrepareAsync(ct).ConfigureAwait(false);
         var sockets = await ConnectAllAsync(options, ct).ConfigureAwait(false);
         var run = new LoadRun(options, spec, format);
         var recorders = new LatencyRecorder[(options.Connections + ConnectionsPerRecorder - 1) / ConnectionsPerRecorder];
@@ -143,7 +142,8 @@ public static class LoadRunner
         var interval = LatencyRecorder.NewHistogram();
         long lastAnswered = 0;
         long lastTicks = run.StartTicks;
-        while (!ct.IsCancellationRequested)
+        bool last = false;
+        while (!last)
         {
             try
             {
@@ -151,7 +151,7 @@ public static class LoadRunner
             }
             catch (OperationCanceledException)
             {
-                return;
+                last = true; // the run is over: one more line with the final totals
             }
             interval.Reset();
             foreach (var r in recorders) r.DrainInterval(interval);
@@ -170,15 +170,15 @@ public static class LoadRunner
     private static async Task<Socket[]> ConnectAllAsync(LoadOptions options, CancellationToken ct)
     {
         var tasks = Enumerable.Range(0, options.Connections).Select(_ => ConnectAsync(options, ct)).ToArray();
-        try
-        {
-            return await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is SocketException or TimeoutException)
+        // Every attempt ends (each is bounded by the connect timeout) before a failure is reported, so none leaks a socket.
+        await ((Task)Task.WhenAll(tasks)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var failure = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is SocketException or TimeoutException);
+        if (failure is not null)
         {
             foreach (var t in tasks.Where(t => t.IsCompletedSuccessfully)) t.Result.Dispose();
-            throw new LoadTargetException($"cannot connect to {options.Target}: {ex.Message}", ex);
+            throw new LoadTargetException($"cannot connect to {options.Target}: {failure.Message}", failure);
         }
+        return await Task.WhenAll(tasks).ConfigureAwait(false); // all connected (a cancellation is rethrown as it is)
     }
 
     private static async Task<Socket> ConnectAsync(LoadOptions options, CancellationToken ct)

@@ -76,6 +76,35 @@ public sealed class LoadEchoTests
     }
 
     [Fact]
+    public async Task The_verb_with_compare_echo_prints_both_columns_and_the_ratios()
+    {
+        await using var echo = new EchoServer();
+        echo.Start();
+        string json = Path.Combine(Path.GetTempPath(), $"load-{Guid.NewGuid():N}.json");
+        try
+        {
+            var r = CliRunner.Run(["sim", "load", "--target", $"127.0.0.1:{echo.Port}", "--duration", "1", "--connections", "2", "--inflight", "4",
+                "--mix", "purchase=100", "--compare-echo", "--json", json], timeoutMs: 60_000);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            string header = r.Stdout.Split('\n')[0];
+            Assert.Contains($"127.0.0.1:{echo.Port}", header, StringComparison.Ordinal);
+            Assert.Contains("echo", header, StringComparison.Ordinal);
+            Assert.Contains("ratio", header, StringComparison.Ordinal);
+            Assert.Matches("throughput/s +[0-9.]+ +[0-9.]+ +[0-9]+\\.[0-9]{3}", r.Stdout);
+            Assert.Contains("echo ", r.Stderr, StringComparison.Ordinal); // the echo phase's progress lines
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var root = doc.RootElement;
+            Assert.Equal(root.GetProperty("sent").GetInt64(), root.GetProperty("sentByKind").GetProperty("purchase").GetInt64());
+            Assert.True(root.GetProperty("echo").GetProperty("answered").GetInt64() > 0);
+            Assert.True(root.GetProperty("ratio").GetProperty("throughput").GetDouble() > 0);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
     public async Task The_reports_carry_the_fields_and_the_HTML_is_self_contained()
     {
         await using var echo = new EchoServer();
