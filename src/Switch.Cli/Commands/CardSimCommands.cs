@@ -173,10 +173,10 @@ public static class PosSimCommand
         var amount = new Option<long>("--amount") { Description = "Amount in minor units (DE 4).", DefaultValueFactory = _ => 0 };
         var target = new Option<string>("--target") { Description = "The switch, HOST:PORT.", DefaultValueFactory = _ => shape.Target };
         var terminal = new Option<string>("--terminal") { Description = shape.TerminalHelp, DefaultValueFactory = _ => shape.Terminal };
-        var merchant = new Option<string>("--merchant") { Description = "Merchant id (DE 42; default the demo terminal's)." };
+        var merchant = new Option<string>("--merchant") { Description = shape.Merchant is null ? "Merchant id (DE 42; default the demo terminal's)." : $"Merchant id (DE 42; default {shape.Merchant})." };
         var pin = new Option<string>("--pin") { Description = "The PIN entered (default the card's PIN)." };
         var noPin = new Option<bool>("--no-pin") { Description = "Send no PIN block." };
-        var pinKey = new Option<string>("--pin-key") { Description = "PIN key: a demo key name or clear hex (default the demo terminal's TPK)." };
+        var pinKey = new Option<string>("--pin-key") { Description = shape.PinKey is null ? "PIN key: a demo key name or clear hex (default the demo terminal's TPK)." : $"PIN key: a demo key name or clear hex (default {shape.PinKey})." };
         var macKey = new Option<string>("--mac-key") { Description = "MAC key: a demo key name or clear hex (default the demo terminal's TAK)." };
         var mti = new Option<string>("--mti") { Description = "0100 or 0200.", DefaultValueFactory = _ => "0200" };
         var pc = new Option<string>("--processing-code") { Description = "00 purchase, 01 withdrawal, 31 balance inquiry.", DefaultValueFactory = _ => "00" };

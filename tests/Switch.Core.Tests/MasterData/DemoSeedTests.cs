@@ -60,7 +60,7 @@ public sealed class DemoSeedTests(PostgresDatabase db) : IClassFixture<PostgresD
         Assert.Equal(one.Cards.Select(c => c.PanHashHex).Order(), two.Cards.Select(c => c.PanHashHex).Order());
         Assert.Equal(6L, await db.ScalarAsync<long>("SELECT count(*) FROM md_card"));
         Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM route_audit WHERE operator = 'db seed demo'"));
-        Assert.Equal(5 + 2, new FileKeyStore(_env.KeyStore).List().Count);
+        Assert.Equal(6 + 2, new FileKeyStore(_env.KeyStore).List().Count);
 
         using var protector = _env.Protector();
         foreach (DemoCard card in DemoDataSet.Cards)
@@ -136,7 +136,7 @@ public sealed class DemoSeedTests(PostgresDatabase db) : IClassFixture<PostgresD
 
         string output = CliRunner.AssertSuccess(SeedEnvironment.Seed(config, "--reset"));
 
-        Assert.Contains("resets: 8 StateReset events journaled", output, StringComparison.Ordinal);
+        Assert.Contains("resets: 9 StateReset events journaled", output, StringComparison.Ordinal);
         Assert.Equal(CardStatus.Active, (await db.SnapshotAsync()).Card(hashA)!.Status);
         var records = new List<JournalRecord>();
         using (var journal = Switch.Journal.Journal.Open(_env.JournalOptions, Serilog.Core.Logger.None))
@@ -144,11 +144,11 @@ public sealed class DemoSeedTests(PostgresDatabase db) : IClassFixture<PostgresD
             await foreach (var r in journal.ReadAsync(0, CancellationToken.None)) records.Add(r);
         }
         var resets = records.Where(r => r.Event.Kind == LegKind.StateReset).Select(r => r.Event).ToList();
-        Assert.Equal(8, resets.Count);
+        Assert.Equal(9, resets.Count);
         Assert.Equal(DemoDataSet.Cards.Select(c => c.Account).Order(), resets.Where(e => e.AccountId.Length > 0).Select(e => e.AccountId).Order());
         Assert.All(resets.Where(e => e.AccountId.Length > 0), e => Assert.Equal(DemoDataSet.Cards.Single(c => c.Account == e.AccountId).OpeningBalanceMinor, e.AmountMinor));
         var terminals = resets.Where(e => e.AccountId.Length == 0).ToList();
-        Assert.Equal(["TERM0001", "TERM0002"], terminals.Select(e => e.TerminalId).Order());
+        Assert.Equal(["ATM00001", "TERM0001", "TERM0002"], terminals.Select(e => e.TerminalId).Order());
         Assert.Single(resets.Select(e => e.TransactionId).Distinct());
     }
 

@@ -119,6 +119,18 @@ public sealed class IssuerBehaviourTests(SimSwitch sw) : IClassFixture<SimSwitch
     }
 
     [Fact]
+    public async Task A_reply_whose_bitmap_claims_absent_fields_is_91_and_the_switch_stays_up()
+    {
+        await MisbehaveOnceAsync("bad-bitmap", 1_107);
+        var x = await PurchaseAsync(1_107);
+        // The connector cannot decode it, so cannot match it: the leg times out like a dropped one.
+        Assert.Equal("91", x.ResponseCode);
+        Assert.Equal("bad-bitmap", Leg(1_107).Behaviour);
+        await ReversalOfAsync(Leg(1_107), x);
+        await AssertStillServesAsync(1_207);
+    }
+
+    [Fact]
     public async Task A_late_approval_is_never_forwarded_and_the_reversal_still_goes_out()
     {
         await MisbehaveOnceAsync("late", 1_106, delayMs: SimSwitch.IssuerTimeoutMs * 2);
