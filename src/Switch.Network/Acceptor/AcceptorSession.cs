@@ -67,9 +67,6 @@ internal sealed class AcceptorSession
         {
             await ReleaseGateAsync(hardStop).ConfigureAwait(false);
             await DrainAsync(hardStop).ConfigureAwait(false);
-            // The last answers may still be queued for the connection's writer: sent before the owner closes it
-            // (bounded: a peer that stopped reading must not hold the close).
-            await _conn.FlushQueuedAsync().WaitAsync(TimeSpan.FromMilliseconds(_drainTimeoutMs), hardStop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -186,7 +183,7 @@ internal sealed class AcceptorSession
         }
         if (!pending.IsCompleted)
         {
-            _ = CompleteLaterAsync(pending, request, _replyHeader.Length == 0 ? [] : (byte[])_replyHeader.Clone(), hardStop);
+            _ = CompleteLaterAsync(pending, request, (byte[])_replyHeader.Clone(), hardStop);
             return true;
         }
         IsoMessage? response = await SettleAsync(pending, request).ConfigureAwait(false);
@@ -200,11 +197,7 @@ internal sealed class AcceptorSession
         try
         {
             IsoMessage? response = await SettleAsync(pending, request).ConfigureAwait(false);
-            // Queued for the connection's writer rather than sent here: answers completed together (one journal group
-            // commit completes many) leave in one send per connection instead of a gate, a flush and a send each.
-            // A closing connection (graceful shutdown: reads stopped) takes no queued frames: its answers are written directly.
-            if (response is not null && !IsoFrames.Enqueue(_conn, _spec, response, replyHeader))
-                await IsoFrames.SendAsync(_conn, _spec, response, replyHeader, hardStop).ConfigureAwait(false);
+            if (response is not null) await IsoFrames.SendAsync(_conn, _spec, response, replyHeader, hardStop).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IsoFormatException or FrameFormatException or InvalidOperationException)
         {

@@ -238,15 +238,7 @@ public sealed class FramedConnection : IAsyncDisposable
         public void Execute() => _ = connection.DrainOutboundAsync();
     }
 
-    private Task DrainOutboundAsync() => FlushQueuedAsync(scheduled: true);
-
-    /// <summary>
-    /// Sends what <see cref="Enqueue"/> queued and the scheduled drain has not sent yet: an owner that closes after its
-    /// last answer was queued calls it first, so the answer is not dropped with the connection.
-    /// </summary>
-    public Task FlushQueuedAsync() => FlushQueuedAsync(scheduled: false);
-
-    private async Task FlushQueuedAsync(bool scheduled)
+    private async Task DrainOutboundAsync()
     {
         await EnterWriteAsync(CancellationToken.None).ConfigureAwait(false);
         try
@@ -254,7 +246,7 @@ public sealed class FramedConnection : IAsyncDisposable
             // Cleared before draining: a frame queued from now on schedules another drain (queued behind the
             // callers' continuations, so it batches). Draining again in this one was tried: inconclusive under
             // load, and frames trickling in during a flush can each get their own send.
-            if (scheduled) Volatile.Write(ref _drainScheduled, 0);
+            Volatile.Write(ref _drainScheduled, 0);
             var frames = TakeOutbound(out int count);
             if (count == 0 || _writesClosed) return;
             _pipe.Output.Write(frames.WrittenSpan);
