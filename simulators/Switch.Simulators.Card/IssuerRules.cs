@@ -199,18 +199,6 @@ public sealed class IssuerRules
         _ => null,
     };
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        PropertyNameCaseInsensitive = false,
-        ReadCommentHandling = JsonCommentHandling.Disallow,
-        AllowTrailingCommas = false,
-        NumberHandling = JsonNumberHandling.Strict,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        RespectNullableAnnotations = true,
-        AllowDuplicateProperties = false,
-    };
-
     /// <summary>Reads a rules file (bounded, regular files only, strict JSON); errors name the file and the line and column or key.</summary>
     public static IssuerRules Load(string path)
     {
@@ -232,7 +220,7 @@ public sealed class IssuerRules
         IssuerRules? rules;
         try
         {
-            rules = JsonSerializer.Deserialize<IssuerRules>(json, JsonOptions);
+            rules = JsonSerializer.Deserialize<IssuerRules>(json, SimJson.Options);
         }
         catch (JsonException ex)
         {

@@ -54,7 +54,9 @@ public static class DemoKeys
 /// <summary>The simulators' strict JSON files (scripts): bounded read, no comments, trailing commas, unknown or duplicate keys.</summary>
 public static class SimJson
 {
-    private static readonly System.Text.Json.JsonSerializerOptions Options = new()
+    /// <summary>The strict JSON of every simulator file (scripts, profiles, rules, certification suites): no comments, no
+    /// trailing commas, no unknown or duplicate properties, nullable annotations respected.</summary>
+    public static readonly System.Text.Json.JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
         ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,

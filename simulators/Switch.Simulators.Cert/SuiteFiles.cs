@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Switch.Simulators.Card;
 using System.Text.Json.Serialization;
 
 namespace Switch.Simulators.Cert;
@@ -164,16 +165,5 @@ public sealed class IssuerExpectationDefinition
 /// <summary>The strict JSON options of every suite file.</summary>
 internal static class SuiteJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        PropertyNameCaseInsensitive = false,
-        ReadCommentHandling = JsonCommentHandling.Disallow,
-        AllowTrailingCommas = false,
-        NumberHandling = JsonNumberHandling.Strict,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-        AllowDuplicateProperties = false,
-    };
+    public static readonly JsonSerializerOptions Options = new(SimJson.Options) { RespectRequiredConstructorParameters = true };
 }

@@ -82,9 +82,9 @@ public sealed class JournalRuntime : IJournal, IJournalReader, IAsyncDisposable
                 if (forgotten > 0) log.Information("Journal: new mock Kafka cluster; the projection's {Count} stored offsets of the previous one forgotten", forgotten);
                 Journal j = opened;
                 long ahead = (long)MockAheadPerPartitionMax * journal.Kafka.Partitions;
-                // Counted from the next record to project, not from the position: after a restart the sequences jump
-                // (the fence), and a limit of position + ahead would stay below every new record, forever.
-                opened.Forwarder.SendLimit = () => (runtime?.NextToProject() ?? j.ProjectedThrough) + ahead;
+                // Counted from the projected position, which moves over a restart's fence jump to just below the first
+                // record not yet stored (ProjectedPosition), so the limit is never stuck below every new record.
+                opened.Forwarder.SendLimit = () => j.ProjectedThrough + ahead;
             }
             TranlogProjector? running = null;
             if (projector.InProcess)
@@ -103,9 +103,6 @@ public sealed class JournalRuntime : IJournal, IJournalReader, IAsyncDisposable
             throw;
         }
     }
-
-    /// <summary>The sequence before the next record the projection waits for (the position, or just below the first record above a fence jump).</summary>
-    private long NextToProject() => Math.Max(Journal.ProjectedThrough, _position.FirstPending - 1);
 
     /// <summary>The journal (metrics, the mock cluster for fault tests, <see cref="Journal.HealthReason"/>).</summary>
     public Journal Journal { get; }

@@ -18,6 +18,13 @@ public class ThrowawayDatabase(string prefix = "test_") : IAsyncLifetime
     /// <summary>A connection string for this database.</summary>
     public string ConnectionString => new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = Name, Timeout = 3 }.ConnectionString;
 
+    /// <summary>The same database reached at another host and port (a proxy, or a port where nothing listens).</summary>
+    public string ConnectionStringAt(string host, int port) =>
+        new NpgsqlConnectionStringBuilder(ConnectionString) { Host = host, Port = port }.ConnectionString;
+
+    /// <summary>The Postgres port of the shared cluster.</summary>
+    public int Port => new NpgsqlConnectionStringBuilder(AdminConnectionString).Port;
+
     /// <summary>Options pointing at this database.</summary>
     public PostgresOptions Options => new() { ConnectionString = ConnectionString, ConnectTimeoutMs = 3_000 };
 

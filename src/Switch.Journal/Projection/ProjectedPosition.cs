@@ -24,7 +24,6 @@ public sealed class ProjectedPosition : IDisposable
     private readonly SpoolCursor _cursor;
     private readonly List<long> _pending = [];
     private long _position;
-    private long _firstPending;
 
     /// <summary>Starts after the position the journal already knows (read back from its positions file).</summary>
     public ProjectedPosition(Journal journal, ProjectionStore store)
@@ -37,12 +36,6 @@ public sealed class ProjectedPosition : IDisposable
 
     /// <summary>The position found so far.</summary>
     public long Position => Interlocked.Read(ref _position);
-
-    /// <summary>
-    /// The sequence of the oldest spool record read but not yet found in Postgres (0 when none): where the position
-    /// goes next, which after a restart's fence jump is far above <see cref="Position"/> + 1.
-    /// </summary>
-    public long FirstPending => Interlocked.Read(ref _firstPending);
 
     /// <summary>
     /// One round: reads the spool's next records (up to what is durable), asks Postgres which of them are stored, moves
@@ -71,7 +64,6 @@ public sealed class ProjectedPosition : IDisposable
         }
         // Every record up to the limit was read and found stored: the sequences between them and the limit do not exist.
         if (_pending.Count == 0 && readAll) Advance(limit);
-        Interlocked.Exchange(ref _firstPending, _pending.Count > 0 ? _pending[0] : 0);
         _journal.ReportProjected(Position);
         return Position;
     }
