@@ -5,8 +5,8 @@
 legs=$1; batch=$2; rounds=$3; shift 3
 for i in $(seq 1 "$rounds"); do
   for spec in "$@"; do
-    set -- $spec
-    out=$(dotnet "$1/Switch.Journal.Postgres.Bench.dll" "$2" "$legs" "$batch" 2>&1)
-    echo "$(date -u +%H:%M:%S) $1 $2 $(echo "$out" | grep -E "legs in batches" | sed 's/.*: //') | $(echo "$out" | grep -E "µs/leg" | sed 's/^ *//')"
+    read -r dir mode <<< "$spec"
+    out=$(dotnet "$dir/Switch.Journal.Postgres.Bench.dll" "$mode" "$legs" "$batch" 2>&1)
+    echo "$(date -u +%H:%M:%S) $dir $mode $(echo "$out" | grep -E "legs in batches" | sed 's/.*: //') | $(echo "$out" | grep -E "µs/leg" | sed 's/^ *//')"
   done
 done
