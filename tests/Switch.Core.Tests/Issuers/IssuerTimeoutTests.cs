@@ -71,7 +71,9 @@ public sealed class IssuerTimeoutTests
         await IssuerTestbed.WaitUntilAsync(() => bed.Metrics.LateResponses == 1, Within, "the late approval counted");
         await IssuerTestbed.WaitUntilAsync(() => bed.Metrics.Depth(IssuerTestbed.Connector) == 0 && bed.Issuer.Saf.Count > 0, Within, "the reversal delivered");
         var reversal = bed.Issuer.Saf[0];
-        Assert.Equal("0420", reversal.Mti);
+        // The first transmission is an 0420; on a loaded machine it can miss its own answer window, and the entry the
+        // issuer records is then the 0421 repeat. Either way the reversal of the late approval went out (F8).
+        Assert.True(reversal.Mti is "0420" or "0421", $"the reversal went as {reversal.Mti}");
         Assert.StartsWith("0200" + bed.Issuer.Received[0].Stan, reversal.OriginalData, StringComparison.Ordinal);
         Assert.Contains(bed.LogSink.Messages(), m => m.Contains("late reply", StringComparison.Ordinal));
     }
