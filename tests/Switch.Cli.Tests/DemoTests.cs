@@ -136,8 +136,8 @@ public sealed partial class DemoTests : IAsyncLifetime
         string config = Path.Combine(_dir, "taken.json");
         File.WriteAllText(config, File.ReadAllText(ConfigPath).Replace("\"admin\": { \"bind\": \"127.0.0.1\", \"port\": 1 }",
             $"\"admin\": {{ \"bind\": \"127.0.0.1\", \"port\": {taken} }}", StringComparison.Ordinal)
-            .Replace("\"port\": 1,", $"\"port\": {FreePort()},", StringComparison.Ordinal)
-            .Replace("127.0.0.1:1\"", $"127.0.0.1:{FreePort()}\"", StringComparison.Ordinal));
+            .Replace("\"port\": 1,", $"\"port\": {SwitchProcess.FreePort()},", StringComparison.Ordinal)
+            .Replace("127.0.0.1:1\"", $"127.0.0.1:{SwitchProcess.FreePort()}\"", StringComparison.Ordinal));
         var clock = Stopwatch.StartNew();
         string line = CliRunner.AssertOneLineError(CliRunner.Run(["demo", "--config", config], timeoutMs: 30_000));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
@@ -175,7 +175,7 @@ public sealed partial class DemoTests : IAsyncLifetime
         foreach (string line in stdout.Split('\n'))
             Assert.False(ForbiddenWords().IsMatch(line), $"run {run}: a line reads like a problem: {line}");
         foreach (Match digits in DigitRun().Matches(stdout))
-            Assert.False(digits.Length is >= 13 and <= 19 && Luhn(digits.Value), $"run {run}: a full card number in the output: {digits.Value[..6]}…");
+            Assert.False(digits.Length is >= 13 and <= 19 && Switch.Routing.RouteRules.LuhnValid(digits.Value), $"run {run}: a full card number in the output: {digits.Value[..6]}…");
         Assert.Contains("476173******0011", stdout, StringComparison.Ordinal);
     }
 
@@ -245,25 +245,6 @@ public sealed partial class DemoTests : IAsyncLifetime
             }
         }
         return found;
-    }
-
-    private static bool Luhn(string digits)
-    {
-        int sum = 0;
-        for (int i = 0; i < digits.Length; i++)
-        {
-            int d = digits[digits.Length - 1 - i] - '0';
-            if (i % 2 == 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-            sum += d;
-        }
-        return sum % 10 == 0;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static string Text(StringBuilder sb)
